@@ -1,0 +1,12 @@
+"""FlamePINN-1D: physics-informed solves of 1D premixed laminar flames, checked against Cantera.
+
+Submodules (imported on demand; torch and cantera load only there):
+
+* :mod:`~pinnlab.flames.simple`, :mod:`~pinnlab.flames.shooting`: Case 1 physics and its shooting
+  reference; :mod:`~pinnlab.flames.case1`: the Case 1 PINN (forward and inverse);
+* :mod:`~pinnlab.flames.gas`, :mod:`~pinnlab.flames.kinetics`: differentiable thermo, transport and
+  kinetics of a Cantera mechanism;
+* :mod:`~pinnlab.flames.jet`, :mod:`~pinnlab.flames.nets`, :mod:`~pinnlab.flames.training`: Taylor
+  jets, networks and the optimiser driver;
+* :mod:`~pinnlab.flames.spec`, :mod:`~pinnlab.flames.cli`: case files and ``pinnlab flame``.
+"""
