@@ -1,0 +1,58 @@
+"""Command-line interface: ``pinnlab <command> ...``.
+
+Every command is a thin call into the Python API. Subcommands live in the modules listed in
+``COMMAND_MODULES``; each exposes ``add_parser(subparsers)`` which registers its parser and sets
+``func`` (a callable taking the parsed ``argparse.Namespace`` and returning an exit code). Those
+modules must import heavy dependencies inside ``func`` only, so ``pinnlab --help`` stays fast.
+
+Bad input (any :class:`pinnlab.errors.PinnlabError`) prints one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = [
+    "pinnlab.commands",
+    "pinnlab.generative.cli",
+    "pinnlab.conservation.cli",
+    "pinnlab.flames.cli",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pinnlab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # an optional part not present in this checkout
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import PinnlabError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except PinnlabError as exc:
+        print(f"pinnlab: error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pinnlab: interrupted; checkpoints already written are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Compile a :class:`~pinnlab.spec.problem.Problem` into named residual terms.
+
+Each :class:`Term` knows where its points live (a sampler), which partial derivatives it needs
+(a multi-index list for the jet basis) and how to turn the fields at those points into a
+residual vector that must vanish:
+
+* ``equations.<name>``: the equation text evaluated on interior points;
+* ``initial``/``dirichlet``: ``u - g``; ``neumann``: ``∂u/∂n - g``; ``robin``:
+  ``α u + β ∂u/∂n - g`` (outward normal ``n``); ``periodic``: value and first derivative
+  matched at both ends;
+* ``data``: ``u(x_i) - u_i`` at the observations.
+
+A model is anything with ``fields_jet(points, basis) -> Jet`` (channels ordered as
+``problem.fields``); the loss of a term is ``mean(residual²)``. Terms are addressed by name, never
+by position, so weights and histories stay readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from .expr import Expression, Symbol
+from .jet import Jet, JetBasis
+from .spec.problem import Problem
+
+
+@dataclass
+class Term:
+    """One named loss term.
+
+    Attributes:
+        name: ``equations.burgers``, ``conditions.initial``, ``data``, ...
+        kind: ``residual`` | ``initial`` | ``boundary`` | ``periodic`` | ``data``.
+        sample: ``sample(n, generator) -> (n, d)`` points; ``None`` for fixed points.
+        n_points: how many points to draw.
+        indices: derivative multi-indices the residual needs.
+        residual: ``residual(points, jet, params) -> (n,)`` tensor.
+        fixed: fixed points (data terms).
+    """
+
+    name: str
+    kind: str
+    sample: Callable[[int, torch.Generator], torch.Tensor] | None
+    n_points: int
+    indices: list[tuple[int, ...]]
+    residual: Callable[[torch.Tensor, Jet, dict], torch.Tensor]
+    fixed: torch.Tensor | None = None
+    points: torch.Tensor | None = field(default=None, repr=False)
+    basis: JetBasis | None = field(default=None, repr=False)
+
+
+def environment(problem: Problem, points: torch.Tensor, jet: Jet, params: dict
+                ) -> dict[Symbol, object]:
+    """The values an expression may refer to, at ``points``."""
+    env: dict[Symbol, object] = {Symbol("param", k): v for k, v in params.items()}
+    for i, c in enumerate(problem.coords):
+        env[Symbol("coord", c)] = points[:, i]
+    for fi, f in enumerate(problem.fields):
+        for idx in jet.basis.indices:
+            env[Symbol("field", f, idx)] = jet.parts[jet.basis.position[idx]][:, fi]
+    return env
+
+
+class BoxSampler:
+    """Uniform (scrambled Sobol) points in the box, optionally with some coordinates fixed."""
+
+    def __init__(self, domain: dict[str, tuple[float, float]], fixed: dict[str, float] | None = None,
+                 *, dtype=None, device=None):
+        self.coords = list(domain)
+        self.lo = torch.tensor([domain[c][0] for c in self.coords], dtype=dtype, device=device)
+        self.hi = torch.tensor([domain[c][1] for c in self.coords], dtype=dtype, device=device)
+        self.fixed = {self.coords.index(c): v for c, v in (fixed or {}).items()}
+        self.free = [i for i in range(len(self.coords)) if i not in self.fixed]
+
+    def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+        engine = torch.quasirandom.SobolEngine(len(self.free), scramble=True, seed=seed)
+        u = engine.draw(n).to(self.lo)
+        x = self.lo.expand(n, -1).clone()
+        x[:, self.free] = self.lo[self.free] + (self.hi[self.free] - self.lo[self.free]) * u
+        for i, v in self.fixed.items():
+            x[:, i] = v
+        return x
+
+
+def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] = frozenset(),
+                  dtype=None, device=None) -> list[Term]:
+    """All loss terms of ``problem``; ``n_points`` maps a term kind to its point count;
+    ``skip`` lists condition names imposed exactly by the method (hard constraints)."""
+    terms: list[Term] = []
+    interior = BoxSampler(problem.domain, dtype=dtype, device=device)
+    for name, expr in problem.compiled_equations().items():
+        terms.append(Term(f"equations.{name}", "residual", interior, n_points["residual"],
+                          sorted({s.index for s in expr.derivatives}),
+                          _equation_residual(problem, expr)))
+    for name, cond in problem.conditions.items():
+        key = f"conditions.{name}"
+        if key in skip:
+            continue
+        if cond.kind == "periodic":
+            terms.append(_periodic_term(problem, key, cond.on, n_points["boundary"], dtype,
+                                        device))
+            continue
+        g = problem.expression(cond.value, f"{key}.value", with_fields=False)
+        fi = problem.fields.index(cond.field)
+        if cond.kind == "initial":
+            t = problem.time
+            sampler = BoxSampler(problem.domain, {t: problem.domain[t][0]}, dtype=dtype,
+                                 device=device)
+            idx = (problem.coords.index(t),) * cond.derivative
+            terms.append(Term(key, "initial", sampler, n_points["initial"], [idx],
+                              _value_residual(problem, fi, idx, g)))
+            continue
+        for c, end, sign in problem.boundary(cond, key):
+            sampler = BoxSampler(problem.domain, {c: end}, dtype=dtype, device=device)
+            ci = problem.coords.index(c)
+            suffix = "" if len(problem.boundary(cond, key)) == 1 else f"@{c}={end:g}"
+            res = _boundary_residual(problem, fi, ci, sign, cond.kind, cond.alpha, cond.beta, g)
+            terms.append(Term(key + suffix, "boundary", sampler, n_points["boundary"],
+                              [(), (ci,)] if cond.kind != "dirichlet" else [()], res))
+    if problem.observations is not None and len(problem.observations):
+        terms.append(_data_term(problem, dtype, device))
+    for t in terms:
+        t.basis = JetBasis(len(problem.coords), t.indices)
+    return terms
+
+
+def _equation_residual(problem: Problem, expr: Expression):
+    def residual(points, jet, params):
+        out = expr.evaluate(environment(problem, points, jet, params))
+        return torch.as_tensor(out).expand(points.shape[0]) if not torch.is_tensor(out) or \
+            out.dim() == 0 else out
+
+    return residual
+
+
+def _value_residual(problem: Problem, fi: int, idx: tuple, g: Expression):
+    def residual(points, jet, params):
+        env = environment(problem, points, jet, params)
+        return jet.d(idx)[:, fi] - g.evaluate(env)
+
+    return residual
+
+
+def _boundary_residual(problem, fi, ci, sign, kind, alpha, beta, g):
+    def residual(points, jet, params):
+        env = environment(problem, points, jet, params)
+        target = g.evaluate(env)
+        if kind == "dirichlet":
+            return jet.value[:, fi] - target
+        normal = sign * jet.d((ci,))[:, fi]
+        if kind == "neumann":
+            return normal - target
+        return alpha * jet.value[:, fi] + beta * normal - target
+
+    return residual
+
+
+def _periodic_term(problem, key, coord, n, dtype, device) -> Term:
+    ci = problem.coords.index(coord)
+    lo, hi = problem.domain[coord]
+    sampler = BoxSampler(problem.domain, {coord: lo}, dtype=dtype, device=device)
+
+    def sample(n, gen):
+        a = sampler(n, gen)
+        b = a.clone()
+        b[:, ci] = hi
+        return torch.cat([a, b])
+
+    def residual(points, jet, params):
+        m = points.shape[0] // 2
+        v, d = jet.value, jet.d((ci,))
+        return torch.cat([(v[:m] - v[m:]).flatten(), (d[:m] - d[m:]).flatten()])
+
+    return Term(key, "periodic", sample, n, [(), (ci,)], residual)
+
+
+def _data_term(problem: Problem, dtype, device) -> Term:
+    obs = problem.observations
+    pts = torch.stack([torch.as_tensor(obs.coords[c], dtype=dtype) for c in problem.coords], 1)
+    names = list(obs.values)
+    fis = [problem.fields.index(f) for f in names]
+    target = torch.stack([torch.as_tensor(obs.values[f], dtype=dtype) for f in names], 1)
+    pts, target = pts.to(device), target.to(device)
+    scale = target.abs().mean(0).clamp_min(1e-12)
+
+    def residual(points, jet, params):
+        return ((jet.value[:, fis] - target) / scale).flatten()
+
+    return Term("data", "data", None, pts.shape[0], [()], residual, fixed=pts)

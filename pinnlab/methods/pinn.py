@@ -1,0 +1,212 @@
+"""The PINN method: one :class:`~pinnlab.nn.FieldNetwork`, hard constraints where the spec allows,
+named residual terms, causal weighting, gradient-norm weights, resampling, Adam then L-BFGS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import torch
+
+from ..errors import SpecError
+from ..jet import Jet, JetBasis
+from ..losses import Term, compile_terms
+from ..nn import FieldNetwork
+from ..params import ParameterSet
+from ..spec.problem import Problem
+from ..train import LossWeights, Phase, Trainer
+from .constraints import HardConstraint, hard_constraints
+
+
+@dataclass
+class PINNConfig:
+    """Options of the PINN method (all settable from ``[training]`` in a spec, ``solve(...)`` or
+    ``--option KEY=VALUE``)."""
+
+    width: int = 64
+    depth: int = 4
+    activation: str = "tanh"
+    fourier: int = 0
+    fourier_sigma: float = 1.0
+    harmonics: int = 1
+    hard_constraints: bool = True
+    periodic_embedding: bool = True
+    residual_points: int = 8192
+    boundary_points: int = 512
+    initial_points: int = 512
+    resample_every: int = 1000
+    adam_steps: int = 5000
+    lr: float = 1e-3
+    lr_decay: float = 0.9
+    decay_every: int = 1000
+    lbfgs_steps: int = 5000
+    lbfgs_history: int = 50
+    adaptive_weights: bool = False
+    weight_every: int = 500
+    weights: dict = field(default_factory=dict)
+    causal: bool = False
+    causal_chunks: int = 32
+    causal_eps: float = 1.0
+    output_scale: dict = field(default_factory=dict)
+    dtype: str = "float64"
+    compile: bool = False
+    checkpoint_every: int = 1000
+
+    @classmethod
+    def from_options(cls, options: dict, *, source: str = "<python>") -> PINNConfig:
+        known = {f.name: f for f in fields(cls)}
+        kwargs = {}
+        for k, v in options.items():
+            if k not in known:
+                raise SpecError(f"unknown training option {k!r} (known: "
+                                f"{', '.join(sorted(known))})", file=source, key=f"training.{k}")
+            default = known[k].default
+            if isinstance(default, bool):
+                v = v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes", "on")
+            elif isinstance(default, int) and not isinstance(v, int):
+                v = int(float(v))
+            elif isinstance(default, float):
+                v = float(v)
+            kwargs[k] = v
+        cfg = cls(**kwargs)
+        if cfg.dtype not in ("float32", "float64"):
+            raise SpecError("dtype is float32 or float64", file=source, key="training.dtype")
+        return cfg
+
+    def phases(self) -> list[Phase]:
+        out = []
+        if self.adam_steps > 0:
+            out.append(Phase("adam", self.adam_steps, lr=self.lr, decay=self.lr_decay,
+                             decay_every=self.decay_every))
+        if self.lbfgs_steps > 0:
+            out.append(Phase("lbfgs", self.lbfgs_steps, history=self.lbfgs_history))
+        return out
+
+
+class PINNModel(torch.nn.Module):
+    """Network + hard-constraint transforms + parameters; maps points to field jets."""
+
+    def __init__(self, problem: Problem, cfg: PINNConfig, generator: torch.Generator):
+        super().__init__()
+        self.problem = problem
+        periodic = [c.on for c in problem.conditions.values() if c.kind == "periodic"]
+        self.net = FieldNetwork(problem.domain, problem.fields, width=cfg.width, depth=cfg.depth,
+                                activation=cfg.activation,
+                                periodic=periodic if cfg.periodic_embedding else (),
+                                harmonics=cfg.harmonics, fourier=cfg.fourier,
+                                fourier_sigma=cfg.fourier_sigma, output_scale=cfg.output_scale,
+                                generator=generator)
+        self.params = ParameterSet(problem.parameters)
+        self.constraints: dict[str, HardConstraint] = (
+            hard_constraints(problem) if cfg.hard_constraints else {})
+
+    def fields_jet(self, points: torch.Tensor, basis: JetBasis) -> Jet:
+        x = basis.seed(points)
+        raw = self.net.jet(x)
+        if not self.constraints:
+            return raw
+        params = self.params.values()
+        chans = []
+        for i, f in enumerate(self.problem.fields):
+            c = raw.channel(i)
+            hc = self.constraints.get(f)
+            chans.append(hc.apply(x, c, params) if hc else c)
+        return Jet.cat(chans)
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        return self.fields_jet(points, JetBasis(points.shape[1], [])).value
+
+    def imposed(self) -> set[str]:
+        return {k for hc in self.constraints.values() for k in hc.conditions}
+
+
+class PINNLoss:
+    """The named losses of a PINN, with point sampling, resampling and causal weights."""
+
+    def __init__(self, problem: Problem, model: PINNModel, cfg: PINNConfig, generator):
+        self.problem, self.model, self.cfg, self.gen = problem, model, cfg, generator
+        dtype = next(model.parameters()).dtype
+        device = next(model.parameters()).device
+        skip = set(model.imposed())
+        if cfg.periodic_embedding:
+            skip |= {f"conditions.{k}" for k, c in problem.conditions.items()
+                     if c.kind == "periodic"}
+        n = {"residual": cfg.residual_points, "boundary": cfg.boundary_points,
+             "initial": cfg.initial_points}
+        self.terms: list[Term] = compile_terms(problem, n, skip=skip, dtype=dtype, device=device)
+        self.time_index = problem.coords.index(problem.time) if problem.time else None
+        self._losses = torch.compile(self._compute) if cfg.compile else self._compute
+        self.resample()
+
+    def resample(self) -> None:
+        for t in self.terms:
+            t.points = t.fixed if t.sample is None else t.sample(t.n_points, self.gen)
+
+    def on_step(self, step: int) -> None:
+        every = self.cfg.resample_every
+        if every and step > 0 and step % every == 0:
+            self.resample()
+
+    def state_dict(self) -> dict:
+        return {t.name: t.points for t in self.terms}
+
+    def load_state_dict(self, state: dict) -> None:
+        for t in self.terms:
+            t.points = state[t.name]
+
+    def __call__(self) -> dict[str, torch.Tensor]:
+        return self._losses([t.points for t in self.terms])
+
+    def _compute(self, points: list[torch.Tensor]) -> dict[str, torch.Tensor]:
+        params = self.model.params.values()
+        out = {}
+        for t, x in zip(self.terms, points):
+            jet = self.model.fields_jet(x, t.basis)
+            r = t.residual(x, jet, params)
+            if t.kind == "residual" and self.cfg.causal and self.time_index is not None:
+                out[t.name] = self._causal(x[:, self.time_index], r)
+            else:
+                out[t.name] = (r**2).mean()
+        return out
+
+    def _causal(self, time: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+        """Causal weighting: chunk losses ``L_i`` along time, ``w_i = exp(-ε Σ_{k<i} L_k)``
+        (no gradient through ``w``); the term is ``mean_i w_i L_i``."""
+        lo, hi = self.problem.domain[self.problem.time]
+        m = self.cfg.causal_chunks
+        chunk = ((time - lo) / (hi - lo) * m).long().clamp(0, m - 1)
+        sums = torch.zeros(m, dtype=r.dtype, device=r.device).index_add(0, chunk, r**2)
+        counts = torch.bincount(chunk, minlength=m).clamp_min(1).to(r.dtype)
+        chunk_loss = sums / counts
+        before = torch.cumsum(chunk_loss.detach(), 0) - chunk_loss.detach()
+        w = torch.exp(-self.cfg.causal_eps * before)
+        return (w * chunk_loss).mean()
+
+
+def train_pinn(problem: Problem, cfg: PINNConfig, *, seed: int, device: str, out: str | None,
+               resume: bool, progress: bool, monitor=None) -> tuple[PINNModel, Trainer]:
+    dtype = getattr(torch, cfg.dtype)
+    gen = torch.Generator().manual_seed(seed)
+    with _default_dtype(dtype):
+        model = PINNModel(problem, cfg, gen).to(device=device, dtype=dtype)
+        loss = PINNLoss(problem, model, cfg, gen)
+    names = [t.name for t in loss.terms]
+    weights = LossWeights(names, cfg.weights, adaptive=cfg.adaptive_weights,
+                          every=cfg.weight_every)
+    trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
+                      monitor=monitor or (lambda: model.params.estimates()), out=out,
+                      checkpoint_every=cfg.checkpoint_every, progress=progress,
+                      generators=[gen], stateful={"points": loss})
+    trainer.run(resume=resume)
+    return model, trainer
+
+
+class _default_dtype:
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __enter__(self):
+        self.old = torch.get_default_dtype()
+        torch.set_default_dtype(self.dtype)
+
+    def __exit__(self, *exc):
+        torch.set_default_dtype(self.old)

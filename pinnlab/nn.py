@@ -1,0 +1,114 @@
+"""Networks that map coordinates to named fields, with derivatives by forward jets.
+
+:class:`FieldNetwork` is an MLP ``R^d -> R^F`` with the standard PINN input aids:
+
+* input scaling: each coordinate ``c ∈ [lo, hi]`` enters as ``2 (c - lo) / (hi - lo) - 1``;
+* exact periodic embedding for periodic coordinates: ``[cos(k ω c), sin(k ω c)]``,
+  ``ω = 2π / (hi - lo)``, ``k = 1..K`` (any output is then exactly periodic, value and all
+  derivatives);
+* optional random Fourier features ``[cos(B c̃), sin(B c̃)]``, ``B ~ N(0, σ²)``, on the scaled
+  non-periodic coordinates;
+* output scaling ``field = shift + scale * raw``.
+
+Every step is written in :class:`~pinnlab.jet.Jet` arithmetic, so :meth:`FieldNetwork.jet`
+returns the fields together with any partial derivatives the basis asks for, in one forward pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+
+from .jet import Jet, JetBasis
+
+ACTIVATIONS = ("tanh", "sin", "sigmoid")
+
+
+class FieldNetwork(torch.nn.Module):
+    """MLP from coordinates to fields.
+
+    Args:
+        domain: ``{coordinate: (lo, hi)}`` in input order.
+        fields: output names.
+        width, depth: hidden layer width and number of hidden layers.
+        activation: ``tanh`` (default), ``sin`` or ``sigmoid``.
+        periodic: coordinates embedded exactly periodically, with ``harmonics`` frequencies.
+        fourier: number of random Fourier frequencies (0 = off), scale ``fourier_sigma``.
+        output_scale, output_shift: per-field affine output map.
+    """
+
+    def __init__(self, domain: dict[str, tuple[float, float]], fields: Sequence[str], *,
+                 width: int = 64, depth: int = 4, activation: str = "tanh",
+                 periodic: Sequence[str] = (), harmonics: int = 1, fourier: int = 0,
+                 fourier_sigma: float = 1.0, output_scale: dict[str, float] | None = None,
+                 output_shift: dict[str, float] | None = None,
+                 generator: torch.Generator | None = None):
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}")
+        self.coords = list(domain)
+        self.fields = list(fields)
+        self.activation = activation
+        lo = torch.tensor([domain[c][0] for c in self.coords])
+        hi = torch.tensor([domain[c][1] for c in self.coords])
+        self.register_buffer("in_scale", 2.0 / (hi - lo))
+        self.register_buffer("in_shift", -(hi + lo) / (hi - lo))
+        self.periodic = [self.coords.index(c) for c in periodic]
+        self.plain = [i for i in range(len(self.coords)) if i not in self.periodic]
+        omega = torch.tensor([2 * math.pi / (domain[self.coords[i]][1] - domain[self.coords[i]][0])
+                              for i in self.periodic])
+        freqs = torch.arange(1, harmonics + 1, dtype=torch.get_default_dtype())
+        # rows: one per (periodic coordinate, harmonic); acts on raw coordinates
+        wper = torch.zeros(len(self.periodic) * harmonics, len(self.coords))
+        for j, i in enumerate(self.periodic):
+            wper[j * harmonics:(j + 1) * harmonics, i] = omega[j] * freqs
+        self.register_buffer("periodic_weight", wper)
+        bf = torch.randn(fourier, len(self.plain), generator=generator) * fourier_sigma
+        self.register_buffer("fourier_weight", bf)
+        n_in = len(self.plain) + 2 * wper.shape[0] + 2 * fourier
+        sizes = [n_in] + [width] * depth + [len(self.fields)]
+        self.layers = torch.nn.ModuleList()
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            lin = torch.nn.Linear(a, b)
+            bound = math.sqrt(6.0 / (a + b))  # Glorot uniform
+            with torch.no_grad():
+                lin.weight.uniform_(-bound, bound, generator=generator)
+                lin.bias.zero_()
+            self.layers.append(lin)
+        scale = output_scale or {}
+        shift = output_shift or {}
+        self.register_buffer("out_scale", torch.tensor([float(scale.get(f, 1.0))
+                                                        for f in self.fields]))
+        self.register_buffer("out_shift", torch.tensor([float(shift.get(f, 0.0))
+                                                        for f in self.fields]))
+
+    def features(self, x: Jet) -> Jet:
+        parts = []
+        if self.plain:
+            scaled = (x * self.in_scale + self.in_shift).select(self.plain)
+            parts.append(scaled)
+            if self.fourier_weight.shape[0]:
+                z = parts[0].linear(self.fourier_weight)
+                parts += [z.cos(), z.sin()]
+        if self.periodic:
+            z = x.linear(self.periodic_weight)
+            parts += [z.cos(), z.sin()]
+        return Jet.cat(parts)
+
+    def _act(self, h: Jet) -> Jet:
+        return getattr(h, self.activation)()
+
+    def jet(self, x: Jet) -> Jet:
+        """Fields and their derivatives: channels in the order of ``self.fields``."""
+        h = self.features(x)
+        for layer in self.layers[:-1]:
+            h = self._act(h.linear(layer.weight, layer.bias))
+        last = self.layers[-1]
+        out = h.linear(last.weight * self.out_scale[:, None], last.bias * self.out_scale)
+        return out + self.out_shift
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Field values at points ``x`` of shape ``(N, d)``; returns ``(N, F)``."""
+        return self.jet(JetBasis(x.shape[1], []).seed(x)).value

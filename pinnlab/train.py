@@ -1,0 +1,339 @@
+"""The trainer: optimizer phases, history, checkpoints, resume, divergence guard.
+
+It knows nothing about PDEs. It minimises ``Σ_k w_k L_k`` where ``losses()`` returns the named
+terms ``{name: L_k}`` and ``weights`` (a :class:`LossWeights`) holds ``w_k``. Phases run in order
+(e.g. Adam then L-BFGS) over **all** parameters of ``module`` — unknown PDE parameters included,
+so changing optimizer never freezes one. Each phase reports why it stopped.
+
+Checkpoints (``checkpoint.pt``) are written atomically every ``checkpoint_every`` steps and at the
+end; a run started with ``resume=True`` continues from the last one with the same numbers it would
+have produced without the interruption (optimizer state and random generators are restored).
+On a non-finite or exploding loss the trainer restores the best state seen, writes it as the
+checkpoint and raises :class:`~pinnlab.errors.DivergenceError`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from .errors import DivergenceError
+
+
+@dataclass
+class Phase:
+    """One optimizer phase: ``kind`` is ``adam`` or ``lbfgs``; ``steps`` counts optimizer
+    iterations. Adam: learning rate ``lr`` decayed by ``decay`` every ``decay_every`` steps.
+    L-BFGS: strong-Wolfe line search, ``history`` pairs, stops at ``steps`` iterations or when
+    the gradient's max-norm falls below ``tolerance_grad`` or the loss stops changing."""
+
+    kind: str
+    steps: int
+    lr: float = 1e-3
+    decay: float = 0.9
+    decay_every: int = 1000
+    history: int = 50
+    tolerance_grad: float = 1e-10
+    tolerance_change: float = 1e-14
+
+
+class LossWeights:
+    """Named loss weights: fixed, or balanced by gradient norms.
+
+    Gradient-norm balancing (Wang et al.): every ``every`` steps,
+    ``ŵ_k = Σ_j ‖∇_θ L_j‖ / ‖∇_θ L_k‖`` and ``w_k ← α w_k + (1 - α) ŵ_k``.
+    """
+
+    def __init__(self, names: list[str], fixed: dict[str, float] | None = None, *,
+                 adaptive: bool = False, every: int = 500, momentum: float = 0.9):
+        self.values = {n: float((fixed or {}).get(n, 1.0)) for n in names}
+        self.adaptive, self.every, self.momentum = adaptive, every, momentum
+
+    def maybe_update(self, step: int, losses: dict[str, torch.Tensor], params: list) -> None:
+        if not self.adaptive or step % self.every != 0 or len(losses) < 2:
+            return
+        norms = {}
+        for name, loss in losses.items():
+            grads = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
+            norms[name] = math.sqrt(sum(float((g**2).sum()) for g in grads if g is not None))
+        total = sum(norms.values())
+        for name, norm in norms.items():
+            target = total / max(norm, 1e-30)
+            self.values[name] = self.momentum * self.values[name] + (1 - self.momentum) * target
+
+    def state_dict(self) -> dict:
+        return dict(self.values)
+
+    def load_state_dict(self, state: dict) -> None:
+        self.values.update(state)
+
+
+@dataclass
+class TrainState:
+    step: int = 0
+    phase: int = 0
+    history: list[dict] = field(default_factory=list)
+    stops: dict[str, str] = field(default_factory=dict)
+    wall_s: float = 0.0
+
+
+class Trainer:
+    """Run optimizer phases on ``module``.
+
+    Args:
+        module: holds every trainable parameter (network and unknown PDE parameters).
+        losses: callable returning ``{name: scalar loss}`` at the current parameters.
+        phases: the optimizer phases, in order.
+        weights: named loss weights (default: all 1).
+        on_step: ``on_step(step)`` called before each step (resampling, logging).
+        monitor: ``monitor() -> {name: float}`` extra numbers for the history (e.g. parameter
+            estimates), recorded every ``log_every`` steps.
+        out: folder for ``checkpoint.pt``; ``None`` keeps nothing on disk.
+        progress: show a progress bar with the loss terms.
+        stateful: more objects saved in and restored from checkpoints (e.g. sampled points).
+        blowup: a loss above ``blowup ×`` the first one counts as divergence.
+    """
+
+    def __init__(self, module: torch.nn.Module, losses: Callable[[], dict[str, torch.Tensor]],
+                 phases: list[Phase], *, weights: LossWeights | None = None,
+                 on_step: Callable[[int], None] | None = None,
+                 monitor: Callable[[], dict[str, float]] | None = None, out: str | None = None,
+                 checkpoint_every: int = 1000, log_every: int = 50, progress: bool = True,
+                 blowup: float = 1e8, generators: list[torch.Generator] = (),
+                 stateful: dict[str, object] | None = None):
+        self.module, self.losses, self.phases = module, losses, phases
+        self.weights = weights
+        self.on_step, self.monitor = on_step, monitor
+        self.out, self.checkpoint_every, self.log_every = out, checkpoint_every, log_every
+        self.progress, self.blowup = progress, blowup
+        self.generators = list(generators)
+        self.stateful = dict(stateful or {})  # objects with state_dict()/load_state_dict()
+        self.state = TrainState()
+        self.best: tuple[float, dict] | None = None
+        self.first_loss: float | None = None
+        self.optimizer: torch.optim.Optimizer | None = None
+
+    # ---- the objective -----------------------------------------------------------------
+    def objective(self, step: int, *, update_weights: bool = False):
+        terms = self.losses()
+        if self.weights is None:
+            self.weights = LossWeights(list(terms))
+        if update_weights:
+            self.weights.maybe_update(step, terms, self.params)
+        total = sum(self.weights.values[k] * v for k, v in terms.items())
+        return total, terms
+
+    @property
+    def params(self) -> list[torch.nn.Parameter]:
+        return [p for p in self.module.parameters() if p.requires_grad]
+
+    # ---- running -------------------------------------------------------------------------
+    def run(self, *, resume: bool = False) -> TrainState:
+        if resume:
+            self._load()
+        total_steps = sum(p.steps for p in self.phases)
+        bar = _bar(total_steps, self.state.step, self.progress)
+        start = time.perf_counter() - self.state.wall_s
+        try:
+            while self.state.phase < len(self.phases):
+                phase = self.phases[self.state.phase]
+                offset = sum(p.steps for p in self.phases[: self.state.phase])
+                runner = self._adam if phase.kind == "adam" else self._lbfgs
+                reason = runner(phase, offset, bar, start)
+                self.state.stops[f"{self.state.phase}:{phase.kind}"] = reason
+                self.state.phase += 1
+                self.optimizer = None
+                self.state.wall_s = time.perf_counter() - start
+            self._save()
+        finally:
+            bar.close()
+        return self.state
+
+    def _record(self, step, total, terms, phase, bar, start):
+        total_f = float(total.detach())
+        if not math.isfinite(total_f) or (self.first_loss is not None
+                                         and total_f > self.blowup * self.first_loss):
+            self._diverged(step, total_f)
+        if self.first_loss is None:
+            self.first_loss = max(total_f, 1e-300)
+        if self.best is None or total_f < self.best[0]:
+            if step % self.log_every == 0 or self.best is None:
+                self.best = (total_f, {k: v.detach().clone()
+                                       for k, v in self.module.state_dict().items()})
+        if step % self.log_every == 0:
+            row = {"step": step, "phase": phase, "loss": total_f,
+                   **{k: float(v.detach()) for k, v in terms.items()},
+                   "wall_s": time.perf_counter() - start}
+            if self.monitor:
+                row.update(self.monitor())
+            self.state.history.append(row)
+            bar.set_postfix_str(_short(row, terms))
+        if self.out and step > 0 and step % self.checkpoint_every == 0:
+            self.state.wall_s = time.perf_counter() - start
+            self._save()
+
+    def _adam(self, phase: Phase, offset: int, bar, start) -> str:
+        if self.optimizer is None:
+            self.optimizer = torch.optim.Adam(self.params, lr=phase.lr)
+            self._restore_optimizer()
+        opt = self.optimizer
+        while self.state.step < offset + phase.steps:
+            step = self.state.step
+            local = step - offset
+            for g in opt.param_groups:
+                g["lr"] = phase.lr * phase.decay ** (local / phase.decay_every)
+            if self.on_step:
+                self.on_step(step)
+            opt.zero_grad(set_to_none=True)
+            total, terms = self.objective(step, update_weights=True)
+            total.backward()
+            self._record(step, total, terms, phase.kind, bar, start)
+            opt.step()
+            self.state.step += 1
+            bar.update(1)
+        return f"step limit ({phase.steps} steps)"
+
+    def _lbfgs(self, phase: Phase, offset: int, bar, start) -> str:
+        if self.optimizer is None:
+            self.optimizer = torch.optim.LBFGS(
+                self.params, lr=1.0, max_iter=1, history_size=phase.history,
+                line_search_fn="strong_wolfe", tolerance_grad=phase.tolerance_grad,
+                tolerance_change=phase.tolerance_change)
+            self._restore_optimizer()
+        opt = self.optimizer
+        if self.on_step:
+            self.on_step(self.state.step)  # points stay fixed during L-BFGS
+        last = {}
+
+        def closure():
+            opt.zero_grad(set_to_none=True)
+            total, terms = self.objective(self.state.step)
+            total.backward()
+            last["total"], last["terms"] = total, terms
+            return total
+
+        chunk = 20
+        while self.state.step < offset + phase.steps:
+            n = min(chunk, offset + phase.steps - self.state.step)
+            for g in opt.param_groups:
+                g["max_iter"] = n
+                g["max_eval"] = int(n * 1.25) + 5
+            before = opt.state[opt._params[0]].get("n_iter", 0)
+            opt.step(closure)
+            done = opt.state[opt._params[0]].get("n_iter", 0) - before
+            for _ in range(max(done, 1)):
+                self._record(self.state.step, last["total"], last["terms"], phase.kind, bar,
+                             start)
+                self.state.step += 1
+                bar.update(1)
+            if done < n:
+                reason = self._lbfgs_reason(opt, phase)
+                skipped = offset + phase.steps - self.state.step
+                bar.update(skipped)
+                self.state.step = offset + phase.steps
+                return reason
+        return f"iteration limit ({phase.steps} iterations)"
+
+    def _lbfgs_reason(self, opt, phase: Phase) -> str:
+        grads = [p.grad.abs().max() for p in self.params if p.grad is not None]
+        gmax = float(torch.stack(grads).max()) if grads else 0.0
+        dtype = self.params[0].dtype
+        note = " (float32: precision limits L-BFGS; use dtype=float64)" if \
+            dtype == torch.float32 else ""
+        if gmax <= phase.tolerance_grad:
+            return f"converged: gradient max-norm {gmax:.2e} <= {phase.tolerance_grad:g}"
+        return (f"stalled at iteration {self.state.step}: loss or step change below "
+                f"{phase.tolerance_change:g}, line search found no decrease{note}")
+
+    # ---- safety --------------------------------------------------------------------------
+    def _diverged(self, step: int, value: float):
+        if self.best is not None:
+            self.module.load_state_dict(self.best[1])
+        self.optimizer = None
+        if self.out:
+            self._save(tag="best")
+        where = f"; best state (loss {self.best[0]:.3e}) kept" if self.best else ""
+        saved = f" in {self.out}/checkpoint.pt" if self.out else ""
+        raise DivergenceError(f"training diverged at step {step}: loss = {value:.3e}{where}"
+                              f"{saved}; lower the learning rate or check the spec",
+                              key="training")
+
+    # ---- checkpoints ---------------------------------------------------------------------
+    def _path(self) -> str | None:
+        return os.path.join(self.out, "checkpoint.pt") if self.out else None
+
+    def _save(self, tag: str = "") -> None:
+        path = self._path()
+        if path is None:
+            return
+        os.makedirs(self.out, exist_ok=True)
+        payload = {
+            "module": self.module.state_dict(),
+            "optimizer": self.optimizer.state_dict() if self.optimizer else None,
+            "state": self.state.__dict__,
+            "weights": self.weights.state_dict() if self.weights else None,
+            "generators": [g.get_state() for g in self.generators],
+            "stateful": {k: v.state_dict() for k, v in self.stateful.items()},
+            "first_loss": self.first_loss,
+            "tag": tag,
+        }
+        tmp = path + ".tmp"
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+
+    def _load(self) -> None:
+        path = self._path()
+        if path is None or not os.path.exists(path):
+            return
+        payload = torch.load(path, weights_only=False)
+        self.module.load_state_dict(payload["module"])
+        self.state = TrainState(**payload["state"])
+        if payload["weights"] is not None:
+            self.weights = self.weights or LossWeights(list(payload["weights"]))
+            self.weights.load_state_dict(payload["weights"])
+        for g, s in zip(self.generators, payload["generators"]):
+            g.set_state(s)
+        for k, v in self.stateful.items():
+            v.load_state_dict(payload["stateful"][k])
+        self.first_loss = payload["first_loss"]
+        self._pending_optimizer = payload["optimizer"]
+
+    def _restore_optimizer(self) -> None:
+        pending = getattr(self, "_pending_optimizer", None)
+        if pending is not None:
+            try:
+                self.optimizer.load_state_dict(pending)
+            except (ValueError, KeyError):
+                pass
+            self._pending_optimizer = None
+
+
+def _short(row: dict, terms: dict) -> str:
+    parts = [f"loss={row['loss']:.2e}"]
+    for k in terms:
+        parts.append(f"{k.split('.')[-1]}={row[k]:.1e}")
+    return " ".join(parts)
+
+
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def set_postfix_str(self, s):
+        pass
+
+    def close(self):
+        pass
+
+
+def _bar(total: int, initial: int, show: bool):
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
