@@ -236,7 +236,7 @@ def solve_forward(flame: SimpleFlame, budget: Budget | None = None, s_L_guess: f
                       "bc_dT": float(bc_g.detach())}
 
     stages = _train(model, loss_fn, budget, _zshape(flame))
-    return Case1Result(float(model.s_L), flame.conductivity, flame.activation_energy,
+    return Case1Result(float(model.s_L.detach()), flame.conductivity, flame.activation_energy,
                        stages, model)
 
 
@@ -276,8 +276,9 @@ def solve_inverse(flame: SimpleFlame, observations: Observations, budget: Budget
 
     stages = _train(model, loss_fn, budget, (obs.x, np.clip(obs.T, flame.T_in + 1e-3,
                                                             flame.T_max - 1e-3)))
-    return Case1Result(float(model.s_L), float(model.conductivity()),
-                       float(model.activation_energy()), stages, model)
+    lam, Ea = (float(torch.as_tensor(v).detach()) for v in (model.conductivity(),
+                                                             model.activation_energy()))
+    return Case1Result(float(model.s_L.detach()), lam, Ea, stages, model)
 
 
 def noisy_observations(x: np.ndarray, T: np.ndarray, u: np.ndarray, n: int, noise: float,
