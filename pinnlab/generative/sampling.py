@@ -44,23 +44,23 @@ from .singlestep import fast_orders, padded_orders, run_adaptive, run_singlestep
 
 #: method -> (theoretical order, minimum NFE, default grid)
 METHODS: dict[str, tuple[int, int, str]] = {
-    "ddim": (1, 1, "logsnr"),
-    "dpm_solver_1": (1, 1, "logsnr"),
-    "dpm_solver_2": (2, 2, "logsnr"),
-    "dpm_solver_3": (3, 3, "logsnr"),
-    "dpm_solver_fast": (3, 3, "logsnr"),
-    "dpm_solver_adaptive": (3, 3, "logsnr"),
-    "dpmpp_2s": (2, 2, "logsnr"),
-    "dpmpp_2m": (2, 2, "logsnr"),
-    "dpmpp_3m": (3, 3, "logsnr"),
-    "unipc": (3, 2, "logsnr"),
-    "deis": (3, 3, "logsnr"),
-    "plms": (2, 4, "logsnr"),
-    "pndm": (2, 13, "logsnr"),
-    "rf_euler": (1, 1, "uniform_t"),
-    "rf_midpoint": (2, 2, "uniform_t"),
+    "ddim": (1, 1, "uniform_s"),
+    "dpm_solver_1": (1, 1, "uniform_s"),
+    "dpm_solver_2": (2, 2, "uniform_s"),
+    "dpm_solver_3": (3, 3, "uniform_s"),
+    "dpm_solver_fast": (3, 3, "uniform_s"),
+    "dpm_solver_adaptive": (3, 3, "uniform_s"),
+    "dpmpp_2s": (2, 2, "uniform_s"),
+    "dpmpp_2m": (2, 2, "uniform_s"),
+    "dpmpp_3m": (3, 3, "uniform_s"),
+    "unipc": (3, 2, "uniform_s"),
+    "deis": (3, 3, "uniform_s"),
+    "plms": (2, 4, "uniform_s"),
+    "pndm": (2, 13, "uniform_s"),
+    "rf_euler": (1, 1, "uniform_s"),
+    "rf_midpoint": (2, 2, "uniform_s"),
     "heun": (2, 3, "karras"),
-    "rf_heun": (2, 3, "uniform_t"),
+    "rf_heun": (2, 3, "uniform_s"),
 }
 
 
@@ -114,7 +114,8 @@ def sample(model: Callable, x_T: torch.Tensor, method: str = "dpmpp_3m", nfe: in
             dtype and device are used throughout.
         method: a key of :data:`METHODS`.
         nfe: number of model evaluations (exact; the cap for ``dpm_solver_adaptive``).
-        grid: "uniform_t", "logsnr" or "karras" (default per method, see :data:`METHODS`).
+        grid: "uniform_t", "uniform_s", "logsnr" or "karras" (default per method, see
+            :data:`METHODS`: "uniform_s", uniform in s = sigma/(1 + sigma); Heun: "karras").
         schedule: the model's schedule (default linear VP).
         prediction: "noise", "data" or "velocity".
         sigma_min: smallest non-zero noise level of the logsnr / karras grids (sigma_tilde units).

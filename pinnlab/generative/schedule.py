@@ -177,7 +177,7 @@ def make_schedule(name: str) -> Schedule:
     return table[name]()
 
 
-GRIDS = ("uniform_t", "logsnr", "karras")
+GRIDS = ("uniform_t", "uniform_s", "logsnr", "karras")
 
 
 def time_grid(schedule: Schedule, n_steps: int, grid: str = "logsnr", *, sigma_start: float,
@@ -186,6 +186,8 @@ def time_grid(schedule: Schedule, n_steps: int, grid: str = "logsnr", *, sigma_s
     0.
 
     * "uniform_t": t uniform from t(sigma_start) to 0 (for a rectified flow: uniform in s).
+    * "uniform_s": uniform in the rectified-flow time s = sigma/(1 + sigma), s(sigma_start) to 0,
+      whatever the schedule (the grid of a rectified flow; dense where sigma_tilde is O(1)).
     * "logsnr": lambda uniform from lambda(sigma_start) to lambda(sigma_min) over n_steps - 1
       intervals,
       then a last interval to zero noise.
@@ -204,6 +206,11 @@ def time_grid(schedule: Schedule, n_steps: int, grid: str = "logsnr", *, sigma_s
         t0 = float(schedule.t_of_sigma_tilde(sigma_start))
         ts = np.linspace(t0, 0.0, n_steps + 1)
         out = schedule.sigma_tilde(ts)
+        out[0], out[-1] = sigma_start, 0.0
+        return out
+    if grid == "uniform_s":
+        s = np.linspace(sigma_start / (1.0 + sigma_start), 0.0, n_steps + 1)
+        out = s / (1.0 - s)
         out[0], out[-1] = sigma_start, 0.0
         return out
     if grid == "logsnr":

@@ -41,7 +41,7 @@ def test_linear_vp_matches_ddpm_table():
                                rtol=1e-2, atol=2e-4)
 
 
-@pytest.mark.parametrize("grid", ["uniform_t", "logsnr", "karras"])
+@pytest.mark.parametrize("grid", ["uniform_t", "uniform_s", "logsnr", "karras"])
 def test_grids_are_decreasing_to_zero(grid):
     s = time_grid(make_schedule("vp-linear"), 7, grid, sigma_start=80.0)
     assert len(s) == 8 and s[0] == 80.0 and s[-1] == 0.0 and np.all(np.diff(s) < 0)
