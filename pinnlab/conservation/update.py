@@ -1,4 +1,4 @@
-"""The ProbConserv update: condition a Gaussian prediction on the integral form of a conservation law.
+"""The ProbConserv update: condition a Gaussian prediction on a conservation law in integral form.
 
 A base model predicts, on a spatial grid x_1..x_N at one time t, u ~ N(μ, Σ). The conservation
 law in integral form is a linear constraint G u = b with G the 1 × N row of trapezoid weights

@@ -1,0 +1,139 @@
+"""One GPME benchmark run: train the base models, evaluate them and their updates, time both.
+
+``run_problem`` trains an ANP, a SoftC-ANP (the ANP fine-tuned with the residual penalty λ) and
+the family GP, then for each test parameter draws ``n_test`` test functions and evaluates every
+base model with :func:`pinnlab.conservation.evaluate.evaluate_slice`. HardC and ProbConserv are
+applied to both the ANP and the GP; SoftC is reported as its own base model. The returned dict
+is JSON-ready (plus ``"_fields"``: the posteriors of the first test function, for plotting).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from pinnlab.conservation import metrics
+from pinnlab.conservation.data import sample_functions
+from pinnlab.conservation.evaluate import anp_slice, evaluate_slice, gp_slice
+from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
+from pinnlab.conservation.problems import GPMEProblem
+from pinnlab.conservation.train import TrainConfig, train_anp
+
+
+@dataclass
+class BenchmarkConfig:
+    anp: TrainConfig = field(default_factory=lambda: TrainConfig(steps=3000, hidden=64, layers=1))
+    softc_steps: int = 300
+    softc_weight: float = 1.0
+    gp: GPConfig = field(default_factory=GPConfig)
+    n_test: int | None = None  # default: the problem's n_test
+    n_latent: int = 100
+    n_shock_samples: int = 500
+    sigma_g: float = 1e-3
+    seed: int = 1234
+
+
+def train_models(problem: GPMEProblem, cfg: BenchmarkConfig, log_every: int = 0):
+    """Train ANP, SoftC-ANP and GP; return (models dict, train seconds dict)."""
+    anp = train_anp(problem, cfg.anp, log_every=log_every)
+    softc_cfg = dataclasses.replace(
+        cfg.anp,
+        steps=cfg.softc_steps,
+        softc_weight=cfg.softc_weight,
+        lr=cfg.anp.lr * 0.1,
+        seed=cfg.anp.seed + 1,
+    )
+    softc = train_anp(problem, softc_cfg, model=copy.deepcopy(anp.model), log_every=log_every)
+    gp = FamilyGaussianProcess(problem, cfg.gp).fit()
+    models = {"anp": anp.model, "softc": softc.model, "gp": gp}
+    seconds = {"anp": anp.seconds, "softc": anp.seconds + softc.seconds, "gp": gp.seconds}
+    return models, seconds
+
+
+def _summary(res) -> dict:
+    out = {}
+    for key in ("mse", "ce", "ll"):
+        m, se = metrics.mean_and_stderr(getattr(res, key))
+        out[key], out[key + "_se"] = m, se
+    out["ce_max"] = float(np.max(res.ce))
+    return out
+
+
+def _shock_summary(res, exact: float) -> dict:
+    """Per test function: posterior mean (cell midpoints) and 95 % interval of the shock cell."""
+    h_mid = res.shock_mid
+    h_first = res.shock_first
+    cell_lo = 2 * h_mid - h_first  # left edge x_{i-1} of the crossing cell
+    mean_pos = h_mid.mean(axis=0)  # (B,)
+    lo = np.quantile(cell_lo, 0.025, axis=0)
+    hi = np.quantile(h_first, 0.975, axis=0)
+    m, se = metrics.mean_and_stderr(mean_pos)
+    mf, sef = metrics.mean_and_stderr(h_first.mean(axis=0))
+    return {
+        "exact": exact,
+        "mean": m,
+        "mean_se": se,
+        "rel_error": abs(m - exact) / exact,
+        "mean_first_index_rule": mf,
+        "mean_first_index_rule_se": sef,
+        "coverage95": float(np.mean((lo <= exact) & (exact <= hi))),
+        "interval95_first_function": [float(lo[0]), float(hi[0])],
+        "samples_first_function": h_mid[:, 0].tolist(),
+    }
+
+
+def evaluate_models(problem: GPMEProblem, models: dict, cfg: BenchmarkConfig) -> dict:
+    """Metrics of every base model and update at the problem's evaluation time."""
+    t = problem.eval_time
+    x = problem.x_grid()
+    n_test = cfg.n_test or problem.n_test
+    rng = np.random.default_rng(cfg.seed)
+    shock = cfg.n_shock_samples if problem.family == "stefan" else 0
+    results: dict = {"rows": [], "_fields": {}, "eval_seconds": {}}
+    for p in problem.test_values:
+        batch = sample_functions(problem, n_test, rng, params=p)
+        for model_name, model in models.items():
+            start = time.perf_counter()
+            if model_name == "gp":
+                mean, cov = gp_slice(model, problem, batch, x, t)
+            else:
+                mean, cov = anp_slice(model, problem, batch, x, t, cfg.n_latent, cfg.seed)
+            res = evaluate_slice(problem, p, t, x, mean, cov, cfg.sigma_g, shock, cfg.seed)
+            if model_name == "softc":
+                res = {"base": res["base"]}
+            elapsed = time.perf_counter() - start
+            results["eval_seconds"][f"{model_name}@{p:g}"] = elapsed
+            for method, r in res.items():
+                row = {"parameter": p, "model": model_name, "method": method, **_summary(r)}
+                if shock:
+                    row["shock"] = _shock_summary(r, float(problem_front(problem, p, t)))
+                results["rows"].append(row)
+                results["_fields"][(p, model_name, method)] = (
+                    r.posterior.mean[0].numpy(),
+                    r.posterior.variance[0].clamp_min(0).sqrt().numpy(),
+                )
+        results["_fields"][(p, "exact", "exact")] = (problem.solution(t, x, p), None)
+    results["x"] = x
+    return results
+
+
+def problem_front(problem: GPMEProblem, p: float, t: float) -> float:
+    """Exact front position x*(t) for the Stefan family."""
+    from pinnlab.reference.gpme import stefan_front
+
+    return float(stefan_front(t, p))
+
+
+def run_problem(problem: GPMEProblem, cfg: BenchmarkConfig, log_every: int = 0) -> dict:
+    """Train, evaluate and time; returns the :func:`evaluate_models` dict plus ``train_seconds``."""
+    torch.manual_seed(cfg.seed)
+    models, seconds = train_models(problem, cfg, log_every)
+    results = evaluate_models(problem, models, cfg)
+    results["train_seconds"] = seconds
+    results["models"] = models
+    return results
