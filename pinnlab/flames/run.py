@@ -1,0 +1,145 @@
+"""Run a flame case file: its reference solution, or its PINN solve, with metrics and outputs.
+
+``reference(case)`` and ``solve(case)`` return a dict of metrics (JSON-able); with ``out`` they
+also write ``metrics.json`` and ``solution.npz`` (x and the fields, PINN and reference) there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError, SpecError
+from .simple import ATM, SimpleFlame
+from .spec import FlameCase
+
+_SIMPLE_KEYS = {"phi": "phi", "T_in": "T_in", "length": "length", "grad_T0": "grad_T0",
+                "conductivity": "conductivity", "activation_energy": "activation_energy",
+                "cp": "cp", "heat_of_reaction": "heat_of_reaction",
+                "pre_exponential": "pre_exponential", "reaction_order": "reaction_order",
+                "molar_mass": "molar_mass"}
+
+
+def simple_flame(case: FlameCase) -> SimpleFlame:
+    """The :class:`SimpleFlame` of a ``kind = "simple"`` case, its temperature bounds checked."""
+    kwargs = {}
+    for key, value in case.flame.items():
+        if key == "pressure_atm":
+            kwargs["pressure"] = value * ATM
+        elif key in _SIMPLE_KEYS:
+            kwargs[_SIMPLE_KEYS[key]] = float(value)
+        else:
+            raise SpecError(f"unknown key; expected pressure_atm or one of {sorted(_SIMPLE_KEYS)}",
+                            file=str(case.path), key=f"flame.{key}")
+    from .case1 import check_bounds
+
+    try:
+        flame = SimpleFlame(**kwargs)
+    except SpecError as exc:
+        raise SpecError(exc.message, file=str(case.path), key=f"flame.{exc.key}") from None
+    try:
+        check_bounds(flame, case.temperature_bounds, case.unknowns.get("s_L", 0.4))
+    except SpecError as exc:
+        raise SpecError(exc.message, file=str(case.path), key=exc.key) from None
+    return flame
+
+
+def read_observations_csv(path: Path):
+    """Observations x, T, u from a CSV with a header naming the columns (any order)."""
+    from .case1 import Observations
+
+    try:
+        data = np.genfromtxt(path, delimiter=",", names=True)
+    except OSError:
+        raise DataError("observation file not found", file=str(path)) from None
+    names = data.dtype.names or ()
+    missing = [c for c in ("x", "T", "u") if c not in names]
+    if missing:
+        raise DataError(f"missing column(s) {missing}; found {list(names)}", file=str(path))
+    return Observations(np.atleast_1d(data["x"]), np.atleast_1d(data["T"]),
+                        np.atleast_1d(data["u"]))
+
+
+def _budget(case: FlameCase, quick: bool):
+    from .case1 import Budget
+
+    kwargs = {k: (int(v) if k not in ("lr", "decay") else v) for k, v in case.training.items()}
+    budget = Budget(**kwargs)
+    if quick:
+        budget = Budget(warmup=100, adam=200, lbfgs=50, n_collocation=101, seed=budget.seed)
+    return budget
+
+
+def reference(case: FlameCase, out: Path | None = None) -> dict:
+    """Reference solution of ``case`` (shooting for Case 1)."""
+    if case.kind != "simple":
+        from .cantera_ref import reference as cantera_reference
+
+        return cantera_reference(case, out)
+    from .shooting import shoot_flame_speed
+
+    flame = simple_flame(case)
+    t0 = time.perf_counter()
+    sol = shoot_flame_speed(flame)
+    metrics = {"s_L": sol.s_L, "T_max": flame.T_max, "wall_s": time.perf_counter() - t0}
+    _write(out, metrics, x=sol.x, T=sol.T, u=sol.u, rho=sol.rho, Y_F=sol.Y_F)
+    return metrics
+
+
+def solve(case: FlameCase, out: Path | None = None, device: str = "cpu",
+          quick: bool = False) -> dict:
+    """PINN solve of ``case``; metrics compare against the reference solution."""
+    if case.kind != "simple":
+        raise SpecError(f"PINN solves of kind {case.kind!r} are run by their benchmark scripts",
+                        file=str(case.path), key="case.kind")
+    from .case1 import noisy_observations, solve_forward, solve_inverse
+    from .shooting import shoot_flame_speed
+
+    flame = simple_flame(case)
+    ref = shoot_flame_speed(flame)
+    budget = _budget(case, quick)
+    guesses = case.unknowns
+    t0 = time.perf_counter()
+    if case.mode == "forward":
+        result = solve_forward(flame, budget, s_L_guess=guesses.get("s_L", 0.4),
+                               bounds=case.temperature_bounds, device=device)
+    else:
+        spec = case.observations
+        if "csv" in spec:
+            obs = read_observations_csv(case.resolve(spec["csv"]))
+        else:
+            obs = noisy_observations(ref.x, ref.T, ref.u, int(spec.get("n", 10)),
+                                     float(spec.get("noise", 0.0)), int(spec.get("seed", 0)))
+        result = solve_inverse(flame, obs, budget, s_L_guess=guesses.get("s_L", 0.4),
+                               conductivity_guess=guesses.get("conductivity", 0.03),
+                               activation_energy_guess=guesses.get("activation_energy", 1.5e5),
+                               bounds=case.temperature_bounds, device=device)
+    T = result.temperature(ref.x)
+    metrics = {"s_L": result.s_L, "s_L_reference": ref.s_L,
+               "s_L_rel_error": result.s_L / ref.s_L - 1.0,
+               "T_rel_l2": float(np.linalg.norm(T - ref.T) / np.linalg.norm(ref.T)),
+               "wall_s": time.perf_counter() - t0,
+               "stages": [{"name": s.name, "iterations": s.iterations, "best_loss": s.best_loss,
+                           "wall_s": s.wall_time, "stop_reason": s.stop_reason}
+                          for s in result.stages]}
+    if case.mode == "inverse":
+        metrics.update(conductivity=result.conductivity,
+                       conductivity_rel_error=result.conductivity / flame.conductivity - 1.0,
+                       activation_energy=result.activation_energy,
+                       activation_energy_rel_error=(result.activation_energy
+                                                    / flame.activation_energy - 1.0))
+    _write(out, metrics, x=ref.x, T=T, T_reference=ref.T, u=result.velocity(ref.x),
+           u_reference=ref.u)
+    return metrics
+
+
+def _write(out: Path | None, metrics: dict, **arrays: np.ndarray) -> None:
+    if out is None:
+        return
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    np.savez(out / "solution.npz", **arrays)
