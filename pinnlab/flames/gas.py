@@ -55,42 +55,71 @@ def species_index(solution: Any, name: str, key: str = "species") -> int:
     return solution.species_index(name)
 
 
+def mechanism_data(solution: Any) -> dict[str, np.ndarray]:
+    """Every constant of the torch gas and kinetics, read through Cantera (savable with np.savez).
+
+    Raises:
+        SpecError: a species without NASA-7 thermo, or an unsupported reaction type.
+    """
+    import cantera as ct
+
+    from .kinetics import kinetics_data
+
+    K = solution.n_species
+    kinds = {type(solution.species(k).thermo).__name__ for k in range(K)}
+    if kinds != {"NasaPoly2"}:
+        raise SpecError(f"only NASA-7 thermo is supported, found {sorted(kinds)}", key="thermo")
+    data = {
+        "species_names": np.array(solution.species_names),
+        "molar_masses": np.asarray(solution.molecular_weights, float),
+        "gas_constant": np.array(ct.gas_constant),
+        "reference_pressure": np.array(solution.reference_pressure),
+        "nasa": np.array([solution.species(k).thermo.coeffs for k in range(K)]),
+    }
+    if solution.transport_model not in ("none", "None", None):
+        data["visc_fit"] = np.array([solution.get_viscosity_polynomial(k) for k in range(K)]).T
+        data["cond_fit"] = np.array(
+            [solution.get_thermal_conductivity_polynomial(k) for k in range(K)]).T
+        diff = np.array([[solution.get_binary_diff_coeffs_polynomial(i, j) for j in range(K)]
+                         for i in range(K)])  # (K, K, 5)
+        data["diff_fit"] = diff.reshape(K * K, -1).T
+    data.update(kinetics_data(solution))
+    return data
+
+
 class TorchGas:
-    """Differentiable thermo and transport of a Cantera mechanism (see the module docstring)."""
+    """Differentiable thermo and transport of a mechanism (see the module docstring).
 
-    def __init__(self, solution: Any, dtype: torch.dtype = torch.float64,
+    Args:
+        source: a ``cantera.Solution``, or the dict of :func:`mechanism_data` (e.g. loaded from
+            an ``.npz`` on a machine without Cantera).
+    """
+
+    def __init__(self, source: Any, dtype: torch.dtype = torch.float64,
                  device: str | torch.device = "cpu"):
-        import cantera as ct
-
-        self.solution = solution
-        self.species_names: list[str] = list(solution.species_names)
-        K = self.n_species = solution.n_species
-        self.gas_constant = float(ct.gas_constant)  # J/(kmol K)
-        self.reference_pressure = float(solution.reference_pressure)
+        data = dict(source) if isinstance(source, dict) or hasattr(source, "files") else (
+            mechanism_data(source))
+        self.data = data
+        self.species_names: list[str] = [str(n) for n in data["species_names"]]
+        K = self.n_species = len(self.species_names)
+        self.gas_constant = float(data["gas_constant"])  # J/(kmol K)
+        self.reference_pressure = float(data["reference_pressure"])
         t = dict(dtype=dtype, device=device)
         self.dtype, self.device = dtype, device
-        self.molar_masses = torch.tensor(solution.molecular_weights, **t)  # (K,)
-        coeffs = np.array([solution.species(k).thermo.coeffs for k in range(K)])
-        kinds = {type(solution.species(k).thermo).__name__ for k in range(K)}
-        if kinds != {"NasaPoly2"}:
-            raise SpecError(f"only NASA-7 thermo is supported, found {sorted(kinds)}",
-                            key="thermo")
+        self.molar_masses = torch.tensor(data["molar_masses"], **t)  # (K,)
+        coeffs = np.asarray(data["nasa"])
         self.T_mid = torch.tensor(coeffs[:, 0], **t)
         self.nasa_high = torch.tensor(coeffs[:, 1:8].T, **t)  # (7, K)
         self.nasa_low = torch.tensor(coeffs[:, 8:15].T, **t)
-        self.has_transport = solution.transport_model not in ("none", "None", None)
+        self.has_transport = "visc_fit" in data
         if self.has_transport:
-            self.visc_fit = torch.tensor(
-                np.array([solution.get_viscosity_polynomial(k) for k in range(K)]).T, **t)
-            self.cond_fit = torch.tensor(
-                np.array([solution.get_thermal_conductivity_polynomial(k) for k in range(K)]).T,
-                **t)
-            diff = np.array([[solution.get_binary_diff_coeffs_polynomial(i, j)
-                              for j in range(K)] for i in range(K)])  # (K, K, 5)
-            self.diff_fit = torch.tensor(diff.reshape(K * K, -1).T, **t)  # (5, K*K)
+            self.visc_fit = torch.tensor(data["visc_fit"], **t)  # (5, K)
+            self.cond_fit = torch.tensor(data["cond_fit"], **t)
+            self.diff_fit = torch.tensor(data["diff_fit"], **t)  # (5, K*K)
         W = self.molar_masses
         self._wilke_mass = (1.0 + W[:, None] / W[None, :]).mul(8.0).rsqrt()  # (K, K)
         self._wilke_ratio = (W[None, :] / W[:, None]) ** 0.25  # (W_j/W_k)^(1/4)
+        del K
 
     # -- composition ----------------------------------------------------------------------------
     def mean_molar_mass(self, Y):

@@ -33,56 +33,64 @@ def _arrhenius(rate: Any) -> tuple[float, float, float]:
     return rate.pre_exponential_factor, rate.temperature_exponent, rate.activation_energy
 
 
+def kinetics_data(sol: Any) -> dict[str, np.ndarray]:
+    """Stoichiometry, orders and rate parameters of a Cantera Solution as arrays.
+
+    Raises:
+        SpecError: a reaction type other than elementary, three-body or falloff.
+    """
+    K, R = sol.n_species, sol.n_reactions
+    nu_r = np.asarray(sol.reactant_stoich_coeffs, float).reshape(K, R)  # (K, R)
+    nu_p = np.asarray(sol.product_stoich_coeffs, float).reshape(K, R)
+    orders = nu_r.copy()
+    arr, low, troe = np.zeros((R, 3)), np.zeros((R, 3)), np.zeros((R, 4))
+    kind = np.zeros(R, int)  # 0 elementary, 1 three-body, 2 falloff (Lindemann), 3 Troe
+    eff = np.zeros((K, R))
+    for r, reaction in enumerate(sol.reactions()):
+        for name, order in reaction.orders.items():
+            orders[sol.species_index(name), r] = order
+        rtype = reaction.reaction_type
+        if rtype in ("Arrhenius", "reaction", "elementary", "three-body-Arrhenius"):
+            arr[r] = _arrhenius(reaction.rate)
+            kind[r] = 1 if rtype.startswith("three-body") else 0
+        elif rtype in ("falloff-Lindemann", "falloff-Troe"):
+            arr[r] = _arrhenius(reaction.rate.high_rate)
+            low[r] = _arrhenius(reaction.rate.low_rate)
+            kind[r] = 2
+            if rtype == "falloff-Troe":
+                kind[r] = 3
+                c = list(reaction.rate.falloff_coeffs)
+                troe[r] = c if len(c) == 4 else c[:3] + [math.inf]  # no T2 term
+        else:
+            raise SpecError(f"reaction {r} ({reaction.equation}) has unsupported type "
+                            f"{rtype!r}", key="reactions")
+        if kind[r] > 0:
+            tb = reaction.third_body
+            eff[:, r] = tb.default_efficiency
+            for name, value in tb.efficiencies.items():
+                eff[sol.species_index(name), r] = value
+    return {"nu_reactants": nu_r, "nu_products": nu_p, "orders": orders, "arrhenius": arr,
+            "low": low, "troe": troe, "kind": kind, "efficiencies": eff,
+            "reversible": np.array([rx.reversible for rx in sol.reactions()], bool)}
+
+
 class TorchKinetics:
-    """Rates of a Cantera mechanism (see the module docstring); ``gas`` supplies the thermo."""
+    """Rates of a mechanism (see the module docstring); ``gas`` supplies thermo and constants."""
 
     def __init__(self, gas: TorchGas):
-        sol = gas.solution
+        data = gas.data
         self.gas = gas
-        K, R = sol.n_species, sol.n_reactions
         t = dict(dtype=gas.dtype, device=gas.device)
-        nu_r = np.asarray(sol.reactant_stoich_coeffs, float)  # (K, R)
-        nu_p = np.asarray(sol.product_stoich_coeffs, float)
-        orders = nu_r.copy()
-        arr = np.zeros((R, 3))
-        low = np.zeros((R, 3))
-        troe = np.zeros((R, 4))
-        kind = np.zeros(R, int)  # 0 elementary, 1 three-body, 2 falloff (Lindemann), 3 Troe
-        eff = np.zeros((K, R))
-        for r, reaction in enumerate(sol.reactions()):
-            for name, order in reaction.orders.items():
-                orders[sol.species_index(name), r] = order
-            rtype = reaction.reaction_type
-            if rtype in ("Arrhenius", "reaction", "elementary", "three-body-Arrhenius"):
-                arr[r] = _arrhenius(reaction.rate)
-                kind[r] = 1 if rtype.startswith("three-body") else 0
-            elif rtype in ("falloff-Lindemann", "falloff-Troe"):
-                arr[r] = _arrhenius(reaction.rate.high_rate)
-                low[r] = _arrhenius(reaction.rate.low_rate)
-                kind[r] = 2
-                if rtype == "falloff-Troe":
-                    kind[r] = 3
-                    c = list(reaction.rate.falloff_coeffs)
-                    troe[r] = (c + [0.0])[:4] if len(c) == 3 else c
-                    if len(c) == 3:
-                        troe[r, 3] = math.inf  # no T2 term
-            else:
-                raise SpecError(f"reaction {r} ({reaction.equation}) has unsupported type "
-                                f"{rtype!r}", key="reactions")
-            if kind[r] > 0:
-                tb = reaction.third_body
-                eff[:, r] = tb.default_efficiency
-                for name, value in tb.efficiencies.items():
-                    eff[sol.species_index(name), r] = value
-        self.reversible = torch.tensor([rx.reversible for rx in sol.reactions()], device=gas.device)
+        nu_r, nu_p = np.asarray(data["nu_reactants"]), np.asarray(data["nu_products"])
+        self.reversible = torch.tensor(np.asarray(data["reversible"]), device=gas.device)
         self.nu_products = torch.tensor(nu_p, **t)
         self.nu_net = torch.tensor(nu_p - nu_r, **t)
-        self.orders = torch.tensor(orders, **t)
-        self.arrhenius = torch.tensor(arr, **t)  # (R, 3): A, b, Ea [J/kmol]
-        self.low = torch.tensor(low, **t)
-        self.troe = torch.tensor(troe, **t)
-        self.kind = torch.tensor(kind, device=gas.device)
-        self.efficiencies = torch.tensor(eff, **t)
+        self.orders = torch.tensor(np.asarray(data["orders"]), **t)
+        self.arrhenius = torch.tensor(np.asarray(data["arrhenius"]), **t)  # A, b, Ea [J/kmol]
+        self.low = torch.tensor(np.asarray(data["low"]), **t)
+        self.troe = torch.tensor(np.asarray(data["troe"]), **t)
+        self.kind = torch.tensor(np.asarray(data["kind"]), device=gas.device)
+        self.efficiencies = torch.tensor(np.asarray(data["efficiencies"]), **t)
 
     def forward_rate_constants(self, T: torch.Tensor, C: torch.Tensor, ea_factor=1.0
                                ) -> torch.Tensor:

@@ -1,0 +1,176 @@
+"""Case 2 PINN: freely-propagating flame with detailed physics (torch thermo, transport, kinetics).
+
+Outputs of a network N(x*), x* = 4x/L − 2, with hard constraints:
+
+    T = T_lo + (T_hi − T_lo)·sigmoid(N_0),   Y = softmax(N_1..K)   (Y_k > 0, Σ Y_k = 1),
+
+and the flame speed s_L a trainable scalar (m = ρ_in s_L). Losses, each a mean square of a
+dimensionless quantity (scale_T = 5/T_hi, scale_Yk = 5/max(Y_in,k, Y_out,k), scale_x = 4/L):
+
+* residuals of :func:`~pinnlab.flames.detailed.free_flame_residuals`, energy divided by m c_p,in
+  times scale_T/scale_x, species divided by m times scale_Yk/scale_x;
+* inlet: T(0) = T_in and the flux balance m (Y_k − Y_k,in) + j_k = 0 (Cantera's inlet);
+* outlet: zero gradients of T and Y (Cantera's outflow);
+* the fixed-temperature point T(x_f) = T_f that pins the flame against translation.
+
+Training: warm-up fit of a designed profile (inlet state, a linear ramp around x_f, burnt state),
+then Adam on resampled random collocation points, then L-BFGS on a fixed grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..errors import SpecError
+from .detailed import free_flame_residuals
+from .gas import TorchGas
+from .jet import Jet
+from .kinetics import TorchKinetics
+from .nets import MLP, ModifiedMLP
+from .training import StageLog, adam_stage, lbfgs_stage
+
+
+@dataclass
+class FlameSetup:
+    """Inlet and outlet states, domain and the fixed-temperature point of a free flame."""
+
+    length: float
+    pressure: float
+    T_in: float
+    Y_in: np.ndarray  # (K,)
+    T_out: float  # burnt-side temperature (equilibrium or reference outlet) [K]
+    Y_out: np.ndarray  # (K,)
+    x_fixed: float
+    T_fixed: float
+    T_bounds: tuple[float, float] | None = None
+
+    def bounds(self) -> tuple[float, float]:
+        """Hard-constraint bounds; default (T_in − 1% ΔT, T_out + 2% ΔT).
+
+        Raises:
+            SpecError: bounds that exclude T_in, T_out or T_fixed.
+        """
+        dT = self.T_out - self.T_in
+        lo, hi = self.T_bounds or (self.T_in - 0.01 * dT, self.T_out + 0.02 * dT)
+        for name, T in (("T_in", self.T_in), ("T_out", self.T_out), ("T_fixed", self.T_fixed)):
+            if not lo <= T <= hi:
+                raise SpecError(f"bounds [{lo:g}, {hi:g}] K exclude {name} = {T:.6g} K",
+                                key="temperature_bounds")
+        return lo, hi
+
+
+@dataclass
+class Case2Budget:
+    warmup: int = 2000
+    adam: int = 5000
+    lbfgs: int = 2000
+    lr: float = 1e-3
+    n_collocation: int = 200
+    resample_every: int = 10
+    width: int = 64
+    depth: int = 4
+    modified: bool = False
+    seed: int = 0
+    weights: dict = field(default_factory=lambda: {"bc": 10.0, "fixed": 100.0})
+
+
+class FreeFlamePINN(torch.nn.Module):
+    """Network, hard constraints and s_L (module docstring)."""
+
+    def __init__(self, gas: TorchGas, setup: FlameSetup, budget: Case2Budget,
+                 s_L_guess: float = 0.6):
+        super().__init__()
+        self.gas, self.setup = gas, setup
+        K = gas.n_species
+        kw = dict(dtype=gas.dtype, device=gas.device)
+        net = ModifiedMLP if budget.modified else MLP
+        self.net = net(1, K + 1, budget.width, budget.depth, **kw)
+        self.s_L = torch.nn.Parameter(torch.tensor(float(s_L_guess), **kw))
+        self.lo, self.hi = setup.bounds()
+        self.scale_x = 4.0 / setup.length
+        self.scale_T = 5.0 / self.hi
+        self.Y_in = torch.as_tensor(setup.Y_in, **kw).reshape(1, -1)
+        self.Y_out = torch.as_tensor(setup.Y_out, **kw).reshape(1, -1)
+        self.scale_Y = 5.0 / torch.maximum(self.Y_in, self.Y_out).clamp(min=1e-3)
+        T_in = torch.tensor([[setup.T_in]], **kw)
+        self.rho_in = float(gas.density(T_in, self.Y_in, setup.pressure))
+        self.cp_in = float(gas.cp_mass(T_in, self.Y_in))
+
+    def fields(self, x: torch.Tensor) -> tuple[Jet, Jet]:
+        """T (N, 1) and Y (N, K) as Jets in x [m]."""
+        z = self.net(Jet.variable(x * self.scale_x - 2.0))
+        s = self.scale_x
+        z = Jet(z.v, z.d1 * s, z.d2 * s * s)
+        t = z[:, :1].sigmoid()
+        T = Jet(self.lo + (self.hi - self.lo) * t.v, (self.hi - self.lo) * t.d1,
+                (self.hi - self.lo) * t.d2)
+        return T, z[:, 1:].softmax(-1)
+
+    def mass_flux(self):
+        return self.rho_in * self.s_L
+
+
+def _warmup_target(setup: FlameSetup, n: int = 501) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inlet state up to x_f − w, linear ramp to the burnt state at x_f + w, w = 0.1 L."""
+    x = np.linspace(0.0, setup.length, n)
+    w = 0.1 * setup.length
+    ramp = np.clip((x - setup.x_fixed + w) / (2 * w), 0.0, 1.0)[:, None]
+    T = setup.T_in + (setup.T_out - setup.T_in) * ramp
+    Y = setup.Y_in[None] + (setup.Y_out - setup.Y_in)[None] * ramp
+    return x, T, Y
+
+
+def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | None = None,
+                     s_L_guess: float = 0.6, log=None) -> tuple[FreeFlamePINN, list[StageLog]]:
+    """Train the Case 2 PINN; returns the model and the stage logs."""
+    budget = budget or Case2Budget()
+    torch.manual_seed(budget.seed)
+    kin = TorchKinetics(gas)
+    model = FreeFlamePINN(gas, setup, budget, s_L_guess)
+    opts = dict(dtype=gas.dtype, device=gas.device)
+    p, L = setup.pressure, setup.length
+    w = budget.weights
+    xw, Tw, Yw = (torch.as_tensor(a, **opts) for a in _warmup_target(setup))
+    xw = xw.reshape(-1, 1)
+    Tw = Tw.reshape(-1, 1)
+
+    def warm_loss():
+        T, Y = model.fields(xw)
+        loss = (((T.v - Tw) * model.scale_T) ** 2).mean() + (((Y.v - Yw) * model.scale_Y) ** 2
+                                                              ).mean()
+        return loss, {}
+
+    x_ends = torch.tensor([[0.0], [L], [setup.x_fixed]], **opts)
+    points = {"x": torch.linspace(0.0, L, budget.n_collocation, **opts).reshape(-1, 1)}
+
+    def pde_loss():
+        m = model.mass_flux()
+        T, Y = model.fields(points["x"])
+        e, s = free_flame_residuals(gas, kin, T, Y, m, p)
+        r_e = e / (m * model.cp_in) * (model.scale_T / model.scale_x)
+        r_s = s / m * (model.scale_Y / model.scale_x)
+        Te, Ye = model.fields(x_ends)
+        j0 = gas.diffusive_fluxes(Te[:1], Ye[:1], p).v
+        bc_in = (((Te.v[0] - setup.T_in) * model.scale_T) ** 2).sum() + (
+            ((m * (Ye.v[:1] - model.Y_in) + j0) / m * model.scale_Y) ** 2).mean()
+        bc_out = ((Te.d1[1] * model.scale_T / model.scale_x) ** 2).sum() + (
+            (Ye.d1[1:2] * model.scale_Y / model.scale_x) ** 2).mean()
+        fixed = (((Te.v[2] - setup.T_fixed) * model.scale_T) ** 2).sum()
+        loss = (r_e**2).mean() + (r_s**2).mean() + w["bc"] * (bc_in + bc_out) + w["fixed"] * fixed
+        return loss, {}
+
+    def resample(k: int) -> None:
+        if k % budget.resample_every == 0:
+            points["x"] = torch.rand(budget.n_collocation, 1, **opts) * L
+
+    stages = [adam_stage("warm-up", list(model.net.parameters()), warm_loss, budget.warmup,
+                         lr=budget.lr, decay=1.0)]
+    stages.append(adam_stage("adam", list(model.parameters()), pde_loss, budget.adam,
+                             lr=budget.lr, callback=resample))
+    points["x"] = torch.linspace(0.0, L, budget.n_collocation, **opts).reshape(-1, 1)
+    if budget.lbfgs:
+        stages.append(lbfgs_stage("lbfgs", list(model.parameters()), pde_loss, budget.lbfgs))
+    return model, stages

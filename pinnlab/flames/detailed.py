@@ -1,0 +1,88 @@
+"""Residuals of 1D flames with detailed physics (Cases 2 and 3), on Jets.
+
+Freely-propagating flame (continuity integrated: ρu = m = ρ_in s_L):
+
+    energy:   m c_p T' − (λ T')' + (Σ_k j_k c_p,k) T' − ω̇_T = 0                [W/m³]
+    species:  m Y_k' + j_k' − W_k ω̇_k = 0,  k = 1..K                          [kg/(m³ s)]
+
+Counterflow (axisymmetric stagnation flow, spread rate V = v/r, pressure curvature Λ):
+
+    continuity: (ρu)' + 2ρV = 0
+    radial momentum: ρu V' + ρV² + Λ − (μ V')' = 0
+    energy and species as above with m replaced by ρu.
+
+j_k are the corrected mixture-averaged fluxes of :meth:`TorchGas.diffusive_fluxes`, ω̇_k and
+ω̇_T = −Σ h_k ω̇_k come from :class:`TorchKinetics`. T is a Jet of shape (N, 1) and Y a Jet of
+shape (N, K) (network outputs, or finite-difference derivatives of a reference solution); results
+are plain tensors of shapes (N, 1) and (N, K).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .gas import TorchGas
+from .jet import Jet
+from .kinetics import TorchKinetics
+
+
+def _transport_terms(gas: TorchGas, T: Jet, Y: Jet, pressure: float):
+    lam = gas.thermal_conductivity(T, Y)
+    j = gas.diffusive_fluxes(T, Y, pressure)
+    conduction = lam.d1 * T.d1 + lam.v * T.d2  # (λT')'
+    enthalpy_flux = (j.v * gas.cp_species_mass(T.v)).sum(-1, keepdim=True) * T.d1
+    return conduction, enthalpy_flux, j
+
+
+def free_flame_residuals(gas: TorchGas, kinetics: TorchKinetics, T: Jet, Y: Jet,
+                         mass_flux, pressure: float, ea_factor=1.0
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(energy (N, 1) [W/m³], species (N, K) [kg/(m³ s)]) of a freely-propagating flame."""
+    conduction, enthalpy_flux, j = _transport_terms(gas, T, Y, pressure)
+    cp = gas.cp_mass(T.v, Y.v)
+    wdot = kinetics.net_production_rates(T.v, Y.v, pressure, ea_factor)
+    heat = -(wdot * gas.enthalpies_molar(T.v)).sum(-1, keepdim=True)
+    energy = mass_flux * cp * T.d1 - conduction + enthalpy_flux - heat
+    species = mass_flux * Y.d1 + j.d1 - gas.molar_masses * wdot
+    return energy, species
+
+
+def counterflow_residuals(gas: TorchGas, kinetics: TorchKinetics, u: Jet, V: Jet, T: Jet, Y: Jet,
+                          Lambda, pressure: float, ea_factor=1.0) -> dict[str, torch.Tensor]:
+    """Residuals of the counterflow equations (module docstring), each (N, 1) or (N, K)."""
+    rho = gas.density(T, Y, pressure)
+    mu = gas.viscosity(T.v, Y.v)
+    mu_x = _viscosity_gradient(gas, T, Y)
+    mass = rho * u
+    conduction, enthalpy_flux, j = _transport_terms(gas, T, Y, pressure)
+    cp = gas.cp_mass(T.v, Y.v)
+    wdot = kinetics.net_production_rates(T.v, Y.v, pressure, ea_factor)
+    heat = -(wdot * gas.enthalpies_molar(T.v)).sum(-1, keepdim=True)
+    return {
+        "continuity": mass.d1 + 2.0 * rho.v * V.v,
+        "momentum": (mass.v * V.d1 + rho.v * V.v**2 + Lambda - (mu_x * V.d1 + mu * V.d2)),
+        "energy": mass.v * cp * T.d1 - conduction + enthalpy_flux - heat,
+        "species": mass.v * Y.d1 + j.d1 - gas.molar_masses * wdot,
+    }
+
+
+def _viscosity_gradient(gas: TorchGas, T: Jet, Y: Jet) -> torch.Tensor:
+    """dμ/dx through the chain rule: forward-mode derivative of the Wilke mixture rule."""
+    Tv = T.v.detach().requires_grad_(True) if not T.v.requires_grad else T.v
+    Yv = Y.v.detach().requires_grad_(True) if not Y.v.requires_grad else Y.v
+    mu = gas.viscosity(Tv, Yv)
+    gT, gY = torch.autograd.grad(mu.sum(), (Tv, Yv), create_graph=True)
+    return gT * T.d1 + (gY * Y.d1).sum(-1, keepdim=True)
+
+
+def jets_from_samples(x: torch.Tensor, field: torch.Tensor) -> Jet:
+    """A Jet of a sampled field (N, C) on a (possibly non-uniform) grid x (N,), by second-order
+    finite differences (numpy.gradient's formulas): used to evaluate residuals on references."""
+    import numpy as np
+
+    xs = x.detach().cpu().numpy()
+    f = field.detach().cpu().numpy()
+    d1 = np.gradient(f, xs, axis=0, edge_order=2)
+    d2 = np.gradient(d1, xs, axis=0, edge_order=2)
+    opts = dict(dtype=field.dtype, device=field.device)
+    return Jet(field, torch.as_tensor(d1, **opts), torch.as_tensor(d2, **opts))
