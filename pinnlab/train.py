@@ -90,7 +90,9 @@ class Trainer:
         losses: callable returning ``{name: scalar loss}`` at the current parameters.
         phases: the optimizer phases, in order.
         weights: named loss weights (default: all 1).
-        on_step: ``on_step(step)`` called before each step (resampling, logging).
+        on_step: ``on_step(step, kind) -> bool`` called before each Adam step and between
+            L-BFGS chunks (``kind`` is the phase kind); it returns ``True`` when it changed the
+            objective (new points), which restarts the L-BFGS curvature history.
         monitor: ``monitor() -> {name: float}`` extra numbers for the history (e.g. parameter
             estimates), recorded every ``log_every`` steps.
         out: folder for ``checkpoint.pt``; ``None`` keeps nothing on disk.
@@ -101,7 +103,7 @@ class Trainer:
 
     def __init__(self, module: torch.nn.Module, losses: Callable[[], dict[str, torch.Tensor]],
                  phases: list[Phase], *, weights: LossWeights | None = None,
-                 on_step: Callable[[int], None] | None = None,
+                 on_step: Callable[[int, str], bool] | None = None,
                  monitor: Callable[[], dict[str, float]] | None = None, out: str | None = None,
                  checkpoint_every: int = 1000, log_every: int = 50, progress: bool = True,
                  blowup: float = 1e8, generators: list[torch.Generator] = (),
@@ -188,7 +190,7 @@ class Trainer:
             for g in opt.param_groups:
                 g["lr"] = phase.lr * phase.decay ** (local / phase.decay_every)
             if self.on_step:
-                self.on_step(step)
+                self.on_step(step, "adam")
             opt.zero_grad(set_to_none=True)
             total, terms = self.objective(step, update_weights=True)
             total.backward()
@@ -206,8 +208,6 @@ class Trainer:
                 tolerance_change=phase.tolerance_change)
             self._restore_optimizer()
         opt = self.optimizer
-        if self.on_step:
-            self.on_step(self.state.step)  # points stay fixed during L-BFGS
         last = {}
 
         def closure():
@@ -219,6 +219,9 @@ class Trainer:
 
         chunk = 20
         while self.state.step < offset + phase.steps:
+            if self.on_step and self.on_step(self.state.step, "lbfgs"):
+                self.optimizer = None  # new objective: old curvature pairs are invalid
+                return self._lbfgs(phase, offset, bar, start)
             n = min(chunk, offset + phase.steps - self.state.step)
             for g in opt.param_groups:
                 g["max_iter"] = n

@@ -34,6 +34,10 @@ class PINNConfig:
     boundary_points: int = 512
     initial_points: int = 512
     resample_every: int = 1000
+    resample: str = "uniform"
+    rad_k: float = 1.0
+    rad_c: float = 1.0
+    lbfgs_resample_every: int = 0
     adam_steps: int = 5000
     lr: float = 1e-3
     lr_decay: float = 0.9
@@ -135,16 +139,45 @@ class PINNLoss:
         self.terms: list[Term] = compile_terms(problem, n, skip=skip, dtype=dtype, device=device)
         self.time_index = problem.coords.index(problem.time) if problem.time else None
         self._losses = torch.compile(self._compute) if cfg.compile else self._compute
+        self._bucket: tuple[str, int] | None = None
         self.resample()
 
     def resample(self) -> None:
+        """New points for every sampled term. With ``resample = "rad"`` the residual points
+        follow the residual-based adaptive distribution (Wu et al. 2023): from a pool four times
+        larger, draw without replacement with probability ``∝ |r|^k / mean|r|^k + c``."""
         for t in self.terms:
-            t.points = t.fixed if t.sample is None else t.sample(t.n_points, self.gen)
+            if t.sample is None:
+                t.points = t.fixed
+            elif t.kind == "residual" and self.cfg.resample == "rad" and t.points is not None:
+                t.points = self._rad(t)
+            else:
+                t.points = t.sample(t.n_points, self.gen)
 
-    def on_step(self, step: int) -> None:
-        every = self.cfg.resample_every
-        if every and step > 0 and step % every == 0:
+    def _rad(self, t: Term) -> torch.Tensor:
+        pool = t.sample(4 * t.n_points, self.gen)
+        params = {k: v.detach() for k, v in self.model.params.values().items()}
+        with torch.no_grad():
+            r = torch.cat([t.residual(x, self.model.fields_jet(x, t.basis), params).abs()
+                           for x in pool.split(16384)])
+        w = r**self.cfg.rad_k
+        prob = w / w.mean().clamp_min(1e-30) + self.cfg.rad_c
+        pick = torch.multinomial(prob, t.n_points, replacement=False, generator=self.gen)
+        return pool[pick]
+
+    def on_step(self, step: int, kind: str = "adam") -> bool:
+        every = self.cfg.resample_every if kind == "adam" else self.cfg.lbfgs_resample_every
+        if not every:
+            return False
+        key = (kind, step // every)
+        if self._bucket is None or self._bucket[0] != kind:  # a phase starts: keep the points
+            self._bucket = key
+            return False
+        if key != self._bucket:
+            self._bucket = key
             self.resample()
+            return True
+        return False
 
     def state_dict(self) -> dict:
         return {t.name: t.points for t in self.terms}

@@ -212,6 +212,13 @@ class Problem:
             self._validate_condition(k, c)
         if self.observations is not None:
             self._validate_observations(self.observations)
+        if self.reference is not None and self.reference.solver is not None:
+            from ..reference import SOLVERS
+
+            if self.reference.solver not in SOLVERS:
+                raise SpecError(f"unknown reference solver {self.reference.solver!r} (known: "
+                                f"{', '.join(sorted(SOLVERS))})", file=self.source,
+                                key="reference.solver")
 
     def _validate_parameter(self, k: str, p: Parameter) -> None:
         key = f"parameters.{k}"

@@ -1,0 +1,120 @@
+"""Reusable numerical assertions for pinnlab's tests and for users' own specs.
+
+In the spirit of e3nn's ``assert_equivariant``: each helper states one property that must hold
+whatever the method, and fails with the numbers that broke it.
+
+* :func:`assert_residual_vanishes` — every equation (and condition) of a problem is satisfied by
+  a known exact solution, derivatives taken by finite differences (an independent path from the
+  jets the methods use).
+* :func:`assert_derivatives_match_fd` — the jet derivatives of a model match finite differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from .expr import Symbol
+from .jet import JetBasis
+from .spec.problem import Problem
+
+ExactFn = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
+
+
+def fd_derivative(fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                  index: tuple[int, ...], h: float) -> np.ndarray:
+    """Partial derivative ``index`` (coordinate positions) of ``fn`` at points ``x (N, d)`` by
+    nested fourth-order central differences with step ``h``."""
+    if not index:
+        return fn(x)
+    i, rest = index[0], index[1:]
+    e = np.zeros(x.shape[1])
+    e[i] = h
+
+    def inner(y):
+        return fd_derivative(fn, y, rest, h)
+
+    return (-inner(x + 2 * e) + 8 * inner(x + e) - 8 * inner(x - e) + inner(x - 2 * e)) / (12 * h)
+
+
+def _random_points(problem: Problem, n: int, seed: int, margin: float = 0.02) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    lo = np.array([a for a, _ in problem.domain.values()])
+    hi = np.array([b for _, b in problem.domain.values()])
+    pad = margin * (hi - lo)
+    return lo + pad + (hi - lo - 2 * pad) * rng.random((n, len(lo)))
+
+
+def residuals_of_exact(problem: Problem, exact: ExactFn, points: np.ndarray, *, h: float = 1e-3,
+                       params: dict[str, float] | None = None) -> dict[str, np.ndarray]:
+    """Each equation's residual on ``exact`` at ``points (N, d)``, with the scale it is measured
+    against (the largest magnitude of the field values and derivatives it uses)."""
+    coords = problem.coords
+    values = {k: (p.value if p.value is not None else p.guess)
+              for k, p in problem.parameters.items()}
+    values.update(params or {})
+    out = {}
+    for name, expr in problem.compiled_equations().items():
+        env: dict = {Symbol("param", k): torch.tensor(v, dtype=torch.float64)
+                     for k, v in values.items()}
+        for i, c in enumerate(coords):
+            env[Symbol("coord", c)] = torch.as_tensor(points[:, i])
+        scale = 0.0
+        for sym in expr.derivatives:
+            def field_fn(y, f=sym.name):
+                return exact(dict(zip(coords, y.T)))[f]
+
+            d = fd_derivative(field_fn, points, sym.index, h)
+            env[sym] = torch.as_tensor(d)
+            scale = max(scale, float(np.abs(d).max()))
+        r = np.asarray(expr.evaluate(env), dtype=float)
+        out[name] = (np.broadcast_to(r, (points.shape[0],)), scale)
+    return out
+
+
+def assert_residual_vanishes(problem: Problem, exact: ExactFn, *, n: int = 64, rtol: float = 1e-6,
+                             h: float = 1e-3, points: np.ndarray | None = None, seed: int = 0,
+                             params: dict[str, float] | None = None) -> None:
+    """Assert every equation of ``problem`` vanishes on ``exact`` (``{coord: array} -> {field:
+    array}``, numpy) at ``n`` random interior points: ``max |r| <= rtol * scale``, where
+    ``scale`` is the largest magnitude among the derivatives the equation uses."""
+    pts = _random_points(problem, n, seed) if points is None else np.asarray(points, float)
+    for name, (r, scale) in residuals_of_exact(problem, exact, pts, h=h, params=params).items():
+        worst = float(np.abs(r).max())
+        assert worst <= rtol * max(scale, 1.0), (
+            f"equations.{name}: max |residual| = {worst:.3e} > {rtol:g} x scale {scale:.3e}")
+
+
+def assert_residual_detects(problem: Problem, wrong: ExactFn, *, n: int = 64, rtol: float = 1e-3,
+                            seed: int = 0) -> None:
+    """The converse check: a function that is *not* a solution leaves a residual."""
+    pts = _random_points(problem, n, seed)
+    worst = max(float(np.abs(r).max()) / max(s, 1.0)
+                for r, s in residuals_of_exact(problem, wrong, pts).values())
+    assert worst > rtol, f"residual {worst:.3e} did not detect a wrong solution"
+
+
+def assert_derivatives_match_fd(model: Callable, points: torch.Tensor,
+                                indices: list[tuple[int, ...]], *, h: float = 1e-3,
+                                rtol: float = 1e-6) -> None:
+    """Assert ``model.fields_jet`` (or ``model.jet`` for a bare network) derivatives equal finite
+    differences of ``model(points)`` in float64."""
+    basis = JetBasis(points.shape[1], indices)
+    jet_fn = getattr(model, "fields_jet", None)
+    with torch.no_grad():
+        pts = points.to(torch.float64)
+        jet = jet_fn(pts, basis) if jet_fn else model.jet(basis.seed(pts))
+
+        def values(y: np.ndarray) -> np.ndarray:
+            return model(torch.as_tensor(y)).numpy()
+
+        for idx in basis.indices:
+            fd = fd_derivative(values, pts.numpy(), idx, h)
+            got = jet.d(idx).numpy()
+            err = float(np.abs(got - fd).max())
+            scale = max(float(np.abs(fd).max()), 1.0)
+            assert err <= rtol * scale, (
+                f"derivative {idx}: jet and finite differences differ by {err:.3e} "
+                f"(scale {scale:.3e})")
