@@ -10,7 +10,8 @@ dimensionless quantity (scale_T = 5/T_hi, scale_Yk = 5/max(Y_in,k, Y_out,k), sca
 * residuals of :func:`~pinnlab.flames.detailed.free_flame_residuals`, energy divided by m c_p,in
   times scale_T/scale_x, species divided by m times scale_Yk/scale_x;
 * inlet: T(0) = T_in and the flux balance m (Y_k − Y_k,in) + j_k = 0 (Cantera's inlet);
-* outlet: zero gradients of T and Y (Cantera's outflow);
+* outlet: the burnt state T = T_out, Y = Y_out (HP equilibrium, as published), or zero gradients
+  of T and Y (Cantera's outflow condition) with ``outlet="zero-gradient"``;
 * the fixed-temperature point T(x_f) = T_f that pins the flame against translation.
 
 Training: warm-up fit of a designed profile (inlet state, a linear ramp around x_f, burnt state),
@@ -19,6 +20,7 @@ then Adam on resampled random collocation points, then L-BFGS on a fixed grid.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,7 +76,9 @@ class Case2Budget:
     depth: int = 4
     modified: bool = False
     seed: int = 0
+    time_limit: float | None = None  # seconds for Adam + L-BFGS; Adam gets at most 40%
     weights: dict = field(default_factory=lambda: {"bc": 10.0, "fixed": 100.0})
+    outlet: str = "equilibrium"  # or "zero-gradient"
 
 
 class FreeFlamePINN(torch.nn.Module):
@@ -156,8 +160,12 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
         j0 = gas.diffusive_fluxes(Te[:1], Ye[:1], p).v
         bc_in = (((Te.v[0] - setup.T_in) * model.scale_T) ** 2).sum() + (
             ((m * (Ye.v[:1] - model.Y_in) + j0) / m * model.scale_Y) ** 2).mean()
-        bc_out = ((Te.d1[1] * model.scale_T / model.scale_x) ** 2).sum() + (
-            (Ye.d1[1:2] * model.scale_Y / model.scale_x) ** 2).mean()
+        if budget.outlet == "zero-gradient":
+            bc_out = ((Te.d1[1] * model.scale_T / model.scale_x) ** 2).sum() + (
+                (Ye.d1[1:2] * model.scale_Y / model.scale_x) ** 2).mean()
+        else:
+            bc_out = (((Te.v[1] - setup.T_out) * model.scale_T) ** 2).sum() + (
+                ((Ye.v[1:2] - model.Y_out) * model.scale_Y) ** 2).mean()
         fixed = (((Te.v[2] - setup.T_fixed) * model.scale_T) ** 2).sum()
         loss = (r_e**2).mean() + (r_s**2).mean() + w["bc"] * (bc_in + bc_out) + w["fixed"] * fixed
         return loss, {}
@@ -168,9 +176,13 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
 
     stages = [adam_stage("warm-up", list(model.net.parameters()), warm_loss, budget.warmup,
                          lr=budget.lr, decay=1.0)]
+    start = time.perf_counter()
+    limit = budget.time_limit
     stages.append(adam_stage("adam", list(model.parameters()), pde_loss, budget.adam,
-                             lr=budget.lr, callback=resample))
+                             lr=budget.lr, callback=resample,
+                             deadline=None if limit is None else start + 0.4 * limit))
     points["x"] = torch.linspace(0.0, L, budget.n_collocation, **opts).reshape(-1, 1)
     if budget.lbfgs:
-        stages.append(lbfgs_stage("lbfgs", list(model.parameters()), pde_loss, budget.lbfgs))
+        stages.append(lbfgs_stage("lbfgs", list(model.parameters()), pde_loss, budget.lbfgs,
+                                  chunk=50, deadline=None if limit is None else start + limit))
     return model, stages

@@ -51,8 +51,7 @@ def counterflow_residuals(gas: TorchGas, kinetics: TorchKinetics, u: Jet, V: Jet
                           Lambda, pressure: float, ea_factor=1.0) -> dict[str, torch.Tensor]:
     """Residuals of the counterflow equations (module docstring), each (N, 1) or (N, K)."""
     rho = gas.density(T, Y, pressure)
-    mu = gas.viscosity(T.v, Y.v)
-    mu_x = _viscosity_gradient(gas, T, Y)
+    mu = gas.viscosity(T, Y)
     mass = rho * u
     conduction, enthalpy_flux, j = _transport_terms(gas, T, Y, pressure)
     cp = gas.cp_mass(T.v, Y.v)
@@ -60,19 +59,10 @@ def counterflow_residuals(gas: TorchGas, kinetics: TorchKinetics, u: Jet, V: Jet
     heat = -(wdot * gas.enthalpies_molar(T.v)).sum(-1, keepdim=True)
     return {
         "continuity": mass.d1 + 2.0 * rho.v * V.v,
-        "momentum": (mass.v * V.d1 + rho.v * V.v**2 + Lambda - (mu_x * V.d1 + mu * V.d2)),
+        "momentum": (mass.v * V.d1 + rho.v * V.v**2 + Lambda - (mu.d1 * V.d1 + mu.v * V.d2)),
         "energy": mass.v * cp * T.d1 - conduction + enthalpy_flux - heat,
         "species": mass.v * Y.d1 + j.d1 - gas.molar_masses * wdot,
     }
-
-
-def _viscosity_gradient(gas: TorchGas, T: Jet, Y: Jet) -> torch.Tensor:
-    """dμ/dx through the chain rule: forward-mode derivative of the Wilke mixture rule."""
-    Tv = T.v.detach().requires_grad_(True) if not T.v.requires_grad else T.v
-    Yv = Y.v.detach().requires_grad_(True) if not Y.v.requires_grad else Y.v
-    mu = gas.viscosity(Tv, Yv)
-    gT, gY = torch.autograd.grad(mu.sum(), (Tv, Yv), create_graph=True)
-    return gT * T.d1 + (gY * Y.d1).sum(-1, keepdim=True)
 
 
 def jets_from_samples(x: torch.Tensor, field: torch.Tensor) -> Jet:

@@ -50,8 +50,12 @@ class _Best:
 
 def adam_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn, iterations: int,
                lr: float = 1e-3, decay: float = 0.95, decay_every: int = 1000,
-               check_every: int = 100, callback: Callable[[int], None] | None = None) -> StageLog:
-    """Adam with step decay lr·decay^(k // decay_every); keeps the best checkpoint."""
+               check_every: int = 100, callback: Callable[[int], None] | None = None,
+               deadline: float | None = None) -> StageLog:
+    """Adam with step decay lr·decay^(k // decay_every); keeps the best checkpoint.
+
+    ``deadline`` (a ``time.perf_counter()`` value) ends the stage early ("wall-time limit").
+    """
     log = StageLog(name)
     params = [p for p in params if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
@@ -60,6 +64,9 @@ def adam_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn, itera
     t0 = time.perf_counter()
     log.stop_reason = "iteration budget"
     for k in range(iterations):
+        if deadline is not None and time.perf_counter() > deadline:
+            log.stop_reason = f"wall-time limit at iteration {k}"
+            break
         if callback is not None:
             callback(k)
         opt.zero_grad(set_to_none=True)
@@ -84,7 +91,8 @@ def adam_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn, itera
 
 def lbfgs_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn,
                 max_iter: int = 5000, tolerance_grad: float = 1e-9,
-                tolerance_change: float = 1e-15, chunk: int = 100) -> StageLog:
+                tolerance_change: float = 1e-15, chunk: int = 100,
+                deadline: float | None = None) -> StageLog:
     """torch L-BFGS (strong Wolfe line search) run in chunks, with the reason it stopped."""
     log = StageLog(name)
     params = [p for p in params if p.requires_grad]
@@ -104,6 +112,9 @@ def lbfgs_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn,
     done = 0
     log.stop_reason = "iteration budget"
     while done < max_iter:
+        if deadline is not None and time.perf_counter() > deadline:
+            log.stop_reason = f"wall-time limit after {done} iterations"
+            break
         state = opt.state[opt._params[0]]
         before, evals_before = state.get("n_iter", 0), state.get("func_evals", 0)
         opt.step(closure)
