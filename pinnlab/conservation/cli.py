@@ -33,8 +33,6 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    import torch
-
     from pinnlab.conservation.benchmark import BenchmarkConfig, evaluate_models
     from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
     from pinnlab.conservation.problems import load_problem

@@ -14,8 +14,6 @@ from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
 from pinnlab.conservation.problems import builtin_problem
 from pinnlab.conservation.train import TrainConfig, gpme_residual, train_anp
 
-torch.set_num_threads(1)
-
 
 def _exact_torch(family: str, s: torch.Tensor, p: float) -> torch.Tensor:
     """The exact GPME solutions written in torch on scaled inputs s = (s_t, s_x)."""
