@@ -92,6 +92,17 @@ class _AdjointSample(torch.autograd.Function):
         return (None, state[1], *state[2:])
 
 
+def _setup(model, x_T, n_steps, schedule, prediction, t_start, variable, grid, sigma_min):
+    """(denoiser, integration times tau_0..tau_N, state z_T) of the RK sampler."""
+    schedule = schedule or VPSchedule()
+    t_start = schedule.t_max if t_start is None else t_start
+    sigma_start = float(schedule.sigma_tilde(t_start))
+    sigmas = time_grid(schedule, n_steps, grid, sigma_start=sigma_start, sigma_min=sigma_min)
+    taus = [tau_of_sigma(float(s), variable) for s in sigmas]
+    z_T = to_state(x_T / float(schedule.alpha(t_start)), sigma_start, variable)
+    return Denoiser(model, schedule, prediction), taus, z_T
+
+
 def adjoint_sample(model: Callable, x_T: torch.Tensor, params: Sequence[torch.Tensor], n_steps: int,
                    *, schedule: Schedule | None = None, prediction: str = "noise",
                    t_start: float | None = None, tableau: str = "rk4", variable: str = "sigma",
@@ -106,14 +117,8 @@ def adjoint_sample(model: Callable, x_T: torch.Tensor, params: Sequence[torch.Te
     Returns:
         x0 (batch, *field); differentiable with respect to x_T and params.
     """
-    schedule = schedule or VPSchedule()
-    t_start = schedule.t_max if t_start is None else t_start
-    sigma_start = float(schedule.sigma_tilde(t_start))
-    sigmas = time_grid(schedule, n_steps, grid, sigma_start=sigma_start, sigma_min=sigma_min)
-    taus = [tau_of_sigma(float(s), variable) for s in sigmas]
-    den = Denoiser(model, schedule, prediction)
-    y_T = x_T / float(schedule.alpha(t_start))
-    z_T = to_state(y_T, sigma_start, variable)
+    den, taus, z_T = _setup(model, x_T, n_steps, schedule, prediction, t_start, variable, grid,
+                            sigma_min)
     z0 = _AdjointSample.apply((den, taus, tableau, variable), z_T, *params)
     return from_state(z0, 0.0, variable)
 
@@ -122,16 +127,11 @@ def unrolled_sample(model: Callable, x_T: torch.Tensor, n_steps: int, *,
                     schedule: Schedule | None = None, prediction: str = "noise",
                     t_start: float | None = None, tableau: str = "rk4", variable: str = "sigma",
                     grid: str = "uniform_s", sigma_min: float = 2e-3) -> torch.Tensor:
-    """The same sampler as :func:`adjoint_sample`, differentiated by plain backpropagation (memory
-    grows
-    linearly with ``n_steps``)."""
-    schedule = schedule or VPSchedule()
-    t_start = schedule.t_max if t_start is None else t_start
-    sigma_start = float(schedule.sigma_tilde(t_start))
-    sigmas = time_grid(schedule, n_steps, grid, sigma_start=sigma_start, sigma_min=sigma_min)
-    taus = [tau_of_sigma(float(s), variable) for s in sigmas]
-    den = Denoiser(model, schedule, prediction)
-    z = (to_state(x_T / float(schedule.alpha(t_start)), sigma_start, variable),)
+    """The same sampler as :func:`adjoint_sample`, differentiated by plain backpropagation
+    (memory grows linearly with ``n_steps``)."""
+    den, taus, z = _setup(model, x_T, n_steps, schedule, prediction, t_start, variable, grid,
+                          sigma_min)
+    z = (z,)
     for t0, t1 in zip(taus[:-1], taus[1:], strict=True):
         z = _rk(lambda s, t: (_drift(den, s[0], t, variable),), z, t0, t1, tableau)
     return from_state(z[0], 0.0, variable)

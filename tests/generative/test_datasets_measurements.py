@@ -1,0 +1,77 @@
+"""Field families against their reference solvers, and measurement parsing / bad input."""
+
+import numpy as np
+import pytest
+
+from pinnlab.errors import DataError
+from pinnlab.generative.datasets import (
+    FieldDataset,
+    burgers_family,
+    darcy_family,
+    heat_family,
+    heat_kappa_least_squares,
+    heat_residual,
+)
+from pinnlab.generative.guidance import Observations
+from pinnlab.generative.measurements import read_measurements
+
+
+def test_heat_family_solves_the_heat_equation():
+    ds = heat_family(4, nx=64, nt=64)
+    for u, kappa in zip(ds.fields[:, 0].astype(float), ds.params[:, 0], strict=True):
+        t, x = ds.coords["t"], ds.coords["x"]
+        assert abs(heat_kappa_least_squares(u, t, x) - kappa) < 0.005 * kappa
+        u_t = heat_residual(u, 0.0, t, x)
+        assert np.abs(heat_residual(u, kappa, t, x)).max() < 0.02 * np.abs(u_t).max()
+        np.testing.assert_allclose(u[:, [0, -1]], 0.0, atol=1e-6)
+
+
+def test_darcy_constant_coefficient_matches_series_solution():
+    """a = 1: -lap u = 1 on the unit square; u(1/2, 1/2) = 0.0736713 (Fourier series)."""
+    ds = darcy_family(1, size=33, log_std=0.0)
+    centre = ds.fields[0, 1, 16, 16]
+    assert abs(centre - 0.0736713) < 2e-4
+    np.testing.assert_allclose(ds.fields[0, 0], 1.0)
+
+
+def test_burgers_family_starts_from_minus_sine():
+    ds = burgers_family(2, nx=33, nt=9)
+    expected = np.broadcast_to(-np.sin(np.pi * ds.coords["x"]), (2, 33))
+    np.testing.assert_allclose(ds.fields[:, 0, 0], expected, atol=1e-6)
+    assert ds.fields.shape == (2, 1, 9, 33) and ds.param_names == ["nu"]
+
+
+def test_dataset_roundtrip(tmp_path):
+    ds = heat_family(3, nx=8, nt=8)
+    ds.save(tmp_path / "h.npz")
+    back = FieldDataset.load(tmp_path / "h.npz")
+    np.testing.assert_array_equal(back.fields, ds.fields)
+    assert back.param_names == ["kappa"] and list(back.coords) == ["t", "x"]
+
+
+COORDS = {"t": np.linspace(0, 0.05, 8), "x": np.linspace(0, 1, 8)}
+
+
+def write(tmp_path, text):
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    return path
+
+
+def test_measurements_snap_to_grid(tmp_path):
+    obs = read_measurements(write(tmp_path, "t,x,u\n0.0,0.0,1.5\n0.05,0.99,-2\n"), COORDS, ["u"])
+    assert obs.count == 2 and obs.values[0, 0, 0] == 1.5 and obs.values[0, 7, 7] == -2
+
+
+@pytest.mark.parametrize("text", ["t,x,u\n0.0,1.2,1.0\n", "t,x,u\n0.0,0.5,nan\n", "t,x,u\n",
+                                  "t,u\n0.0,1.0\n", "t,x,u\n-0.1,0.5,1.0\n"])
+def test_bad_measurements_raise(tmp_path, text):
+    with pytest.raises(DataError):
+        read_measurements(write(tmp_path, text), COORDS, ["u"])
+
+
+def test_mask_without_points_raises():
+    with pytest.raises(DataError):
+        Observations(np.zeros((1, 4, 4), bool), np.zeros((1, 4, 4)))
+    with pytest.raises(DataError):
+        Observations(np.ones((1, 2, 2), bool), np.full((1, 2, 2), np.nan))
