@@ -1,4 +1,4 @@
-"""A tiny trained prior: the loss falls, checkpoints resume, guidance lowers the misfit, CLI errors."""
+"""A tiny trained prior: loss falls, checkpoints resume, guidance lowers the misfit, CLI errors."""
 
 import numpy as np
 import pytest
