@@ -49,7 +49,7 @@ def test_energy_residual_vanishes_on_reference(reference):
 
 
 def test_small_budget_forward_solve(reference):
-    result = solve_forward(SimpleFlame(), Budget(warmup=300, adam=1000, lbfgs=300,
+    result = solve_forward(SimpleFlame(), Budget(warmup=300, adam=600, lbfgs=200,
                                                  n_collocation=101))
     T = result.temperature(reference.x)
     assert result.s_L == pytest.approx(reference.s_L, rel=1e-2)
