@@ -118,3 +118,47 @@ def assert_derivatives_match_fd(model: Callable, points: torch.Tensor,
             assert err <= rtol * scale, (
                 f"derivative {idx}: jet and finite differences differ by {err:.3e} "
                 f"(scale {scale:.3e})")
+
+
+class ExactModel(torch.nn.Module):
+    """A 'model' whose fields are a known function written in jet arithmetic:
+    ``fn({coord: Jet}) -> {field: Jet}`` (use ``.sin()``, ``.exp()``, ``*``, ``+`` ...)."""
+
+    def __init__(self, problem: Problem, fn: Callable):
+        super().__init__()
+        self.problem, self.fn = problem, fn
+
+    def fields_jet(self, points: torch.Tensor, basis: JetBasis):
+        from .jet import Jet
+
+        x = basis.seed(points)
+        coords = {c: x.channel(i) for i, c in enumerate(self.problem.coords)}
+        out = self.fn(coords)
+        return Jet.cat([out[f] for f in self.problem.fields])
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        return self.fields_jet(points, JetBasis(points.shape[1], [])).value
+
+
+def assert_terms_vanish(problem: Problem, exact_jet: Callable, *, n: int = 64, atol: float = 1e-9,
+                        params: dict[str, float] | None = None) -> dict[str, float]:
+    """Every compiled loss term (equations, conditions, periodicity, data) of ``problem`` is
+    ``<= atol`` (max abs) on the exact solution ``exact_jet`` (see :class:`ExactModel`).
+    Returns the worst residual per term."""
+    from .losses import compile_terms
+
+    terms = compile_terms(problem, {"residual": n, "boundary": n, "initial": n},
+                          dtype=torch.float64)
+    model = ExactModel(problem, exact_jet)
+    values = {k: torch.tensor(p.value if p.value is not None else p.guess, dtype=torch.float64)
+              for k, p in problem.parameters.items()}
+    values.update({k: torch.tensor(v, dtype=torch.float64) for k, v in (params or {}).items()})
+    gen = torch.Generator().manual_seed(0)
+    worst = {}
+    for t in terms:
+        pts = t.fixed if t.sample is None else t.sample(t.n_points, gen)
+        r = t.residual(pts, model.fields_jet(pts, t.basis), values)
+        worst[t.name] = float(r.abs().max())
+    bad = [f"{k}: max |residual| = {v:.3e}" for k, v in worst.items() if not v <= atol]
+    assert not bad, "; ".join(bad) + f" (> {atol:g})"
+    return worst

@@ -1,0 +1,141 @@
+"""The PINN method and the trainer: accuracy at a small budget, constraints, optimizer phases,
+resume, divergence guard, dtype switch."""
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import pinnlab
+from pinnlab.cli import main
+from pinnlab.errors import DivergenceError
+from pinnlab.jet import JetBasis
+from pinnlab.methods.pinn import PINNConfig, PINNModel
+from pinnlab.testing import assert_derivatives_match_fd
+
+SMALL = dict(width=20, depth=3, residual_points=500, boundary_points=64, initial_points=64,
+             progress=False)
+
+
+@pytest.fixture(scope="module")
+def burgers():
+    return pinnlab.load("problems/burgers.toml")
+
+
+def test_small_burgers_solve_is_accurate(burgers):
+    r = pinnlab.solve(burgers, adam_steps=300, lbfgs_steps=300, **SMALL)
+    assert r.metrics["rel_l2"] < 0.15  # a real solve at a tiny budget (1e-3 at full budget)
+    assert r.metrics["steps"] <= 600
+    assert set(r.metrics["optimizer_stops"]) == {"0:adam", "1:lbfgs"}
+
+
+def test_hard_constraints_hold_exactly_and_derivatives_match_fd(burgers):
+    torch.manual_seed(0)
+    cfg = PINNConfig(width=12, depth=2)
+    with torch.no_grad():
+        model = PINNModel(burgers, cfg, torch.Generator().manual_seed(0)).double()
+    x = torch.linspace(-1, 1, 9, dtype=torch.float64)
+    at_t0 = model(torch.stack([x, torch.zeros_like(x)], 1))[:, 0]
+    assert torch.allclose(at_t0, -torch.sin(math.pi * x), atol=1e-14)
+    t = torch.rand(5, dtype=torch.float64)
+    for end in (-1.0, 1.0):
+        assert model(torch.stack([torch.full_like(t, end), t], 1)).abs().max() < 1e-14
+    pts = torch.rand(6, 2, dtype=torch.float64) * torch.tensor([1.8, 0.9]) + torch.tensor(
+        [-0.9, 0.05])
+    assert_derivatives_match_fd(model, pts, [(0,), (1,), (0, 0)], rtol=1e-7)
+    assert "conditions.initial" in model.imposed()
+
+
+def test_lbfgs_respects_iteration_limit_and_reports_why(burgers):
+    r = pinnlab.solve(burgers, adam_steps=0, lbfgs_steps=37, **SMALL)
+    assert r.metrics["steps"] == 37
+    assert r.metrics["optimizer_stops"]["0:lbfgs"] == "iteration limit (37 iterations)"
+    r32 = pinnlab.solve(burgers, adam_steps=0, lbfgs_steps=3000, dtype="float32",
+                        **{**SMALL, "residual_points": 64, "width": 4, "depth": 1})
+    reason = r32.metrics["optimizer_stops"]["0:lbfgs"]
+    assert reason.startswith(("converged", "stalled", "iteration limit"))
+    if reason.startswith("stalled"):
+        assert "float32" in reason
+
+
+def test_unknown_parameter_trains_in_every_phase():
+    p = pinnlab.load("problems/burgers_inverse.toml")
+    seen = []
+    r = pinnlab.solve(p, adam_steps=100, lbfgs_steps=60, **SMALL)
+    for phase in ("adam", "lbfgs"):
+        vals = [h["nu"] for h in r.history if h["phase"] == phase]
+        seen.append(max(vals) - min(vals))
+    assert all(s > 0 for s in seen), seen
+    assert "nu" in r.metrics["params"] and "params_rel_error" in r.metrics
+
+
+def test_same_seed_same_numbers_and_resume(tmp_path, burgers):
+    opts = dict(adam_steps=60, lbfgs_steps=40, resample_every=25, checkpoint_every=20, **SMALL)
+    a = pinnlab.solve(burgers, seed=3, out=str(tmp_path / "a"), **opts)
+    b = pinnlab.solve(burgers, seed=3, **opts)
+    assert a.history[-1]["loss"] == b.history[-1]["loss"]
+    # interrupt after 60 steps (end of Adam), then resume to the end
+    part = dict(opts, lbfgs_steps=0)
+    pinnlab.solve(burgers, seed=3, out=str(tmp_path / "c"), **part)
+    ck = torch.load(tmp_path / "c" / "checkpoint.pt", weights_only=False)
+    assert ck["state"]["step"] == 60
+    c = pinnlab.solve(burgers, seed=3, out=str(tmp_path / "c"), resume=True, **opts)
+    assert c.metrics["steps"] == 100
+    assert c.history[-1]["loss"] == pytest.approx(a.history[-1]["loss"], rel=1e-9)
+
+
+def test_divergence_guard_keeps_best_checkpoint(tmp_path, burgers, capsys):
+    with pytest.raises(DivergenceError, match="diverged"):
+        pinnlab.solve(burgers, out=str(tmp_path), adam_steps=200, lbfgs_steps=0, lr=1e6,
+                      lr_decay=1.0, **SMALL)
+    assert os.path.exists(tmp_path / "checkpoint.pt")
+    code = main(["solve", "problems/burgers.toml", "--out", str(tmp_path / "cli"), "--quiet",
+                 "--steps", "200", "--lbfgs-steps", "0", "--option", "lr=1e6",
+                 "--option", "lr_decay=1.0", "--option", "width=8"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "diverged" in err
+    assert os.path.exists(tmp_path / "cli" / "checkpoint.pt")
+
+
+def test_float32_switch(burgers):
+    r = pinnlab.solve(burgers, adam_steps=20, lbfgs_steps=0, dtype="float32", **SMALL)
+    assert next(r.module.parameters()).dtype == torch.float32
+    assert r.metrics["dtype"] == "float32" and np.isfinite(r.metrics["rel_l2"])
+
+
+def test_cli_solve_writes_outputs_and_set(tmp_path, capsys):
+    out = tmp_path / "conv"
+    code = main(["solve", "problems/convection.toml", "--set", "beta=5", "--steps", "150",
+                 "--lbfgs-steps", "50", "--out", str(out), "--quiet", "--option", "width=16",
+                 "--option", "residual_points=400"])
+    assert code == 0
+    m = json.loads((out / "metrics.json").read_text())
+    for key in ("rel_l2", "params", "wall_s", "steps", "device", "method"):
+        assert key in m
+    assert m["rel_l2"] < 0.2  # beta = 5 is easy
+    for f in ("solution.npz", "loss.png", "solution.png", "checkpoint.pt"):
+        assert (out / f).exists()
+    assert main(["solve", "problems/convection.toml", "--set", "beta=fast"]) == 2
+    assert main(["solve", "problems/convection.toml", "--set", "gamma=1"]) == 2
+
+
+def test_causal_and_adaptive_weights_run_and_move_weights(burgers):
+    r = pinnlab.solve(burgers, adam_steps=40, lbfgs_steps=0, causal=True, adaptive_weights=True,
+                      weight_every=10, **SMALL)
+    assert np.isfinite(r.history[-1]["loss"])
+
+
+def test_predict_shapes_and_bad_points(burgers):
+    r = pinnlab.solve(burgers, adam_steps=5, lbfgs_steps=0, evaluate=False, **SMALL)
+    out = r.predict({"x": np.zeros((3, 4)), "t": 0.5})
+    assert out["u"].shape == (3, 4)
+    with pytest.raises(pinnlab.DataError):
+        r.predict({"x": [np.nan], "t": [0.1]})
+
+
+def test_jet_basis_closure():
+    b = JetBasis(2, [(1, 0, 0)])
+    assert set(b.indices) == {(), (0,), (1,), (0, 0), (0, 1), (0, 0, 1)}
