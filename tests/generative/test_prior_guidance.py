@@ -96,3 +96,19 @@ def test_cli_reconstruct_and_bad_input(tiny, tmp_path, capsys):
         assert err.startswith("pinnlab: error:") and "\n" not in err
     assert main(["prior", "sample", "--checkpoint", str(ckpt), "--data", str(data), "--out",
                  str(out), "--method", "dpm_solver_3", "--nfe", "2"]) == 2
+
+
+@pytest.mark.parametrize("dim,channels,shape", [(1, 1, (16,)), (2, 2, (8, 12))])
+def test_unet_shapes_and_1d_prior_sampling(dim, channels, shape):
+    from pinnlab.generative.datasets import final_profiles
+    from pinnlab.generative.unet import UNet
+
+    net = UNet(dim, channels, base=8, mults=(1, 2))
+    x = torch.randn(3, channels, *shape)
+    assert net(x, torch.rand(3)).shape == x.shape
+    if dim == 1:
+        profiles = final_profiles(DATA)
+        cfg = PriorConfig(objective="rf", dim=1, base=8, steps=5, batch=8)
+        prior, _ = train_prior(profiles.fields, cfg, progress=False)
+        out = prior.sample(2, (16,), "rf_midpoint", 4)
+        assert out.shape == (2, 1, 16) and torch.isfinite(out).all()
