@@ -107,7 +107,7 @@ def _run(job: dict) -> dict:
 def run_pinn(args: argparse.Namespace) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    budget = QUICK if args.quick else BUDGET
+    budget = dict(QUICK if args.quick else BUDGET, outlet=args.outlet)
     todo = [dict(name=n, budget=budget, device=args.device, s_L_guess=0.6 if "ch4" in n else 2.0)
             for n in CASES if args.only in n]
     todo.sort(key=lambda j: "h2" not in j["name"])  # the slowest first
@@ -128,6 +128,8 @@ def main() -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--device", default="cpu")
     p.add_argument("--only", default="")
+    p.add_argument("--outlet", default="equilibrium", choices=["equilibrium", "zero-gradient"],
+                   help="outlet condition (the lent-machine runs of case2_pinn.md: zero-gradient)")
     r = sub.add_parser("report")
     r.add_argument("--runs", default=str(HERE / "runs_case2"))
     args = parser.parse_args()

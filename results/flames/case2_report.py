@@ -58,19 +58,25 @@ def _profiles(rec: dict, path: Path) -> None:
 
 def report(runs: Path, out: Path) -> None:
     groups = {"cpu": sorted(runs.glob("runs2_cpu/*.json")) or sorted(runs.glob("*.json")),
-              "gpu": sorted(runs.glob("runs2_gpu/*.json"))}
+              "gpu": sorted(runs.glob("runs2_gpu/*.json")),
+              "local": sorted(runs.glob("runs2_local/*.json"))}
+    where_text = {
+        "cpu": "the lent machine's CPU, one core per run (7 runs at once), zero-gradient outlet, "
+               "300 s limit",
+        "gpu": "the lent machine's H200 GPU, zero-gradient outlet, 300 s limit",
+        "local": "the local 2-core CPU shared with other jobs, equilibrium outlet (T, Y = HP "
+                 "equilibrium at x = L, as published), 900 s limit"}
     md = ["# Case 2 PINN results (detailed physics vs Cantera FreeFlame)", ""]
     summary = []
     for kind, files in groups.items():
         recs = [json.loads(f.read_text()) for f in files]
         if not recs:
             continue
-        where = ("the lent machine's CPU, one core per run (7 runs at once)" if kind == "cpu"
-                 else "the lent machine's H200 GPU")
-        md += [f"## {kind.upper()}", ""] + _table(recs, where) + [""]
+        md += [f"## {kind}", ""] + _table(recs, where_text[kind]) + [""]
         for r in recs:
-            if kind == "cpu":
-                _profiles(r, out / f"case2_{r['name']}.png")
+            if kind in ("cpu", "local"):
+                suffix = "_equilibrium_outlet" if kind == "local" else ""
+                _profiles(r, out / f"case2_{r['name']}{suffix}.png")
             summary.append({k: v for k, v in r.items() if k != "profile"} | {"hardware": kind})
             summary[-1]["stages"] = [{k: v for k, v in s.items() if k != "history"}
                                      for s in r["stages"]]

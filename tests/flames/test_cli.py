@@ -51,3 +51,29 @@ def test_reference_command_prints_flame_speed(tmp_path, capsys):
     assert code == 0
     assert json.loads(out)["s_L"] == pytest.approx(0.29293, abs=5e-6)
     assert (tmp_path / "o" / "solution.npz").exists()
+
+
+DETAILED = """
+[case]
+kind = "detailed"
+[flame]
+mechanism = "h2o2.yaml"
+phi = 1.0
+fuel = "H2:1"
+"""
+
+
+@pytest.mark.parametrize("text, message", [
+    (DETAILED.replace('"H2:1"', '"H3:1"'), "unknown species"),
+    (DETAILED.replace("h2o2.yaml", "no_such_mechanism.yaml"), "mechanism"),
+    (DETAILED + 'composition = "H2:2, O2:1"\n', "not both"),
+    (DETAILED.replace('"H2:1"', '"N2:1"'), "inconsistent"),
+    (DETAILED.replace('"H2:1"', '"H2:-1"'), "non-negative"),
+])
+def test_bad_detailed_input_is_one_line_exit_2(tmp_path, capsys, text, message):
+    pytest.importorskip("cantera")
+    path = tmp_path / "case.toml"
+    path.write_text(text)
+    code, out, err = _run(["flame", "reference", str(path)], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and message in err
