@@ -17,13 +17,15 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
+sys.path.insert(0, str(HERE))
+
+from pool import add_pinn_parser, run_jobs  # noqa: E402
 
 from pinnlab.flames.shooting import shoot_flame_speed  # noqa: E402
 from pinnlab.flames.simple import ATM, SimpleFlame  # noqa: E402
@@ -108,27 +110,16 @@ def jobs(quick: bool, device: str) -> list[dict]:
 
 
 def run_pinn(args: argparse.Namespace) -> None:
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     todo = [j for j in jobs(args.quick, args.device) if args.only in j["name"]]
     todo.sort(key=lambda j: j["mode"] == "forward")  # inverse first: there are more of them
-    with ProcessPoolExecutor(args.workers) as pool:
-        for record in pool.map(_run, todo):
-            (out / f"{record['name']}.json").write_text(json.dumps(record))
-            print(record["name"], f"{record['err_s_L']:+.2e}", f"{record['T_rel_l2']:.2e}",
-                  f"{record['wall_s']:.0f}s", flush=True)
+    run_jobs(_run, todo, args.out, args.workers, prefix="")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("reference")
-    p = sub.add_parser("pinn")
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--out", default=str(HERE / "runs_case1"))
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--only", default="", help="run only jobs whose name contains this")
+    add_pinn_parser(sub, HERE / "runs_case1")
     r = sub.add_parser("report")
     r.add_argument("--runs", default=str(HERE / "runs_case1"))
     args = parser.parse_args()

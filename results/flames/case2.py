@@ -16,7 +16,6 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 sys.path.insert(0, str(HERE.parents[1]))
+sys.path.insert(0, str(HERE))
+
+from pool import add_pinn_parser, run_jobs  # noqa: E402
 
 CH4_PHIS = [0.6, 0.8, 1.0, 1.2, 1.4, 1.6]
 PUBLISHED_CH4 = dict(zip(CH4_PHIS, [0.16601, 0.27983, 0.38120, 0.45285, 0.49799, 0.52634],
@@ -105,29 +107,18 @@ def _run(job: dict) -> dict:
 
 
 def run_pinn(args: argparse.Namespace) -> None:
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     budget = dict(QUICK if args.quick else BUDGET, outlet=args.outlet)
     todo = [dict(name=n, budget=budget, device=args.device, s_L_guess=0.6 if "ch4" in n else 2.0)
             for n in CASES if args.only in n]
     todo.sort(key=lambda j: "h2" not in j["name"])  # the slowest first
-    with ProcessPoolExecutor(args.workers) as pool:
-        for rec in pool.map(_run, todo):
-            (out / f"case2_{rec['name']}.json").write_text(json.dumps(rec))
-            print(rec["name"], f"{rec['err_s_L']:+.2e}", f"{rec['T_rel_l2']:.2e}",
-                  f"{rec['wall_s']:.0f}s", flush=True)
+    run_jobs(_run, todo, args.out, args.workers, prefix="case2_")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("prepare")
-    p = sub.add_parser("pinn")
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--out", default=str(HERE / "runs_case2"))
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--only", default="")
+    p = add_pinn_parser(sub, HERE / "runs_case2")
     p.add_argument("--outlet", default="equilibrium", choices=["equilibrium", "zero-gradient"],
                    help="outlet condition (the lent-machine runs of case2_pinn.md: zero-gradient)")
     r = sub.add_parser("report")
