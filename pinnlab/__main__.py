@@ -1,1 +1,7 @@
-from .cli import main; import sys; sys.exit(main())
+"""``python -m pinnlab``: the command-line interface."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from functools import cache
 
 import torch
 
@@ -105,7 +105,7 @@ class JetBasis:
         return Jet(parts, self)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _combinations(n: int, r: int) -> tuple[tuple[int, ...], ...]:
     from itertools import combinations
 

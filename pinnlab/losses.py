@@ -131,8 +131,9 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
 def _equation_residual(problem: Problem, expr: Expression):
     def residual(points, jet, params):
         out = expr.evaluate(environment(problem, points, jet, params))
-        return torch.as_tensor(out).expand(points.shape[0]) if not torch.is_tensor(out) or \
-            out.dim() == 0 else out
+        if not torch.is_tensor(out) or out.dim() == 0:  # a constant residual
+            return torch.as_tensor(out).expand(points.shape[0])
+        return out
 
     return residual
 

@@ -77,6 +77,7 @@ class LossWeights:
 class TrainState:
     step: int = 0
     phase: int = 0
+    phase_start: int = 0
     history: list[dict] = field(default_factory=list)
     stops: dict[str, str] = field(default_factory=dict)
     wall_s: float = 0.0
@@ -98,6 +99,7 @@ class Trainer:
         out: folder for ``checkpoint.pt``; ``None`` keeps nothing on disk.
         progress: show a progress bar with the loss terms.
         stateful: more objects saved in and restored from checkpoints (e.g. sampled points).
+        time_limit: stop every phase once this many seconds of training have passed (0: none).
         blowup: a loss above ``blowup ×`` the first one counts as divergence.
     """
 
@@ -107,7 +109,7 @@ class Trainer:
                  monitor: Callable[[], dict[str, float]] | None = None, out: str | None = None,
                  checkpoint_every: int = 1000, log_every: int = 50, progress: bool = True,
                  blowup: float = 1e8, generators: list[torch.Generator] = (),
-                 stateful: dict[str, object] | None = None):
+                 stateful: dict[str, object] | None = None, time_limit: float = 0.0):
         self.module, self.losses, self.phases = module, losses, phases
         self.weights = weights
         self.on_step, self.monitor = on_step, monitor
@@ -115,6 +117,7 @@ class Trainer:
         self.progress, self.blowup = progress, blowup
         self.generators = list(generators)
         self.stateful = dict(stateful or {})  # objects with state_dict()/load_state_dict()
+        self.time_limit = time_limit
         self.state = TrainState()
         self.best: tuple[float, dict] | None = None
         self.first_loss: float | None = None
@@ -144,11 +147,16 @@ class Trainer:
         try:
             while self.state.phase < len(self.phases):
                 phase = self.phases[self.state.phase]
-                offset = sum(p.steps for p in self.phases[: self.state.phase])
+                if self._out_of_time(start):
+                    self.state.stops[f"{self.state.phase}:{phase.kind}"] = "time limit"
+                    self.state.phase += 1
+                    continue
+                offset = self.state.phase_start
                 runner = self._adam if phase.kind == "adam" else self._lbfgs
                 reason = runner(phase, offset, bar, start)
                 self.state.stops[f"{self.state.phase}:{phase.kind}"] = reason
                 self.state.phase += 1
+                self.state.phase_start = self.state.step
                 self.optimizer = None
                 self.state.wall_s = time.perf_counter() - start
             self._save()
@@ -198,6 +206,8 @@ class Trainer:
             opt.step()
             self.state.step += 1
             bar.update(1)
+            if self._out_of_time(start):
+                return f"time limit ({self.time_limit:g} s) at step {self.state.step}"
         return f"step limit ({phase.steps} steps)"
 
     def _lbfgs(self, phase: Phase, offset: int, bar, start) -> str:
@@ -234,13 +244,15 @@ class Trainer:
                              start)
                 self.state.step += 1
                 bar.update(1)
+            if self._out_of_time(start) and done == n:
+                return f"time limit ({self.time_limit:g} s) at step {self.state.step}"
             if done < n:
-                reason = self._lbfgs_reason(opt, phase)
-                skipped = offset + phase.steps - self.state.step
-                bar.update(skipped)
-                self.state.step = offset + phase.steps
-                return reason
+                bar.update(offset + phase.steps - self.state.step)
+                return self._lbfgs_reason(opt, phase)
         return f"iteration limit ({phase.steps} iterations)"
+
+    def _out_of_time(self, start: float) -> bool:
+        return bool(self.time_limit) and time.perf_counter() - start > self.time_limit
 
     def _lbfgs_reason(self, opt, phase: Phase) -> str:
         grads = [p.grad.abs().max() for p in self.params if p.grad is not None]

@@ -53,6 +53,7 @@ class PINNConfig:
     output_scale: dict = field(default_factory=dict)
     dtype: str = "float64"
     compile: bool = False
+    time_limit: float = 0.0
     checkpoint_every: int = 1000
 
     @classmethod
@@ -228,7 +229,7 @@ def train_pinn(problem: Problem, cfg: PINNConfig, *, seed: int, device: str, out
     trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
                       monitor=monitor or (lambda: model.params.estimates()), out=out,
                       checkpoint_every=cfg.checkpoint_every, progress=progress,
-                      generators=[gen], stateful={"points": loss})
+                      generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit)
     trainer.run(resume=resume)
     return model, trainer
 

@@ -42,7 +42,7 @@ def initial_condition(problem, field: str) -> Callable[[np.ndarray], np.ndarray]
             params = {Symbol("param", k): p.value if p.value is not None else p.guess
                       for k, p in problem.parameters.items()}
 
-            def u0(y, expr=expr):
+            def u0(y, expr=expr, params=params, space=space):
                 env = {**params, Symbol("coord", space): torch.as_tensor(y, dtype=torch.float64)}
                 out = expr.evaluate(env)
                 return np.broadcast_to(np.asarray(out, dtype=float), np.shape(y)).copy()

@@ -21,7 +21,8 @@ from scipy.special import logsumexp, roots_hermite
 
 
 def burgers_cole_hopf(
-    x: np.ndarray, t: np.ndarray, nu: float, *, u0: Callable[[np.ndarray], np.ndarray] | None = None,
+    x: np.ndarray, t: np.ndarray, nu: float, *,
+    u0: Callable[[np.ndarray], np.ndarray] | None = None,
     potential: Callable[[np.ndarray], np.ndarray] | None = None, nodes: int = 400,
 ) -> np.ndarray:
     """Exact viscous Burgers solution at the points ``(x, t)`` (broadcast, any shape).
