@@ -14,7 +14,13 @@ def _pinn(problem, options, **kw):
     return run_pinn(problem, options, **kw)
 
 
-METHODS: dict[str, Callable] = {"pinn": _pinn}
+def _lpinn(problem, options, **kw):
+    from .lpinn import run_lpinn
+
+    return run_lpinn(problem, options, **kw)
+
+
+METHODS: dict[str, Callable] = {"pinn": _pinn, "lpinn": _lpinn}
 
 
 def register(name: str, runner: Callable) -> None:

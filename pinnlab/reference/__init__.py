@@ -91,8 +91,24 @@ def _convection(problem, mesh, *, field="u", speed="beta", viscosity="nu", **opt
     return {field: convection_diffusion_spectral(x, t, beta, nu, u0, period, **opts)}
 
 
+def _burgers_periodic(problem, mesh, *, field="u", viscosity="nu", scheme="cole_hopf", **opts):
+    """Periodic Burgers with any mean (moving front): ``scheme`` = ``cole_hopf`` (moving frame,
+    default) or ``spectral`` (ETDRK4); see :mod:`pinnlab.reference.burgers_periodic`."""
+    from .burgers_periodic import burgers_moving_frame, burgers_spectral
+
+    space = problem.space[0]
+    nu = float(opts.pop(viscosity)) if viscosity in opts else _param(problem, viscosity)
+    solver = {"cole_hopf": burgers_moving_frame, "spectral": burgers_spectral}.get(scheme)
+    if solver is None:
+        raise SpecError(f"scheme must be cole_hopf or spectral, got {scheme!r}",
+                        file=problem.source, key="reference.scheme")
+    return {field: solver(mesh[space], mesh[problem.time], nu, initial_condition(problem, field),
+                          problem.domain[space], **opts)}
+
+
 SOLVERS: dict[str, Callable] = {
     "burgers_cole_hopf": _burgers,
+    "burgers_periodic": _burgers_periodic,
     "convection": _convection,
 }
 
