@@ -186,20 +186,25 @@ def _check_stated(problem: Problem, text: str, read, stated) -> None:
                     "u_x", "training.velocity")
 
 
-def lagrangian_residuals(tr: Transport, points: torch.Tensor, u: Jet, xl: Jet, ix: int, it: int
-                         ) -> tuple[torch.Tensor, torch.Tensor]:
+def lagrangian_residuals(tr: Transport, points: torch.Tensor, u: Jet, xl: Jet, ix: int, it: int,
+                         power: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """``(R_x, R_u)`` at labels ``points (N, 2)`` (``X`` in column ``ix``) from the jets of
     ``u(X, t)`` and ``x(X, t)`` (one channel each, basis holding ``X, XX, t``); shapes ``(N,)``.
-    ``R_x = ∂_t x − a(u, x, t)``, ``R_u = ∂_t u − ν u_xx`` (Eulerian ``u_xx`` by the chain rule;
-    for ``ν = 0`` only ``∂_t u``)."""
+
+    ``R_x = ∂_t x − a(u, x, t)`` and ``R_u = J^p (∂_t u − ν u_xx)`` with the Jacobian
+    ``J = x_X`` and the Eulerian ``u_xx = (u_XX J − u_X J_X) / J³``; ``power`` ``p = 0`` is the
+    plain form, ``p = 1`` the conservative one ``J u_t = ν ∂_X(u_X / J)``, ``p = 3`` has no
+    division (all vanish together where characteristics do not touch, ``J > 0``). For
+    ``ν = 0``, ``R_u = ∂_t u`` whatever ``p``.
+    """
     uv, xv = u.value[:, 0], xl.value[:, 0]
     r_x = xl.d((it,))[:, 0] - tr.velocity(uv, xv, points[:, it])
     r_u = u.d((it,))[:, 0]
-    if tr.nu:
-        jx = xl.d((ix,))[:, 0]
-        u_xx = (u.d((ix, ix))[:, 0] * jx - u.d((ix,))[:, 0] * xl.d((ix, ix))[:, 0]) / jx**3
-        r_u = r_u - tr.nu * u_xx
-    return r_x, r_u
+    if not tr.nu:  # u is constant on characteristics: no Jacobian enters
+        return r_x, r_u
+    jac = xl.d((ix,))[:, 0]
+    flux = u.d((ix, ix))[:, 0] * jac - u.d((ix,))[:, 0] * xl.d((ix, ix))[:, 0]
+    return r_x, r_u * jac**power - tr.nu * flux * jac ** (power - 3)
 
 
 def eulerian(curve: Callable[[torch.Tensor, JetBasis], Jet],

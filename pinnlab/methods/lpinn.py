@@ -11,7 +11,11 @@ embedding ``(cos ωX, sin ωX)`` of :class:`~pinnlab.nn.FieldNetwork`:
   a circle map of degree one and ``x(X, 0) = X`` holds exactly.
 
 The loss is ``w_x mean(R_x²)/s² + w_u mean(R_u²)`` over points resampled in ``(X, t)``
-(residuals in :mod:`pinnlab.methods.lagrangian`); Adam then L-BFGS as for the PINN. The result's
+(residuals in :mod:`pinnlab.methods.lagrangian`; by default the viscous state residual is
+multiplied by ``x_X³`` (``jacobian_power``), which removes the division by the Jacobian that
+makes the plain form stiff where characteristics converge into a shock); Adam then L-BFGS as
+for the PINN. The last layer of ``N_x`` starts at zero, so training starts from straight
+characteristics. The result's
 ``fn`` maps Eulerian points to ``u`` by inverting the characteristic map (Newton), so
 ``predict``/``evaluate``/plots work as for every method.
 """
@@ -46,6 +50,7 @@ class LPINNConfig:
     activation: str = "tanh"
     harmonics: int = 1
     ballistic: bool = True
+    jacobian_power: int = 3
     velocity: str = ""
     residual_points: int = 2048
     resample_every: int = 500
@@ -80,6 +85,8 @@ class LPINNModel(torch.nn.Module):
                                   **common)
         self.x_net = FieldNetwork(problem.domain, ["x"], width=cfg.width_x, depth=cfg.depth_x,
                                   **common)
+        with torch.no_grad():  # start from x = X + t a0(X): no curve bends at first
+            self.x_net.layers[-1].weight.zero_()
         self.initial = hard_constraints(problem)[tr.field]
         self.ballistic = cfg.ballistic
         self.speed = 1.0 if cfg.ballistic else self._initial_speed()
@@ -158,7 +165,8 @@ class LPINNLoss:
     def __call__(self) -> dict[str, torch.Tensor]:
         m = self.model
         u, xl = m.lagrangian_jet(self.points, self.basis)
-        r_x, r_u = lagrangian_residuals(m.tr, self.points, u, xl, m.ix, m.it)
+        r_x, r_u = lagrangian_residuals(m.tr, self.points, u, xl, m.ix, m.it,
+                                        self.cfg.jacobian_power)
         return {"characteristics": (r_x**2).mean() / m.speed**2, "state": (r_u**2).mean()}
 
 
