@@ -67,8 +67,8 @@ def environment(problem: Problem, points: torch.Tensor, jet: Jet, params: dict
 class BoxSampler:
     """Uniform (scrambled Sobol) points in the box, optionally with some coordinates fixed."""
 
-    def __init__(self, domain: dict[str, tuple[float, float]], fixed: dict[str, float] | None = None,
-                 *, dtype=None, device=None):
+    def __init__(self, domain: dict[str, tuple[float, float]],
+                 fixed: dict[str, float] | None = None, *, dtype=None, device=None):
         self.coords = list(domain)
         self.lo = torch.tensor([domain[c][0] for c in self.coords], dtype=dtype, device=device)
         self.hi = torch.tensor([domain[c][1] for c in self.coords], dtype=dtype, device=device)

@@ -1,6 +1,8 @@
 """Generate problems/burgers_inverse_obs.csv: 100 observations of the Burgers solution
 (nu = 0.01/pi, Cole-Hopf) at uniformly random points of [-1, 1] x [0, 1], with 1% relative
-Gaussian noise (sigma = 0.01 * RMS of the observed values). Run: python problems/make_burgers_inverse.py
+Gaussian noise (sigma = 0.01 * RMS of the observed values).
+
+Run: python problems/make_burgers_inverse.py
 """
 
 import os

@@ -3,6 +3,7 @@ named residual terms, causal weighting, gradient-norm weights, resampling, Adam 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, fields
 
 import torch
@@ -139,7 +140,8 @@ class PINNLoss:
              "initial": cfg.initial_points}
         self.terms: list[Term] = compile_terms(problem, n, skip=skip, dtype=dtype, device=device)
         self.time_index = problem.coords.index(problem.time) if problem.time else None
-        self._losses = torch.compile(self._compute) if cfg.compile else self._compute
+        self._compiled = torch.compile(self._compute) if cfg.compile else None
+        self._compiled_ok = False
         self._bucket: tuple[str, int] | None = None
         self.resample()
 
@@ -188,7 +190,20 @@ class PINNLoss:
             t.points = state[t.name]
 
     def __call__(self) -> dict[str, torch.Tensor]:
-        return self._losses([t.points for t in self.terms])
+        points = [t.points for t in self.terms]
+        if self._compiled is not None:
+            try:
+                out = self._compiled(points)
+                self._compiled_ok = True
+                return out
+            except Exception as exc:  # e.g. no C++ toolchain: fall back, once, with a warning
+                if self._compiled_ok:
+                    raise
+                warnings.warn(f"torch.compile failed ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0][:120]}); training without it",
+                              stacklevel=2)
+                self._compiled = None
+        return self._compute(points)
 
     def _compute(self, points: list[torch.Tensor]) -> dict[str, torch.Tensor]:
         params = self.model.params.values()
@@ -218,6 +233,8 @@ class PINNLoss:
 
 def train_pinn(problem: Problem, cfg: PINNConfig, *, seed: int, device: str, out: str | None,
                resume: bool, progress: bool, monitor=None) -> tuple[PINNModel, Trainer]:
+    """Build and train a PINN; ``monitor(model) -> {name: float}`` adds numbers to the history
+    (the unknown parameters' estimates are always recorded)."""
     dtype = getattr(torch, cfg.dtype)
     gen = torch.Generator().manual_seed(seed)
     with _default_dtype(dtype):
@@ -227,7 +244,8 @@ def train_pinn(problem: Problem, cfg: PINNConfig, *, seed: int, device: str, out
     weights = LossWeights(names, cfg.weights, adaptive=cfg.adaptive_weights,
                           every=cfg.weight_every)
     trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
-                      monitor=monitor or (lambda: model.params.estimates()), out=out,
+                      monitor=lambda: {**model.params.estimates(),
+                                       **(monitor(model) if monitor else {})}, out=out,
                       checkpoint_every=cfg.checkpoint_every, progress=progress,
                       generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit)
     trainer.run(resume=resume)

@@ -13,10 +13,12 @@ from .pinn import PINNConfig, train_pinn
 
 def run_pinn(problem: Problem, options: dict, *, seed: int = 0, device: str = "cpu",
              out: str | None = None, resume: bool = False, progress: bool = True) -> Result:
+    options = dict(options)
+    monitor = options.pop("monitor", None)  # Python API only: monitor(model) -> {name: float}
     cfg = PINNConfig.from_options({**problem.training, **options}, source=problem.source)
     start = time.perf_counter()
     model, trainer = train_pinn(problem, cfg, seed=seed, device=device, out=out, resume=resume,
-                                progress=progress)
+                                progress=progress, monitor=monitor)
     model.eval()
     metrics = {
         "method": "pinn",

@@ -31,17 +31,20 @@ SIZES = [1024, 4096, 16384, 65536]
 
 
 def timed(step, device, repeats: int, warmup: int = 3) -> float:
+    """Median seconds per call: wall time on a GPU; on the CPU the process time (CPU seconds
+    of this process), which other load on a shared machine does not inflate."""
+    clock = time.perf_counter if device.startswith("cuda") else time.process_time
     for _ in range(warmup):
         step()
     times = []
     for _ in range(repeats):
-        if device == "cuda":
+        if device.startswith("cuda"):
             torch.cuda.synchronize()
-        t0 = time.perf_counter()
+        t0 = clock()
         step()
-        if device == "cuda":
+        if device.startswith("cuda"):
             torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return statistics.median(times)
 
 
@@ -117,11 +120,12 @@ def deepxde_model(n: int, seed: int = 0):
 
 
 def deepxde_time(n: int, repeats: int) -> float:
+    """CPU seconds per DeepXDE training step (its own ``Model.train`` loop)."""
     _, model = deepxde_model(n)
     model.train(iterations=3, display_every=10**9, verbose=0)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     model.train(iterations=repeats, display_every=10**9, verbose=0)
-    return (time.perf_counter() - t0) / repeats
+    return (time.process_time() - t0) / repeats
 
 
 def matmul_rate(device: str) -> float:
@@ -145,7 +149,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--no-deepxde", action="store_true")
     ap.add_argument("--no-compile", action="store_true")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
     sizes = [int(s) for s in args.sizes.split(",")]
     dev = args.device
     tag = "gpu" if dev.startswith("cuda") else "cpu"
@@ -159,7 +165,7 @@ def main() -> None:
             step = pinnlab_step(n, dev, True)
             t0 = time.perf_counter()
             step()
-            row["compile_s"] = time.perf_counter() - t0
+            row["compile_wall_s"] = time.perf_counter() - t0
             row["pinnlab_compiled_s"] = timed(step, dev, reps)
         row["autograd_s"] = timed(autograd_step(n, dev), dev, reps)
         if tag == "cpu" and not args.no_deepxde:
@@ -185,10 +191,12 @@ def main() -> None:
 
 def write_table(rows, meta, path):
     cols = [c for c in ("points", "deepxde_s", "autograd_s", "pinnlab_eager_s",
-                        "pinnlab_compiled_s", "compile_s", "speedup_vs_deepxde",
+                        "pinnlab_compiled_s", "compile_wall_s", "speedup_vs_deepxde",
                         "matmul_fraction") if any(c in r for r in rows)]
+    clock = "wall seconds" if meta["device"].startswith("cuda") else "CPU seconds (process time)"
     lines = [f"# Time per Adam step, Burgers, 2-[64]*4-1 tanh, float32 — {meta['device_name']} "
              f"({meta['threads']} threads, torch {meta['torch']})", "",
+             f"Times are median {clock} per step over the repeats.", "",
              f"Reproduce: `{meta['command']}`. Matmul rate measured: "
              f"{meta['matmul_gflops']:.1f} GFLOP/s.", "",
              "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
