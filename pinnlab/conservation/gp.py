@@ -103,7 +103,10 @@ class FamilyGaussianProcess:
         if self.model is None:
             raise RuntimeError("call fit() before predict()")
         dtype = self.config.dtype
-        cs, cu, ts = (torch.as_tensor(a, dtype=dtype) for a in (context_s, context_u, target_s))
+        dev = self.config.device
+        cs, cu, ts = (
+            torch.as_tensor(a, dtype=dtype, device=dev) for a in (context_s, context_u, target_s)
+        )
         self.model.set_train_data(cs, cu, strict=False)
         self.model.eval()
         with gpytorch.settings.fast_pred_var(False), gpytorch.settings.max_cholesky_size(10**6):

@@ -91,30 +91,33 @@ def plot_shock(rows, path):
     plt.close(fig)
 
 
-def run_one(family: str, steps: int) -> None:
+def run_one(family: str, steps: int, lr: float | None = None, tag: str = "") -> None:
     problem = load_problem(ROOT / "problems" / f"gpme_{family}.toml")
     cfg = BenchmarkConfig()
     cfg.anp.steps = steps
+    if lr is not None:
+        cfg.anp.lr = lr
     start = time.perf_counter()
     res = run_problem(problem, cfg, log_every=500)
     out = ROOT / "runs" / "probconserv"
     out.mkdir(parents=True, exist_ok=True)
     for name in ("anp", "softc"):
-        torch.save(res["models"][name].state_dict(), out / f"{family}_{name}.pt")
-    plot_bands(problem, res, HERE / f"{family}_bands.png")
+        torch.save(res["models"][name].state_dict(), out / f"{family}{tag}_{name}.pt")
+    plot_bands(problem, res, HERE / f"{family}{tag}_bands.png")
     if family == "stefan":
-        plot_shock(res["rows"], HERE / "stefan_shock_hist.png")
+        plot_shock(res["rows"], HERE / f"stefan{tag}_shock_hist.png")
     record = {
         "family": family,
         "eval_time": problem.eval_time,
         "n_test": problem.n_test,
         "anp_steps": steps,
+        "anp_lr": cfg.anp.lr,
         "train_seconds": res["train_seconds"],
         "eval_seconds": res["eval_seconds"],
         "wall_seconds": time.perf_counter() - start,
         "rows": res["rows"],
     }
-    (HERE / f"{family}.json").write_text(json.dumps(record, indent=1))
+    (HERE / f"{family}{tag}.json").write_text(json.dumps(record, indent=1))
     print(f"{family}: wall {record['wall_seconds']:.0f} s")
 
 
@@ -125,16 +128,19 @@ def fmt(m, se, scale=1.0):
 def report() -> None:
     lines = ["# ProbConserv on the GPME family", ""]
     csv_rows = []
-    for family in ("diffusion", "pme", "stefan"):
-        path = HERE / f"{family}.json"
+    paths = [HERE / f"{f}.json" for f in ("diffusion", "pme", "stefan")]
+    paths += sorted(HERE.glob("*_steps*.json"))  # kept runs at other ANP budgets
+    for path in paths:
         if not path.exists():
             continue
         rec = json.loads(path.read_text())
+        family = rec["family"]
         ts = rec["train_seconds"]
         lines += [
-            f"## {family} (t = {rec['eval_time']}, {rec['n_test']} test functions per parameter)",
+            f"## {path.stem} (t = {rec['eval_time']}, {rec['n_test']} test functions per value)",
             "",
-            f"CPU time: train ANP {ts['anp']:.0f} s ({rec['anp_steps']} steps), SoftC-ANP "
+            f"CPU time: train ANP {ts['anp']:.0f} s ({rec['anp_steps']} steps, lr "
+            f"{rec.get('anp_lr', 1e-3):g}), SoftC-ANP "
             f"{ts['softc']:.0f} s (incl. ANP), GP {ts['gp']:.0f} s; evaluation "
             + ", ".join(f"{k} {v:.1f} s" for k, v in rec["eval_seconds"].items())
             + ".",
@@ -148,15 +154,26 @@ def report() -> None:
                 f"| {r['parameter']:g} | {label} | {fmt(r['mse'], r['mse_se'])} | "
                 f"{fmt(r['ce'], r['ce_se'])} | {r['ce_max']:.2g} | {fmt(r['ll'], r['ll_se'])} |"
             )
-            csv_rows.append({"family": family, "label": label, **{k: v for k, v in r.items()
-                                                                    if k != "shock"}})
+            csv_rows.append(
+                {
+                    "run": path.stem,
+                    "family": family,
+                    "label": label,
+                    **{k: v for k, v in r.items() if k != "shock"},
+                }
+            )
         shock_rows = [r for r in rec["rows"] if "shock" in r]
         if shock_rows:
-            lines += ["", "Shock position at t = 0.05 (500 samples per function; mean over "
-                      "functions of the posterior mean; coverage = fraction of functions whose "
-                      "95 % interval contains the exact x*):", "",
-                      "| u* | method | exact x* | posterior mean (se) | rel. error | "
-                      "first-index rule | 95 % coverage |", "|---|---|---|---|---|---|---|"]
+            lines += [
+                "",
+                "Shock position at t = 0.05 (500 samples per function; mean over "
+                "functions of the posterior mean; coverage = fraction of functions whose "
+                "95 % interval contains the exact x*):",
+                "",
+                "| u* | method | exact x* | posterior mean (se) | rel. error | "
+                "first-index rule | 95 % coverage |",
+                "|---|---|---|---|---|---|---|",
+            ]
             for r in shock_rows:
                 s = r["shock"]
                 lines.append(
@@ -179,11 +196,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problem", choices=["diffusion", "pme", "stefan"])
     parser.add_argument("--steps", type=int, default=3000, help="ANP training steps")
+    parser.add_argument("--lr", type=float, default=None, help="ANP learning rate (1e-3)")
+    parser.add_argument("--tag", default="", help="suffix of the output names, e.g. _steps5000")
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.problem:
-        run_one(args.problem, args.steps)
+        run_one(args.problem, args.steps, args.lr, args.tag)
     if args.report or not args.problem:
         report()
 
