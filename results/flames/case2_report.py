@@ -68,6 +68,7 @@ def report(runs: Path, out: Path) -> None:
                  "equilibrium at x = L, as published), 900 s limit"}
     md = ["# Case 2 PINN results (detailed physics vs Cantera FreeFlame)", ""]
     summary = []
+    sweeps: dict[str, list] = {}
     for kind, files in groups.items():
         recs = [json.loads(f.read_text()) for f in files]
         if not recs:
@@ -80,19 +81,23 @@ def report(runs: Path, out: Path) -> None:
             summary.append({k: v for k, v in r.items() if k != "profile"} | {"hardware": kind})
             summary[-1]["stages"] = [{k: v for k, v in s.items() if k != "history"}
                                      for s in r["stages"]]
-        if kind == "cpu":
-            ch4 = sorted((r for r in recs if r["name"].startswith("ch4")), key=lambda r: r["phi"]
-                         if "phi" in r else float(r["name"].split("phi")[1]))
-            phis = [float(r["name"].split("phi")[1]) for r in ch4]
-            fig, ax = plt.subplots(figsize=(6, 4))
-            ax.plot(phis, [r["s_L_ref"] for r in ch4], "k-", label="Cantera FreeFlame")
-            ax.plot(phis, [r["s_L"] for r in ch4], "ro", label="PINN")
-            ax.set_xlabel("φ")
-            ax.set_ylabel("s_L (m/s)")
-            ax.set_title("Case 2, one-step CH4/air, 1 atm, 300 K")
-            ax.legend()
-            fig.tight_layout()
-            fig.savefig(out / "case2_ch4_sweep.png", dpi=110)
-            plt.close(fig)
+        sweeps[kind] = sorted(((float(r["name"].split("phi")[1]), r) for r in recs
+                               if r["name"].startswith("ch4")), key=lambda t: t[0])
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ref_pts = sorted({(phi, r["s_L_ref"]) for rows in sweeps.values() for phi, r in rows})
+    ax.plot(*zip(*ref_pts, strict=True), "k-", label="Cantera FreeFlame")
+    styles = {"cpu": ("ro", "PINN, zero-gradient outlet"), "gpu": ("g^", "PINN on GPU"),
+              "local": ("bs", "PINN, equilibrium outlet")}
+    for kind, rows in sweeps.items():
+        if rows:
+            ax.plot([p for p, _ in rows], [r["s_L"] for _, r in rows], styles[kind][0],
+                    mfc="none", label=styles[kind][1])
+    ax.set_xlabel("φ")
+    ax.set_ylabel("s_L (m/s)")
+    ax.set_title("Case 2, one-step CH4/air, 1 atm, 300 K")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "case2_ch4_sweep.png", dpi=110)
+    plt.close(fig)
     (out / "case2_pinn.md").write_text("\n".join(md))
     (out / "case2_pinn.json").write_text(json.dumps(summary, indent=1))
