@@ -41,8 +41,10 @@ def cells() -> list[dict]:
     for c in SHOCK_C:
         for method in ("lpinn", "pinn"):
             out.append(dict(problem="burgers_shock", c=c, nu=0.01, method=method))
+    plain = [dict(problem="convection", beta=b, nu=nu, method="lpinn_plain")
+             for b in (50, 70) for nu in NUS]
     key = [c for c in out if c.get("beta") in (50, 70) or c.get("c") == 20]
-    return key + [c for c in out if c not in key]
+    return key + plain + [c for c in out if c not in key]
 
 
 def name(cell: dict) -> str:
@@ -57,13 +59,17 @@ def run_cell(cell: dict) -> dict:
     if cell["problem"] == "convection":
         spec = os.path.join(ROOT, "problems/lpinn/convection_diffusion.toml")
         params = {"beta": cell["beta"], "nu": cell["nu"]}
-        budget = LPINN if cell["method"] == "lpinn" else PINN
+        budget = PINN
     else:
         spec = os.path.join(ROOT, "problems/lpinn/burgers_shock.toml")
         params = {"c": cell["c"], "nu": cell["nu"]}
-        budget = LPINN_SHOCK if cell["method"] == "lpinn" else PINN_SHOCK
-    method = "lpinn" if cell["method"] == "lpinn" else "pinn"
-    opts = dict(budget, causal=cell["method"] == "pinn_causal") if method == "pinn" else budget
+        budget = PINN_SHOCK
+    method = "lpinn" if cell["method"].startswith("lpinn") else "pinn"
+    if method == "lpinn":  # lpinn_plain: the curves learn their slope (no a(u0) start)
+        budget = LPINN if cell["problem"] == "convection" else LPINN_SHOCK
+        opts = dict(budget, ballistic=cell["method"] == "lpinn")
+    else:
+        opts = dict(budget, causal=cell["method"] == "pinn_causal")
     start = time.perf_counter()
     r = pinnlab.solve(spec, method, parameters=params, progress=False, seed=0, **opts)
     total = time.perf_counter() - start
@@ -91,12 +97,15 @@ def report() -> None:
         json.dump(slim, fh, indent=1)
     lines = ["# LPINN benchmark (256 × 100 grid, relative L2; CPU wall time of training)", "",
              "## Convection u_t + β u_x = ν u_xx, u0 = sin x", "",
-             "| β | ν | PINN | PINN causal | LPINN | time PINN / causal / LPINN (s) |",
-             "|---|---|---|---|---|---|"]
+             "LPINN: curves start at x = X + t a(u0(X)) (default); LPINN plain: the curve network "
+             "learns the slope itself (`ballistic=false`, key cells only).", "",
+             "| β | ν | PINN | PINN causal | LPINN | LPINN plain | time PINN / causal / LPINN "
+             "/ plain (s) |", "|---|---|---|---|---|---|---|"]
     conv = {(r["beta"], r["nu"], r["method"]): r for r in slim if r["problem"] == "convection"}
     for nu in NUS:
         for beta in BETAS:
-            got = [conv.get((beta, nu, m)) for m in ("pinn", "pinn_causal", "lpinn")]
+            got = [conv.get((beta, nu, m)) for m in ("pinn", "pinn_causal", "lpinn",
+                                                      "lpinn_plain")]
             err = [f"{g['rel_l2']:.2e}" if g else "–" for g in got]
             tim = [f"{g['train_s']:.0f}" if g else "–" for g in got]
             lines.append(f"| {beta} | {nu:g} | {' | '.join(err)} | {' / '.join(tim)} |")
@@ -126,7 +135,8 @@ def _figures(rows, conv) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, nu in zip(axes, NUS):
-        for m, style in (("pinn", "o-"), ("pinn_causal", "s--"), ("lpinn", "^-")):
+        for m, style in (("pinn", "o-"), ("pinn_causal", "s--"), ("lpinn", "^-"),
+                         ("lpinn_plain", "v:")):
             pts = [(b, conv[(b, nu, m)]["rel_l2"]) for b in BETAS if (b, nu, m) in conv]
             if pts:
                 ax.semilogy(*zip(*pts), style, label=m)
@@ -162,7 +172,7 @@ def _figures(rows, conv) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["key", "all"], default="all")
+    ap.add_argument("--only", choices=["key", "all", "rest"], default="all")
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
@@ -172,6 +182,9 @@ def main() -> None:
         todo = cells()
         if args.only == "key":
             todo = [c for c in todo if c.get("beta") in (50, 70) or c.get("c") == 20]
+        if args.only == "rest":
+            todo = [c for c in todo if c["method"] != "pinn_causal"] + [
+                c for c in todo if c["method"] == "pinn_causal"]
         for cell in todo:
             path = os.path.join(CELLS, name(cell) + ".json")
             if os.path.exists(path) and not args.force:
