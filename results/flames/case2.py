@@ -108,6 +108,8 @@ def _run(job: dict) -> dict:
 
 def run_pinn(args: argparse.Namespace) -> None:
     budget = dict(QUICK if args.quick else BUDGET, outlet=args.outlet)
+    if args.time_limit:
+        budget.update(time_limit=args.time_limit, lbfgs=40000)
     todo = [dict(name=n, budget=budget, device=args.device, s_L_guess=0.6 if "ch4" in n else 2.0)
             for n in CASES if args.only in n]
     todo.sort(key=lambda j: "h2" not in j["name"])  # the slowest first
@@ -119,6 +121,8 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("prepare")
     p = add_pinn_parser(sub, HERE / "runs_case2")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="seconds for Adam + L-BFGS per run (then up to 40 000 L-BFGS iterations)")
     p.add_argument("--outlet", default="equilibrium", choices=["equilibrium", "zero-gradient"],
                    help="outlet condition (the lent-machine runs of case2_pinn.md: zero-gradient)")
     r = sub.add_parser("report")
