@@ -100,6 +100,8 @@ class Trainer:
         progress: show a progress bar with the loss terms.
         stateful: more objects saved in and restored from checkpoints (e.g. sampled points).
         time_limit: stop every phase once this many seconds of training have passed (0: none).
+        time_clock: ``wall`` (default) or ``process`` (CPU seconds of this process: a budget
+            that other load on a shared machine does not eat into).
         blowup: a loss above ``blowup ×`` the first one counts as divergence.
     """
 
@@ -109,7 +111,8 @@ class Trainer:
                  monitor: Callable[[], dict[str, float]] | None = None, out: str | None = None,
                  checkpoint_every: int = 1000, log_every: int = 50, progress: bool = True,
                  blowup: float = 1e8, generators: list[torch.Generator] = (),
-                 stateful: dict[str, object] | None = None, time_limit: float = 0.0):
+                 stateful: dict[str, object] | None = None, time_limit: float = 0.0,
+                 time_clock: str = "wall"):
         self.module, self.losses, self.phases = module, losses, phases
         self.weights = weights
         self.on_step, self.monitor = on_step, monitor
@@ -118,6 +121,8 @@ class Trainer:
         self.generators = list(generators)
         self.stateful = dict(stateful or {})  # objects with state_dict()/load_state_dict()
         self.time_limit = time_limit
+        self._clock = time.process_time if time_clock == "process" else time.perf_counter
+        self._clock0 = self._clock()
         self.state = TrainState()
         self.best: tuple[float, dict] | None = None
         self.first_loss: float | None = None
@@ -252,7 +257,7 @@ class Trainer:
         return f"iteration limit ({phase.steps} iterations)"
 
     def _out_of_time(self, start: float) -> bool:
-        return bool(self.time_limit) and time.perf_counter() - start > self.time_limit
+        return bool(self.time_limit) and self._clock() - self._clock0 > self.time_limit
 
     def _lbfgs_reason(self, opt, phase: Phase) -> str:
         grads = [p.grad.abs().max() for p in self.params if p.grad is not None]

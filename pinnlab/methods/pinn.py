@@ -55,6 +55,7 @@ class PINNConfig:
     dtype: str = "float64"
     compile: bool = False
     time_limit: float = 0.0
+    time_clock: str = "wall"
     checkpoint_every: int = 1000
 
     @classmethod
@@ -247,7 +248,8 @@ def train_pinn(problem: Problem, cfg: PINNConfig, *, seed: int, device: str, out
                       monitor=lambda: {**model.params.estimates(),
                                        **(monitor(model) if monitor else {})}, out=out,
                       checkpoint_every=cfg.checkpoint_every, progress=progress,
-                      generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit)
+                      generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
+                      time_clock=cfg.time_clock)
     trainer.run(resume=resume)
     return model, trainer
 
