@@ -141,6 +141,12 @@ class PINNLoss:
              "initial": cfg.initial_points}
         self.terms: list[Term] = compile_terms(problem, n, skip=skip, dtype=dtype, device=device)
         self.time_index = problem.coords.index(problem.time) if problem.time else None
+        if cfg.compile and cfg.adaptive_weights:
+            # gradient-norm weights differentiate each term separately (retain_graph=True),
+            # which compiled backward functions with donated buffers do not allow
+            import torch._functorch.config as functorch_config
+
+            functorch_config.donated_buffer = False
         self._compiled = torch.compile(self._compute) if cfg.compile else None
         self._compiled_ok = False
         self._bucket: tuple[str, int] | None = None
