@@ -24,6 +24,7 @@ Schedules:
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ import numpy as np
 from ..errors import SpecError
 
 
-class Schedule:
+class Schedule(ABC):
     """Base class: subclasses define ``log_alpha(t)``, ``alpha``/``sigma`` and ``t_of_lambda``.
 
     Scalars or numpy arrays in, same shape out (float64).
@@ -39,20 +40,25 @@ class Schedule:
 
     t_max: float = 1.0
 
-    def alpha(self, t):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def alpha(self, t):
+        ...
 
-    def sigma(self, t):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def sigma(self, t):
+        ...
 
-    def d_alpha_dt(self, t):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def d_alpha_dt(self, t):
+        ...
 
-    def d_sigma_dt(self, t):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def d_sigma_dt(self, t):
+        ...
 
-    def t_of_lambda(self, lam):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def t_of_lambda(self, lam):
+        ...
 
     def lambda_(self, t):
         """Half log-SNR lambda_t = log(alpha_t / sigma_t)."""
@@ -69,9 +75,9 @@ class Schedule:
             t = self.t_of_lambda(-np.log(np.where(s > 0, s, 1.0)))
         return np.where(s > 0, t, 0.0)
 
+    @abstractmethod
     def alpha_of_sigma_tilde(self, sigma_tilde):
         """alpha at the time where sigma/alpha = sigma_tilde (schedule-specific closed form)."""
-        raise NotImplementedError  # pragma: no cover
 
 
 @dataclass
