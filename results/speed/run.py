@@ -155,6 +155,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     dev = args.device
     tag = "gpu" if dev.startswith("cuda") else "cpu"
+    if args.threads != 1:
+        tag += f"_{args.threads}threads"
     name = torch.cuda.get_device_name() if tag == "gpu" else platform.processor() or "cpu"
     rows = []
     for n in sizes:
