@@ -114,10 +114,11 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
             terms.append(Term(key, "initial", sampler, n_points["initial"], [idx],
                               _value_residual(problem, fi, idx, g)))
             continue
-        for c, end, sign in problem.boundary(cond, key):
+        faces = problem.boundary(cond, key)
+        for c, end, sign in faces:
             sampler = BoxSampler(problem.domain, {c: end}, dtype=dtype, device=device)
             ci = problem.coords.index(c)
-            suffix = "" if len(problem.boundary(cond, key)) == 1 else f"@{c}={end:g}"
+            suffix = "" if len(faces) == 1 else f"@{c}={end:g}"
             res = _boundary_residual(problem, fi, ci, sign, cond.kind, cond.alpha, cond.beta, g)
             terms.append(Term(key + suffix, "boundary", sampler, n_points["boundary"],
                               [(), (ci,)] if cond.kind != "dirichlet" else [()], res))

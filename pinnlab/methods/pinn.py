@@ -106,12 +106,15 @@ class PINNModel(torch.nn.Module):
         self.constraints: dict[str, HardConstraint] = (
             hard_constraints(problem) if cfg.hard_constraints else {})
 
-    def fields_jet(self, points: torch.Tensor, basis: JetBasis) -> Jet:
+    def fields_jet(self, points: torch.Tensor, basis: JetBasis,
+                   params: dict | None = None) -> Jet:
+        """Fields and derivatives at ``points``; ``params`` (the parameter values) may be
+        passed in when the caller already has them."""
         x = basis.seed(points)
         raw = self.net.jet(x)
         if not self.constraints:
             return raw
-        params = self.params.values()
+        params = self.params.values() if params is None else params
         chans = []
         for i, f in enumerate(self.problem.fields):
             c = raw.channel(i)
@@ -168,7 +171,7 @@ class PINNLoss:
         pool = t.sample(4 * t.n_points, self.gen)
         params = {k: v.detach() for k, v in self.model.params.values().items()}
         with torch.no_grad():
-            r = torch.cat([t.residual(x, self.model.fields_jet(x, t.basis), params).abs()
+            r = torch.cat([t.residual(x, self.model.fields_jet(x, t.basis, params), params).abs()
                            for x in pool.split(16384)])
         w = r**self.cfg.rad_k
         prob = w / w.mean().clamp_min(1e-30) + self.cfg.rad_c
@@ -216,7 +219,7 @@ class PINNLoss:
         params = self.model.params.values()
         out = {}
         for t, x in zip(self.terms, points):
-            jet = self.model.fields_jet(x, t.basis)
+            jet = self.model.fields_jet(x, t.basis, params)
             r = t.residual(x, jet, params)
             if t.kind == "residual" and self.cfg.causal and self.time_index is not None:
                 out[t.name] = self._causal(x[:, self.time_index], r)
