@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "pinnlab.generative.cli",
     "pinnlab.conservation.cli",
     "pinnlab.flames.cli",
+    "pinnlab.bandit.cli",
 ]
 
 

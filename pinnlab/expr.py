@@ -26,7 +26,7 @@ from .errors import SpecError
 
 FUNCTIONS = {
     "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "abs", "sigmoid",
-    "where", "heaviside",
+    "erf", "where", "heaviside",
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
 MAX_LENGTH = 2000
@@ -211,8 +211,14 @@ def _apply(name: str, x):
 
     if isinstance(x, Jet):
         return getattr(x, name)()
-    if not isinstance(x, torch.Tensor):
-        x = torch.as_tensor(x, dtype=torch.get_default_dtype())
+    if not isinstance(x, torch.Tensor):  # a constant: double precision whatever the default dtype
+        try:
+            if name == "sigmoid":
+                return 1.0 / (1.0 + math.exp(-x))
+            return abs(x) if name == "abs" else getattr(math, name)(x)
+        except (ValueError, OverflowError):  # log(-1), exp(1000): as torch would give
+            return float(getattr(torch, name if name != "sigmoid" else "sigmoid")(
+                torch.tensor(float(x), dtype=torch.float64)))
     if name == "sigmoid":
         return torch.sigmoid(x)
     return getattr(torch, name)(x)

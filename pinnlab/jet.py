@@ -286,6 +286,9 @@ class Jet:
         return self.compose(lambda y, n: [torch.cosh(y) if k % 2 == 0 else torch.sinh(y)
                                           for k in range(n + 1)])
 
+    def erf(self) -> Jet:
+        return self.compose(_erf_derivatives)
+
     def sigmoid(self) -> Jet:
         # sigmoid(y) = (1 + tanh(y/2)) / 2
         return (self * 0.5).tanh() * 0.5 + 0.5
@@ -297,6 +300,17 @@ class Jet:
         """``self`` where ``cond`` holds, else ``other`` (component-wise)."""
         return Jet([torch.where(cond, a, b) for a, b in zip(self.parts, other.parts)],
                    self.basis)
+
+
+def _erf_derivatives(y: torch.Tensor, n: int) -> list[torch.Tensor]:
+    """``erf^{(k)}(y) = (2/√π) (−1)^{k−1} H_{k−1}(y) e^{−y²}`` (physicists' Hermite ``H``)."""
+    out = [torch.erf(y)]
+    g = (2.0 / math.sqrt(math.pi)) * torch.exp(-y * y)
+    h_prev, h = torch.zeros_like(y), torch.ones_like(y)  # H_{-1} = 0, H_0 = 1
+    for k in range(1, n + 1):
+        out.append(((-1) ** (k - 1)) * h * g)
+        h_prev, h = h, 2 * y * h - 2 * (k - 1) * h_prev
+    return out
 
 
 def _tanh_derivatives(y: torch.Tensor, n: int) -> list[torch.Tensor]:

@@ -180,16 +180,20 @@ def _periodic_term(problem, key, coord, n, dtype, device) -> Term:
     return Term(key, "periodic", sample, n, [(), (ci,)], residual)
 
 
-def _data_term(problem: Problem, dtype, device) -> Term:
+def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None,
+               name: str = "data") -> Term:
+    """``(u(x_i) − u_i) / mean|u_i|`` over the observations (or the selected ``rows``)."""
     obs = problem.observations
     pts = torch.stack([torch.as_tensor(obs.coords[c], dtype=dtype) for c in problem.coords], 1)
     names = list(obs.values)
     fis = [problem.fields.index(f) for f in names]
     target = torch.stack([torch.as_tensor(obs.values[f], dtype=dtype) for f in names], 1)
-    pts, target = pts.to(device), target.to(device)
     scale = target.abs().mean(0).clamp_min(1e-12)
+    if rows is not None:
+        pts, target = pts[rows], target[rows]
+    pts, target, scale = pts.to(device), target.to(device), scale.to(device)
 
     def residual(points, jet, params):
         return ((jet.value[:, fis] - target) / scale).flatten()
 
-    return Term("data", "data", None, pts.shape[0], [()], residual, fixed=pts)
+    return Term(name, "data", None, pts.shape[0], [()], residual, fixed=pts)

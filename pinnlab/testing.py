@@ -162,3 +162,42 @@ def assert_terms_vanish(problem: Problem, exact_jet: Callable, *, n: int = 64, a
     bad = [f"{k}: max |residual| = {v:.3e}" for k, v in worst.items() if not v <= atol]
     assert not bad, "; ".join(bad) + f" (> {atol:g})"
     return worst
+
+
+def interface_term_values(problem: Problem, jet_a: Callable, jet_b: Callable, *, n: int = 64,
+                          seed: int = 0) -> dict[str, float]:
+    """The nine interface terms (see :mod:`pinnlab.methods.interfaces`) summed over every
+    interface of ``problem.decomposition`` when the networks on the two sides are the jet
+    functions ``jet_a`` and ``jet_b`` (as for :class:`ExactModel`)."""
+    from .methods.interfaces import InterfaceTerms
+    from .spec.decomposition import INTERFACE_TERMS
+
+    _, faces = problem.decomposition.geometry(problem.domain, source=problem.source)
+    params = {k: torch.tensor(p.value if p.value is not None else p.guess, dtype=torch.float64)
+              for k, p in problem.parameters.items()}
+    a, b = ExactModel(problem, jet_a), ExactModel(problem, jet_b)
+    gen = torch.Generator().manual_seed(seed)
+    total = dict.fromkeys(INTERFACE_TERMS, 0.0)
+    everything = set(INTERFACE_TERMS)
+    for face in faces:
+        terms = InterfaceTerms(problem, face, n, dtype=torch.float64)
+        x = terms.sample(n, gen).requires_grad_(True)
+        basis = JetBasis(len(problem.coords), sorted(terms.indices(everything)))
+        for name, v in terms.losses(x, a.fields_jet(x, basis), b.fields_jet(x, basis), params,
+                                    everything).items():
+            total[name] += float(v.detach())
+    return total
+
+
+def assert_interface_terms(problem: Problem, exact_jet: Callable, other_jet: Callable, *,
+                           n: int = 64, atol: float = 1e-12, min_gap: float = 1e-8
+                           ) -> tuple[dict[str, float], dict[str, float]]:
+    """Every interface term is ``<= atol`` when both sides are the exact solution and
+    ``>= min_gap`` when one side is ``other_jet`` instead (a function differing from it)."""
+    same = interface_term_values(problem, exact_jet, exact_jet, n=n)
+    diff = interface_term_values(problem, exact_jet, other_jet, n=n)
+    bad = [f"{k} = {v:.3e} on the exact solution" for k, v in same.items() if not v <= atol]
+    bad += [f"{k} = {v:.3e} although the sides differ" for k, v in diff.items()
+            if not v >= min_gap]
+    assert not bad, "; ".join(bad)
+    return same, diff

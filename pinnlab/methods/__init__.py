@@ -20,7 +20,21 @@ def _lpinn(problem, options, **kw):
     return run_lpinn(problem, options, **kw)
 
 
-METHODS: dict[str, Callable] = {"pinn": _pinn, "lpinn": _lpinn}
+def _multidomain(problem, options, **kw):
+    from .multidomain import run_multidomain
+
+    return run_multidomain(problem, options, **kw)
+
+
+def _preset(name: str) -> Callable:
+    def runner(problem, options, **kw):
+        return _multidomain(problem, {"interface_conditions": name, **options}, **kw)
+
+    return runner
+
+
+METHODS: dict[str, Callable] = {"pinn": _pinn, "lpinn": _lpinn, "multidomain": _multidomain,
+                                "xpinn": _preset("xpinn"), "cpinn": _preset("cpinn")}
 
 
 def register(name: str, runner: Callable) -> None:

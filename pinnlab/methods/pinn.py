@@ -60,33 +60,45 @@ class PINNConfig:
 
     @classmethod
     def from_options(cls, options: dict, *, source: str = "<python>") -> PINNConfig:
-        known = {f.name: f for f in fields(cls)}
-        kwargs = {}
-        for k, v in options.items():
-            if k not in known:
-                raise SpecError(f"unknown training option {k!r} (known: "
-                                f"{', '.join(sorted(known))})", file=source, key=f"training.{k}")
-            default = known[k].default
-            if isinstance(default, bool):
-                v = v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes", "on")
-            elif isinstance(default, int) and not isinstance(v, int):
-                v = int(float(v))
-            elif isinstance(default, float):
-                v = float(v)
-            kwargs[k] = v
-        cfg = cls(**kwargs)
-        if cfg.dtype not in ("float32", "float64"):
-            raise SpecError("dtype is float32 or float64", file=source, key="training.dtype")
-        return cfg
+        return config_from_options(cls, options, source=source)
 
     def phases(self) -> list[Phase]:
-        out = []
-        if self.adam_steps > 0:
-            out.append(Phase("adam", self.adam_steps, lr=self.lr, decay=self.lr_decay,
-                             decay_every=self.decay_every))
-        if self.lbfgs_steps > 0:
-            out.append(Phase("lbfgs", self.lbfgs_steps, history=self.lbfgs_history))
-        return out
+        return optimizer_phases(self)
+
+
+def optimizer_phases(cfg) -> list[Phase]:
+    """Adam (``adam_steps``, ``lr`` decayed by ``lr_decay`` every ``decay_every``) then L-BFGS
+    (``lbfgs_steps``, ``lbfgs_history``); a phase with zero steps is left out."""
+    out = []
+    if cfg.adam_steps > 0:
+        out.append(Phase("adam", cfg.adam_steps, lr=cfg.lr, decay=cfg.lr_decay,
+                         decay_every=cfg.decay_every))
+    if cfg.lbfgs_steps > 0:
+        out.append(Phase("lbfgs", cfg.lbfgs_steps, history=cfg.lbfgs_history))
+    return out
+
+
+def config_from_options(cls, options: dict, *, source: str = "<python>"):
+    """Build the dataclass ``cls`` from ``{option: value}`` (values from TOML or the command line
+    are coerced to the field's type); an unknown option or dtype is a :class:`SpecError`."""
+    known = {f.name: f for f in fields(cls)}
+    kwargs = {}
+    for k, v in options.items():
+        if k not in known:
+            raise SpecError(f"unknown training option {k!r} (known: "
+                            f"{', '.join(sorted(known))})", file=source, key=f"training.{k}")
+        default = known[k].default
+        if isinstance(default, bool):
+            v = v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int) and not isinstance(v, int):
+            v = int(float(v))
+        elif isinstance(default, float):
+            v = float(v)
+        kwargs[k] = v
+    cfg = cls(**kwargs)
+    if getattr(cfg, "dtype", "float64") not in ("float32", "float64"):
+        raise SpecError("dtype is float32 or float64", file=source, key="training.dtype")
+    return cfg
 
 
 class PINNModel(torch.nn.Module):

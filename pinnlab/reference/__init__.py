@@ -106,8 +106,22 @@ def _burgers_periodic(problem, mesh, *, field="u", viscosity="nu", scheme="cole_
                           problem.domain[space], **opts)}
 
 
+def _exact(problem, mesh, **fields):
+    from .exact import exact
+
+    return exact(problem, mesh, **fields)
+
+
+def _poisson(problem, mesh, **opts):
+    from .exact import poisson_fd
+
+    return poisson_fd(problem, mesh, **opts)
+
+
 SOLVERS: dict[str, Callable] = {
     "burgers_cole_hopf": _burgers,
+    "exact": _exact,
+    "poisson_fd": _poisson,
     "burgers_periodic": _burgers_periodic,
     "convection": _convection,
 }

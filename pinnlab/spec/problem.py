@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import DataError, SpecError
 from ..expr import Expression, Namespace, compile_expression
+from .decomposition import Decomposition, parse_interface_conditions
 
 CONDITION_KINDS = ("initial", "dirichlet", "neumann", "robin", "periodic")
 
@@ -106,6 +107,9 @@ class Problem:
         time: the name of the time coordinate, or ``None`` for steady problems.
         reference, observations: optional.
         training: default options for the methods (overridable in ``solve``).
+        decomposition: subdomains and interface conditions for multi-domain methods.
+        family: ``{parameter: (low, high)}``, the range of a parametric family of problems
+            (bandit contexts, sweeps); each must be a known parameter.
         source: the file this came from (``<python>`` otherwise), for messages.
     """
 
@@ -119,6 +123,8 @@ class Problem:
     reference: Reference | None = None
     observations: Observations | None = None
     training: dict[str, object] = field(default_factory=dict)
+    decomposition: Decomposition | None = None
+    family: dict[str, tuple[float, float]] = field(default_factory=dict)
     source: str = "<python>"
     directory: str = "."
 
@@ -212,6 +218,17 @@ class Problem:
             self._validate_condition(k, c)
         if self.observations is not None:
             self._validate_observations(self.observations)
+        if self.decomposition is not None:
+            self._validate_decomposition(self.decomposition)
+        for k, rng in self.family.items():
+            p = self.parameters.get(k)
+            if p is None or p.unknown:
+                raise SpecError(f"family parameter {k!r} is not a known parameter of the "
+                                "problem", file=src, key=f"family.{k}")
+            lo, hi = map(float, rng)
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+                raise SpecError(f"range must be finite with low < high, got {list(rng)}",
+                                file=src, key=f"family.{k}")
         if self.reference is not None and self.reference.solver is not None:
             from ..reference import SOLVERS
 
@@ -219,6 +236,15 @@ class Problem:
                 raise SpecError(f"unknown reference solver {self.reference.solver!r} (known: "
                                 f"{', '.join(sorted(SOLVERS))})", file=self.source,
                                 key="reference.solver")
+
+    def _validate_decomposition(self, d: Decomposition) -> None:
+        d.geometry(self.domain, source=self.source)
+        parse_interface_conditions(d.interface_conditions, source=self.source)
+        for c, text in d.flux.items():
+            if c not in self.domain:
+                raise SpecError(f"flux for unknown coordinate {c!r}", file=self.source,
+                                key=f"decomposition.flux.{c}")
+            self.expression(text, f"decomposition.flux.{c}")
 
     def _validate_parameter(self, k: str, p: Parameter) -> None:
         key = f"parameters.{k}"

@@ -42,6 +42,7 @@ import numpy as np
 
 from ..errors import DataError, SpecError
 from ..expr import Namespace, compile_expression
+from .decomposition import Decomposition
 from .problem import CONDITION_KINDS, Condition, Observations, Parameter, Problem, Reference
 
 if sys.version_info >= (3, 11):
@@ -50,7 +51,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 TOP_KEYS = {"name", "description", "fields", "domain", "time", "parameters", "equations",
-            "conditions", "reference", "observations", "training"}
+            "conditions", "reference", "observations", "training", "decomposition", "family"}
 
 
 def load(path: str | os.PathLike) -> Problem:
@@ -86,10 +87,13 @@ def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".") -> P
     domain = {}
     for c, rng in domain_raw.items():
         if (not isinstance(rng, list) or len(rng) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)):
-            raise SpecError("a range is a list of two numbers, e.g. [0.0, 1.0]", file=source,
-                            key=f"domain.{c}")
-        domain[c] = (float(rng[0]), float(rng[1]))
+                or not all(isinstance(v, (int, float, str)) and not isinstance(v, bool)
+                           for v in rng)):
+            raise SpecError("a range is a list of two numbers or constant expressions, e.g. "
+                            "[0.0, \"2*pi\"]", file=source, key=f"domain.{c}")
+        domain[c] = tuple(float(compile_expression(v, Namespace([], []), file=source,
+                                                   key=f"domain.{c}").evaluate({}))
+                          if isinstance(v, str) else float(v) for v in rng)
     fields = raw.get("fields", [])
     if isinstance(fields, str):
         fields = [fields]
@@ -151,7 +155,47 @@ def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".") -> P
     return Problem(name=name, domain=domain, fields=fields, equations=dict(equations),
                    parameters=parameters, conditions=conditions, time=time,
                    reference=reference, observations=observations, training=dict(training),
+                   decomposition=_decomposition(raw.get("decomposition"), source),
+                   family=_family(raw.get("family", {}), source),
                    source=source, directory=directory)
+
+
+def _decomposition(d, source: str) -> Decomposition | None:
+    if d is None:
+        return None
+    if not isinstance(d, dict):
+        raise SpecError("decomposition is a table", file=source, key="decomposition")
+    extra = set(d) - {"split", "strip", "interface_conditions", "flux"}
+    if extra:
+        raise SpecError(f"unknown key(s) {sorted(extra)}", file=source,
+                        key=f"decomposition.{sorted(extra)[0]}")
+    split = d.get("split", [])
+    if isinstance(split, str):
+        split = [split]
+    if not isinstance(split, list) or not all(isinstance(v, str) for v in split):
+        raise SpecError("split is a list of lines such as [\"t = 0.5\"]", file=source,
+                        key="decomposition.split")
+    flux = d.get("flux", {})
+    if not isinstance(flux, dict) or not all(isinstance(v, str) for v in flux.values()):
+        raise SpecError("flux is a table {coordinate = \"expression\"}", file=source,
+                        key="decomposition.flux")
+    return Decomposition(split=split, strip=d.get("strip"),
+                         interface_conditions=d.get("interface_conditions", "xpinn"),
+                         flux=dict(flux))
+
+
+def _family(f, source: str) -> dict[str, tuple[float, float]]:
+    if not isinstance(f, dict):
+        raise SpecError("family is a table {parameter = [low, high]}", file=source,
+                        key="family")
+    out = {}
+    for k, rng in f.items():
+        if (not isinstance(rng, list) or len(rng) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)):
+            raise SpecError("a family range is a list of two numbers", file=source,
+                            key=f"family.{k}")
+        out[k] = (float(rng[0]), float(rng[1]))
+    return out
 
 
 def _parameter(v, source: str, key: str) -> Parameter:

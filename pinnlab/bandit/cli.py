@@ -1,0 +1,213 @@
+"""``pinnlab bandit`` and ``pinnlab sweep``: many multi-domain trainings over a PDE family.
+
+    pinnlab bandit problems/metalic/burgers.toml --rounds 30 --heldout 20 --workers 2
+    pinnlab bandit problems/metalic/poisson.toml --backend ray --address 10.0.0.5:6379
+    pinnlab sweep problems/metalic/burgers.toml --param nu=0.001:0.05:6 --conditions xpinn,all
+
+Both run their trainings on a runner (``--backend local``: in-process for one worker, else a
+process pool; ``--backend ray``: a local Ray instance or the cluster at ``--address``), print a
+line per finished round or training, and end with a table and figures in ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _common(p) -> None:
+    p.add_argument("spec", help="a spec with [decomposition] and [family] tables")
+    p.add_argument("--backend", choices=["local", "ray"], default="local")
+    p.add_argument("--workers", type=int, default=None, help="parallel trainings (default: "
+                   "the machine's cores)")
+    p.add_argument("--address", default=None, help="Ray cluster address host:port")
+    p.add_argument("--adam-steps", type=int, default=None)
+    p.add_argument("--lbfgs-steps", type=int, default=None)
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a multi-domain training option (repeatable)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="output folder (default runs/<name>-<command>)")
+
+
+def add_parser(subparsers) -> None:
+    b = subparsers.add_parser("bandit", help="METALIC: learn interface conditions over a "
+                              "PDE family with a GP contextual bandit",
+                              description=__doc__.splitlines()[0])
+    _common(b)
+    b.add_argument("--policies", default="ucb,ts,random")
+    b.add_argument("--warmup", type=int, default=5)
+    b.add_argument("--rounds", type=int, default=30)
+    b.add_argument("--heldout", type=int, default=20)
+    b.add_argument("--fixed", default="xpinn,all", help="fixed conditions on held-out contexts")
+    b.add_argument("--two-stage", action="store_true", help="one arm for Adam, one for L-BFGS")
+    b.add_argument("--beta", type=float, default=1.0, help="UCB exploration weight")
+    b.set_defaults(func=run_bandit)
+    s = subparsers.add_parser("sweep", help="train a multi-domain PINN over a grid of family "
+                              "parameters", description=__doc__.splitlines()[0])
+    _common(s)
+    s.add_argument("--param", action="append", default=[], metavar="NAME=LO:HI:N",
+                   help="a grid for one family parameter (repeatable; default: 5 points "
+                   "over each [family] range)")
+    s.add_argument("--conditions", default="xpinn", help="comma-separated presets or 9-bit "
+                   "masks, each swept")
+    s.set_defaults(func=run_sweep)
+
+
+def _options(args) -> dict:
+    from pinnlab.errors import SpecError
+
+    opts = {}
+    for item in args.option:
+        if "=" not in item:
+            raise SpecError(f"--option {item!r}: expected KEY=VALUE", key="--option")
+        k, v = item.split("=", 1)
+        opts[k.strip()] = v.strip()
+    if args.adam_steps is not None:
+        opts["adam_steps"] = args.adam_steps
+    if args.lbfgs_steps is not None:
+        opts["lbfgs_steps"] = args.lbfgs_steps
+    return opts
+
+
+def _check_options(spec: str, opts: dict) -> None:
+    from pinnlab.bandit.trials import _problem
+    from pinnlab.methods.multidomain import MultiDomainConfig
+
+    MultiDomainConfig.from_options({**_problem(spec).training, **opts}, source=spec)
+
+
+def run_bandit(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from pinnlab.bandit.agent import POLICIES
+    from pinnlab.bandit.report import figures, markdown, summarize
+    from pinnlab.bandit.session import BanditSetup, Session
+    from pinnlab.bandit.trials import _problem
+    from pinnlab.errors import SpecError
+    from pinnlab.runner import make_runner
+
+    policies = tuple(p.strip() for p in args.policies.split(",") if p.strip())
+    bad = [p for p in policies if p not in POLICIES]
+    if bad or not policies:
+        raise SpecError(f"unknown policy {bad[0] if bad else ''!r} (policies: "
+                        f"{', '.join(POLICIES)})", key="--policies")
+    if args.rounds < 0 or args.warmup < 1 or args.heldout < 1:
+        raise SpecError("--warmup and --heldout must be >= 1, --rounds >= 0", key="--rounds")
+    opts = _options(args)
+    problem = _problem(args.spec)
+    _check_options(args.spec, opts)
+    setup = BanditSetup(spec=args.spec, policies=policies, warmup=args.warmup,
+                        rounds=args.rounds, heldout=args.heldout,
+                        fixed=tuple(f.strip() for f in args.fixed.split(",") if f.strip()),
+                        two_stage=args.two_stage, beta=args.beta, seed=args.seed, options=opts)
+    out = args.out or os.path.join("runs", f"{problem.name}-bandit")
+    with make_runner(args.backend, workers=args.workers, address=args.address) as runner:
+        session = Session(setup, runner, out, log=lambda s: print(s, flush=True))
+        session.run_online()
+        heldout = session.run_heldout()
+    summary = summarize(session.state, heldout)
+    text = markdown(summary, f"{problem.name} ({runner.backend}, {runner.workers} workers)")
+    with open(os.path.join(out, "table.md"), "w") as fh:
+        fh.write(text)
+    with open(os.path.join(out, "summary.json"), "w") as fh:
+        json.dump(summary, fh, indent=1)
+    figures(session.state, heldout, out, problem.name)
+    print(text)
+    print(f"written: {out}/table.md, summary.json, online.png, heldout.png, state.json")
+    return 0
+
+
+def _grid(args, family: dict) -> list[dict]:
+    import itertools
+
+    import numpy as np
+
+    from pinnlab.errors import SpecError
+
+    axes = {k: np.linspace(lo, hi, 5) for k, (lo, hi) in family.items()}
+    for item in args.param:
+        try:
+            name, rng = item.split("=", 1)
+            lo, hi, n = rng.split(":")
+            axes[name.strip()] = np.linspace(float(lo), float(hi), int(n))
+        except ValueError:
+            raise SpecError(f"--param {item!r}: expected NAME=LO:HI:N", key="--param") from None
+        if name.strip() not in family:
+            raise SpecError(f"--param {name.strip()!r} is not a [family] parameter "
+                            f"({', '.join(family)})", key="--param")
+    return [dict(zip(axes, map(float, v))) for v in itertools.product(*axes.values())]
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from pinnlab.bandit.trials import _problem, run_trial, trial
+    from pinnlab.errors import SpecError
+    from pinnlab.runner import make_runner
+    from pinnlab.spec.decomposition import parse_interface_conditions
+
+    problem = _problem(args.spec)
+    if not problem.family:
+        raise SpecError("a sweep needs a [family] table of parameter ranges", file=args.spec,
+                        key="family")
+    opts = _options(args)
+    _check_options(args.spec, opts)
+    masks = {c.strip(): parse_interface_conditions(c.strip(), source="<command line>",
+                                                   key="--conditions")
+             for c in args.conditions.split(",") if c.strip()}
+    contexts = _grid(args, problem.family)
+    plan = [(ctx, name) for ctx in contexts for name in masks]
+    trials = [trial(args.spec, ctx, masks[name], seed=args.seed, options=opts)
+              for ctx, name in plan]
+    out = args.out or os.path.join("runs", f"{problem.name}-sweep")
+    os.makedirs(out, exist_ok=True)
+
+    def show(i, r):
+        ctx, name = plan[i]
+        desc = ", ".join(f"{k}={v:.4g}" for k, v in ctx.items())
+        print(f"[{i + 1}/{len(plan)}] {desc} {name}: rel. L2 {r['error']:.3e} "
+              f"({r['cpu_s']:.0f} CPU s)", flush=True)
+
+    with make_runner(args.backend, workers=args.workers, address=args.address) as runner:
+        results = runner.map(run_trial, trials, on_result=show)
+    rows = [{"context": ctx, "conditions": name, **{k: r[k] for k in
+                                                     ("error", "reward", "cpu_s", "wall_s")}}
+            for (ctx, name), r in zip(plan, results)]
+    with open(os.path.join(out, "sweep.json"), "w") as fh:
+        json.dump(rows, fh, indent=1)
+    names = list(problem.family)
+    lines = ["| " + " | ".join(names) + " | " + " | ".join(masks) + " |",
+             "|" + "---|" * (len(names) + len(masks))]
+    for ctx in contexts:
+        errs = [next(r["error"] for r in rows if r["context"] == ctx and r["conditions"] == m)
+                for m in masks]
+        lines.append("| " + " | ".join(f"{ctx[k]:.4g}" for k in names) + " | "
+                     + " | ".join(f"{e:.3e}" for e in errs) + " |")
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "table.md"), "w") as fh:
+        fh.write(text)
+    _sweep_figure(rows, names, masks, out)
+    print(text)
+    print(f"written: {out}/table.md, sweep.json, sweep.png")
+    return 0
+
+
+def _sweep_figure(rows, names, masks, out) -> None:
+    import os
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    key = names[0]
+    for m in masks:
+        pts = sorted((r["context"][key], r["error"]) for r in rows if r["conditions"] == m)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=m)
+    ax.set(yscale="log", xlabel=key, ylabel="rel. L2 error")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "sweep.png"), dpi=120)
+    plt.close(fig)

@@ -1,0 +1,383 @@
+"""Multi-domain PINNs (XPINN, cPINN): one network per subdomain, joined by interface terms.
+
+The spec's ``[decomposition]`` cuts the domain (see :mod:`pinnlab.spec.decomposition`). Each
+subdomain ``k`` has its own :class:`~pinnlab.nn.FieldNetwork` ``u_k`` whose inputs are scaled to
+the subdomain's bounding box. The loss is (METALIC's weighting by default)
+
+    L = w_b Σ_k L_conditions,k + w_r Σ_k L_residual,k + w_d Σ_k L_data,k
+        + w_i Σ_j m_j Σ_faces L_interface,j
+
+with ``m ∈ {0, 1}⁹`` the interface mask (:data:`~pinnlab.spec.decomposition.INTERFACE_TERMS`).
+The Adam and L-BFGS phases may use different masks (the two-stage bandit's choice). Conditions
+are soft (each subdomain is penalised on its part of the boundary); prediction routes each point
+to the subdomain that contains it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+
+from ..errors import SpecError
+from ..jet import Jet, JetBasis
+from ..losses import (
+    BoxSampler,
+    Term,
+    _boundary_residual,
+    _data_term,
+    _equation_residual,
+    _value_residual,
+)
+from ..nn import FieldNetwork
+from ..params import ParameterSet
+from ..result import Result
+from ..spec.decomposition import (
+    INTERFACE_TERMS,
+    Box,
+    bounding_box,
+    mask_string,
+    parse_interface_conditions,
+)
+from ..spec.problem import Problem
+from ..train import LossWeights, Phase, Trainer
+from .interfaces import InterfaceTerms, active_terms
+from .pinn import _default_dtype, config_from_options, optimizer_phases
+
+
+@dataclass
+class MultiDomainConfig:
+    """Options of the multi-domain method (METALIC's XPINN setup by default: ``[2, 20, 20, 1]``
+    tanh networks, 1000 residual and 100 condition points per subnet, weights 20/1/5)."""
+
+    width: int = 20
+    depth: int = 2
+    activation: str = "tanh"
+    residual_points: int = 1000
+    boundary_points: int = 100
+    interface_points: int = 100
+    resample_every: int = 0
+    adam_steps: int = 1000
+    lr: float = 1e-3
+    lr_decay: float = 1.0
+    decay_every: int = 1000
+    lbfgs_steps: int = 1000
+    lbfgs_history: int = 50
+    boundary_weight: float = 20.0
+    residual_weight: float = 1.0
+    interface_weight: float = 5.0
+    data_weight: float = 1.0
+    interface_conditions: object = ""
+    interface_conditions_lbfgs: object = ""
+    dtype: str = "float64"
+    time_limit: float = 0.0
+    time_clock: str = "wall"
+    checkpoint_every: int = 1000
+
+    @classmethod
+    def from_options(cls, options: dict, *, source: str = "<python>") -> MultiDomainConfig:
+        return config_from_options(cls, options, source=source)
+
+    def masks(self, problem: Problem) -> dict[str, tuple[int, ...]]:
+        """The interface masks of the Adam and L-BFGS phases."""
+        default = problem.decomposition.interface_conditions
+        key = "training.interface_conditions"
+        adam = parse_interface_conditions(self.interface_conditions or default,
+                                          source=problem.source, key=key)
+        lbfgs = (parse_interface_conditions(self.interface_conditions_lbfgs,
+                                            source=problem.source, key=key + "_lbfgs")
+                 if self.interface_conditions_lbfgs not in ("", None) else adam)
+        return {"adam": adam, "lbfgs": lbfgs}
+
+    def phases(self) -> list[Phase]:
+        return optimizer_phases(self)
+
+
+class UnionSampler:
+    """Uniform points on a union of boxes (faces when ``fixed`` pins a coordinate): each box
+    gets a share of the points proportional to its measure in the free coordinates."""
+
+    def __init__(self, boxes: list[Box], fixed: dict[str, float] | None = None, *, dtype=None,
+                 device=None):
+        fixed = fixed or {}
+        self.samplers = [BoxSampler(b, fixed, dtype=dtype, device=device) for b in boxes]
+        sizes = []
+        for b in boxes:
+            m = 1.0
+            for c, (lo, hi) in b.items():
+                m *= 1.0 if c in fixed else hi - lo
+            sizes.append(m)
+        total = sum(sizes)
+        self.shares = [s / total for s in sizes]
+
+    def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        counts = [int(n * s) for s in self.shares]
+        for i in sorted(range(len(counts)), key=lambda i: n * self.shares[i] - counts[i],
+                        reverse=True)[: n - sum(counts)]:
+            counts[i] += 1
+        return torch.cat([s(c, generator) for s, c in zip(self.samplers, counts) if c])
+
+
+class MultiDomainModel(torch.nn.Module):
+    """One field network per subdomain plus the problem's parameters."""
+
+    def __init__(self, problem: Problem, cfg: MultiDomainConfig, generator: torch.Generator):
+        super().__init__()
+        if problem.decomposition is None:
+            raise SpecError("the multi-domain method needs a [decomposition] table",
+                            file=problem.source, key="decomposition")
+        self.problem = problem
+        self.subdomains, self.interfaces = problem.decomposition.geometry(
+            problem.domain, source=problem.source)
+        self.nets = torch.nn.ModuleList(
+            FieldNetwork(bounding_box(sub), problem.fields, width=cfg.width, depth=cfg.depth,
+                         activation=cfg.activation, generator=generator)
+            for sub in self.subdomains)
+        self.params = ParameterSet(problem.parameters)
+        boxes = [(k, b) for k, sub in enumerate(self.subdomains) for b in sub]
+        self.register_buffer("box_owner", torch.tensor([k for k, _ in boxes]))
+        self.register_buffer("box_lo", torch.tensor([[b[c][0] for c in problem.coords]
+                                                     for _, b in boxes]))
+        self.register_buffer("box_hi", torch.tensor([[b[c][1] for c in problem.coords]
+                                                     for _, b in boxes]))
+
+    def jet(self, k: int, points: torch.Tensor, basis: JetBasis) -> Jet:
+        """Fields of subdomain ``k``'s network and the derivatives in ``basis`` at ``points``."""
+        return self.nets[k].jet(basis.seed(points))
+
+    def owner(self, points: torch.Tensor) -> torch.Tensor:
+        """``(N,)`` subdomain index of each point: the box nearest to it (0 inside), the first
+        one on a shared face."""
+        gap = torch.maximum(self.box_lo[None] - points[:, None],
+                            points[:, None] - self.box_hi[None])
+        dist = gap.clamp_min(0).amax(-1)
+        return self.box_owner[dist.argmin(1)]
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        """``(N, F)`` fields at ``(N, d)`` points, each from its own subdomain's network."""
+        own = self.owner(points)
+        out = points.new_zeros(points.shape[0], len(self.problem.fields))
+        for k, net in enumerate(self.nets):
+            sel = own == k
+            if sel.any():
+                out[sel] = net(points[sel])
+        return out
+
+
+class MultiDomainLoss:
+    """Named losses per subdomain and the masked interface terms."""
+
+    def __init__(self, problem: Problem, model: MultiDomainModel, cfg: MultiDomainConfig,
+                 weights: LossWeights | None, generator: torch.Generator):
+        self.problem, self.model, self.cfg, self.gen = problem, model, cfg, generator
+        p = next(model.parameters())
+        dtype, device = p.dtype, p.device
+        self.terms: list[tuple[Term, int]] = []
+        for k, boxes in enumerate(model.subdomains):
+            for term in _subdomain_terms(problem, boxes, cfg, dtype, device):
+                term.name = f"{term.name}[{k}]"
+                self.terms.append((term, k))
+        if problem.observations is not None and len(problem.observations):
+            obs = problem.observations
+            pts = torch.stack([torch.as_tensor(obs.coords[c], dtype=dtype)
+                               for c in problem.coords], 1)
+            own = model.owner(pts.to(device)).cpu()
+            for k in range(len(model.subdomains)):
+                rows = torch.nonzero(own == k).flatten()
+                if len(rows):
+                    t = _data_term(problem, dtype, device, rows, name=f"data[{k}]")
+                    t.basis = JetBasis(len(problem.coords), t.indices)
+                    self.terms.append((t, k))
+        self.faces = [InterfaceTerms(problem, f, cfg.interface_points, dtype=dtype,
+                                     device=device) for f in model.interfaces]
+        self.masks = cfg.masks(problem)
+        self.phase = "adam"
+        self.active = active_terms(self.masks["adam"])
+        kind_weight = {"residual": cfg.residual_weight, "initial": cfg.boundary_weight,
+                       "boundary": cfg.boundary_weight, "data": cfg.data_weight}
+        self.weights = weights or LossWeights([])
+        for t, _ in self.terms:
+            self.weights.values[t.name] = kind_weight[t.kind]
+        self._set_interface_weights()
+        self.bases = self._bases()
+        self.resample()
+
+    def _set_interface_weights(self) -> None:
+        for name in INTERFACE_TERMS:
+            self.weights.values[f"interface.{name}"] = (
+                self.cfg.interface_weight if name in self.active else 0.0)
+
+    def resample(self) -> None:
+        for t, _ in self.terms:
+            t.points = t.fixed if t.sample is None else t.sample(t.n_points, self.gen)
+        for f in self.faces:
+            f.points = f.sample(f.n_points, self.gen)
+
+    def on_step(self, step: int, kind: str = "adam") -> bool:
+        """Switch the interface mask when the phase changes; resample during Adam."""
+        if kind != self.phase:
+            self.phase, self.active = kind, active_terms(self.masks[kind])
+            self._set_interface_weights()
+            return True
+        every = self.cfg.resample_every
+        if kind == "adam" and every and step and step % every == 0:
+            self.resample()
+            return True
+        return False
+
+    def state_dict(self) -> dict:
+        return {"terms": {t.name: t.points for t, _ in self.terms},
+                "faces": [f.points for f in self.faces], "phase": self.phase}
+
+    def load_state_dict(self, state: dict) -> None:
+        for t, _ in self.terms:
+            t.points = state["terms"][t.name]
+        for f, x in zip(self.faces, state["faces"]):
+            f.points = x
+        self.phase = state["phase"]
+        self.active = active_terms(self.masks[self.phase])
+        self._set_interface_weights()
+
+    def _bases(self) -> dict[int, JetBasis]:
+        """Per network, one basis covering every term it takes part in (for the masks of both
+        phases), so each network runs one jet pass per evaluation."""
+        d = len(self.problem.coords)
+        need: dict[int, set] = {k: set() for k in range(len(self.model.nets))}
+        for t, k in self.terms:
+            need[k] |= set(t.indices)
+        both = active_terms(self.masks["adam"]) | active_terms(self.masks["lbfgs"])
+        for f in self.faces:
+            idx = f.indices(both)
+            need[f.face.a] |= idx
+            need[f.face.b] |= idx
+        return {k: JetBasis(d, sorted(v)) for k, v in need.items()}
+
+    def __call__(self) -> dict[str, torch.Tensor]:
+        """``{name: mean square}``: every term of each network from one batched jet pass."""
+        params = self.model.params.values()
+        grad = "gradient_residual" in self.active
+        face_x = [f.points.detach().requires_grad_(True) if grad else f.points
+                  for f in self.faces]
+        # interface points get their own pass when the residual's gradient is taken w.r.t.
+        # them (reverse mode would otherwise run through the whole batch)
+        chunks: dict[tuple, list] = {}
+        for i, (t, k) in enumerate(self.terms):
+            chunks.setdefault((k, 0), []).append((("term", i), t.points))
+        for i, f in enumerate(self.faces):
+            chunks.setdefault((f.face.a, grad), []).append((("face", i, 0), face_x[i]))
+            chunks.setdefault((f.face.b, grad), []).append((("face", i, 1), face_x[i]))
+        jets = {}
+        for (k, _), items in chunks.items():
+            big = self.model.jet(k, torch.cat([x for _, x in items]), self.bases[k])
+            start = 0
+            for key, x in items:
+                n = x.shape[0]
+                jets[key] = Jet([p[start:start + n] for p in big.parts], big.basis)
+                start += n
+        out: dict[str, torch.Tensor] = {}
+        for i, (t, _) in enumerate(self.terms):
+            out[t.name] = (t.residual(t.points, jets[("term", i)], params) ** 2).mean()
+        for i, f in enumerate(self.faces):
+            losses = f.losses(face_x[i], jets[("face", i, 0)], jets[("face", i, 1)], params,
+                              self.active)
+            for name, v in losses.items():
+                key = f"interface.{name}"
+                out[key] = out[key] + v if key in out else v
+        return out
+
+
+def _subdomain_terms(problem: Problem, boxes: list[Box], cfg: MultiDomainConfig, dtype,
+                     device) -> list[Term]:
+    """Residual terms on the subdomain and condition terms on its part of the boundary."""
+    d = len(problem.coords)
+    terms = []
+    interior = UnionSampler(boxes, dtype=dtype, device=device)
+    for name, expr in problem.compiled_equations().items():
+        terms.append(Term(f"equations.{name}", "residual", interior, cfg.residual_points,
+                          sorted({s.index for s in expr.derivatives}),
+                          _equation_residual(problem, expr)))
+    for name, cond in problem.conditions.items():
+        key = f"conditions.{name}"
+        if cond.kind == "periodic":
+            raise SpecError("periodic conditions are not supported by the multi-domain method; "
+                            "give the boundary values instead", file=problem.source, key=key)
+        g = problem.expression(cond.value, f"{key}.value", with_fields=False)
+        fi = problem.fields.index(cond.field)
+        if cond.kind == "initial":
+            t = problem.time
+            faces = [(t, problem.domain[t][0], -1)]
+        else:
+            faces = problem.boundary(cond, key)
+        for c, end, sign in faces:
+            touching = [b for b in boxes if b[c][0 if sign < 0 else 1] == end]
+            if not touching:
+                continue
+            sampler = UnionSampler(touching, {c: end}, dtype=dtype, device=device)
+            ci = problem.coords.index(c)
+            suffix = "" if len(faces) == 1 else f"@{c}={end:g}"
+            if cond.kind == "initial":
+                idx = (ci,) * cond.derivative
+                terms.append(Term(key, "initial", sampler, cfg.boundary_points, [idx],
+                                  _value_residual(problem, fi, idx, g)))
+            else:
+                res = _boundary_residual(problem, fi, ci, sign, cond.kind, cond.alpha,
+                                         cond.beta, g)
+                terms.append(Term(key + suffix, "boundary", sampler, cfg.boundary_points,
+                                  [(), (ci,)] if cond.kind != "dirichlet" else [()], res))
+    for t in terms:
+        t.basis = JetBasis(d, t.indices)
+    return terms
+
+
+def train_multidomain(problem: Problem, cfg: MultiDomainConfig, *, seed: int = 0,
+                      device: str = "cpu", out: str | None = None, resume: bool = False,
+                      progress: bool = False, state: dict | None = None
+                      ) -> tuple[MultiDomainModel, Trainer]:
+    """Build and train a multi-domain PINN; ``state`` (a model ``state_dict``) continues from
+    an earlier stage (the two-stage bandit's L-BFGS stage)."""
+    dtype = getattr(torch, cfg.dtype)
+    gen = torch.Generator().manual_seed(seed)
+    with _default_dtype(dtype):
+        model = MultiDomainModel(problem, cfg, gen).to(device=device, dtype=dtype)
+        if state is not None:
+            model.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
+        weights = LossWeights([])
+        loss = MultiDomainLoss(problem, model, cfg, weights, gen)
+    trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
+                      monitor=model.params.estimates, out=out,
+                      checkpoint_every=cfg.checkpoint_every, progress=progress,
+                      generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
+                      time_clock=cfg.time_clock)
+    trainer.run(resume=resume)
+    return model, trainer
+
+
+def run_multidomain(problem: Problem, options: dict, *, seed: int = 0, device: str = "cpu",
+                    out: str | None = None, resume: bool = False, progress: bool = True,
+                    state: dict | None = None) -> Result:
+    """Train and wrap the outcome in a :class:`~pinnlab.result.Result` (method ``multidomain``)."""
+    cfg = MultiDomainConfig.from_options({**problem.training, **options}, source=problem.source)
+    start, cpu0 = time.perf_counter(), time.process_time()
+    model, trainer = train_multidomain(problem, cfg, seed=seed, device=device, out=out,
+                                       resume=resume, progress=progress, state=state)
+    model.eval()
+    masks = cfg.masks(problem)
+    metrics = {
+        "method": "multidomain",
+        "device": str(device),
+        "dtype": cfg.dtype,
+        "seed": seed,
+        "steps": trainer.state.step,
+        "wall_s": time.perf_counter() - start,
+        "cpu_s": time.process_time() - cpu0,
+        "params": model.params.estimates(),
+        "interface_conditions": {k: mask_string(v) for k, v in masks.items()},
+        "subdomains": len(model.subdomains),
+        "optimizer_stops": trainer.state.stops,
+        "loss_final": trainer.state.history[-1]["loss"] if trainer.state.history else None,
+        "points": {t.name: int(t.points.shape[0]) for t, _ in trainer.losses.terms},
+        "config": dict(cfg.__dict__),
+    }
+    return Result(problem, "multidomain", model, metrics, trainer.state.history,
+                  dtype=getattr(torch, cfg.dtype), device=device, module=model)
