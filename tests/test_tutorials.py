@@ -9,7 +9,7 @@ from nbclient import NotebookClient
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.parametrize("name", ["burgers_forward_inverse.ipynb"])
+@pytest.mark.parametrize("name", ["burgers_forward_inverse.ipynb", "metalic_bandit.ipynb"])
 def test_tutorial_executes(name, monkeypatch):
     monkeypatch.setenv("PINNLAB_QUICK", "1")
     monkeypatch.setenv("PINNLAB_ROOT", ROOT)

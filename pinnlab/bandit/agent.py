@@ -73,6 +73,7 @@ class Bandit:
         self.history: list[dict] = []
         self.rng = np.random.default_rng(seed)
         self._models: dict[str, RewardModel] = {}
+        self._warm: dict[str, dict] = {}  # last fitted hyper-parameters per stage
 
     # ---- data ------------------------------------------------------------------------
     def observe(self, context: dict, arm, r: float, *, arm2=None, r1: float | None = None
@@ -82,6 +83,7 @@ class Bandit:
         if self.two_stage:
             row.update(arm2=[int(b) for b in arm2], reward1=float(r1))
         self.history.append(row)
+        self._warm.update({k: m.state_dict() for k, m in self._models.items()})
         self._models.clear()
 
     def _inputs(self, context: dict, arms: np.ndarray, lead: list[float] = ()) -> np.ndarray:
@@ -104,8 +106,10 @@ class Bandit:
                                                  [r["reward1"]]) for r in h])
                 y = [r["reward"] for r in h]
                 n_ctx = len(self.space.names) + 1
-            self._models[stage] = RewardModel(torch.tensor(x), torch.tensor(y), n_ctx,
-                                              iters=self.gp_iters, seed=self.seed + len(h))
+            warm = self._warm.get(stage)
+            self._models[stage] = RewardModel(
+                torch.tensor(x), torch.tensor(y), n_ctx, seed=self.seed + len(h), init=warm,
+                iters=self.gp_iters if warm is None else max(self.gp_iters // 3, 1))
         return self._models[stage]
 
     # ---- decisions -------------------------------------------------------------------
@@ -146,9 +150,13 @@ class Bandit:
     def state_dict(self) -> dict:
         return {"policy": self.policy, "beta": self.beta, "two_stage": self.two_stage,
                 "gamma": self.gamma, "seed": self.seed, "history": self.history,
-                "rng": self.rng.bit_generator.state}
+                "rng": self.rng.bit_generator.state,
+                "warm": {k: {n: v.tolist() for n, v in w.items()}
+                         for k, w in self._warm.items()}}
 
     def load_state_dict(self, state: dict) -> None:
         self.history = list(state["history"])
         self.rng.bit_generator.state = state["rng"]
+        self._warm = {k: {n: torch.tensor(v, dtype=torch.float64) for n, v in w.items()}
+                      for k, w in state.get("warm", {}).items()}
         self._models.clear()

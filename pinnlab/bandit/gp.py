@@ -62,7 +62,7 @@ class RewardModel:
     (in reward units) at new inputs ``x`` of shape ``(m, n_context + 9)``."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, n_context: int, *, iters: int = 150,
-                 seed: int = 0):
+                 seed: int = 0, init: dict | None = None):
         x = torch.as_tensor(x, dtype=torch.float64)
         y = torch.as_tensor(y, dtype=torch.float64)
         self.y_mean = y.mean()
@@ -75,6 +75,8 @@ class RewardModel:
                 noise_constraint=gpytorch.constraints.GreaterThan(1e-4)).double()
             self.model = RewardGP(x, ys, n_context, lik).double()
             lik.noise = 0.1
+            if init is not None:  # warm start from the previous round's hyper-parameters
+                self.model.load_state_dict(init)
             self._fit(iters)
 
     def _fit(self, iters: int) -> None:
@@ -100,6 +102,10 @@ class RewardModel:
             mean = f.mean * self.y_std + self.y_mean
             cov = f.covariance_matrix * self.y_std**2
         return mean, cov
+
+    def state_dict(self) -> dict:
+        """The hyper-parameters (no data), to warm-start the next fit."""
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
     @property
     def hyperparameters(self) -> dict[str, float | list[float]]:
