@@ -88,3 +88,28 @@ def test_cli_bad_decomposition_exit_code_2(tmp_path, edit, key):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and key in lines[0] and "bad.toml" in lines[0]
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "pinnlab", *args], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT})
+
+
+def test_cli_ray_address_that_does_not_answer():
+    proc = _cli("bandit", BURGERS, "--backend", "ray", "--address", "127.0.0.1:1",
+                "--rounds", "0", "--warmup", "1", "--heldout", "1")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--address" in lines[0] and "127.0.0.1:1" in lines[0]
+
+
+def test_cli_sweep_runs_and_writes_a_table(tmp_path):
+    spec = os.path.join(ROOT, "problems", "metalic", "heat.toml")
+    proc = _cli("sweep", spec, "--param", "a=-1:1:2", "--param", "b=0:0:1", "--param",
+                "c=1:1:1", "--param", "d=0:0:1", "--conditions", "xpinn,100000000",
+                "--adam-steps", "20", "--lbfgs-steps", "5", "--option", "residual_points=64",
+                "--workers", "1", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    table = (tmp_path / "table.md").read_text().splitlines()
+    assert len(table) == 2 + 2 and "xpinn" in table[0] and "100000000" in table[0]
+    assert (tmp_path / "sweep.png").exists()
