@@ -40,3 +40,18 @@ class DataError(PinnlabError):
 
 class DivergenceError(PinnlabError):
     """Training diverged (NaN or blow-up of the loss); the best checkpoint is kept."""
+
+
+class MissingDependency(PinnlabError):
+    """An optional package a feature needs is not installed."""
+
+
+def optional_import(module: str, extra: str):
+    """Import ``module`` or raise :class:`MissingDependency` naming the pip extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingDependency(f"{module} is not installed; pip install 'pinnlab[{extra}]'",
+                                key=module) from None

@@ -13,8 +13,11 @@ likelihood (Adam on the raw parameters, then as many L-BFGS steps as converge).
 
 from __future__ import annotations
 
-import gpytorch
 import torch
+
+from ..errors import optional_import
+
+gpytorch = optional_import("gpytorch", "gp")
 
 
 class HammingKernel(gpytorch.kernels.Kernel):
