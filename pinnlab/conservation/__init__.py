@@ -5,6 +5,7 @@ a spatial grid at a time t; :mod:`pinnlab.conservation.update` conditions that G
 integral form of the conservation law, ∫ u dx = U(t), so the updated mean conserves mass exactly.
 
 Modules: ``problems`` (GPME setups, TOML), ``data`` (function sampling), ``update`` (conditioning,
-HardC), ``anp`` / ``gp`` (base models), ``metrics``, ``evaluate``, ``cli``. Heavy dependencies
-(torch, gpytorch) are imported by the submodules that need them, not here.
+HardC), ``mixture`` (conditioning the ANP's latent mixture), ``anp`` / ``gp`` (base models),
+``metrics``, ``evaluate``, ``cli``. Heavy dependencies (torch, gpytorch) are imported by the
+submodules that need them, not here.
 """

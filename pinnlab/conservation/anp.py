@@ -133,3 +133,20 @@ class AttentiveNeuralProcess(nn.Module):
             s2 += mu**2 + sigma**2
         mean = s1 / n_latent
         return mean, (s2 / n_latent - mean**2).clamp_min(self.min_sigma**2)
+
+    @torch.no_grad()
+    def predict_components(
+        self, cs, cu, ts, n_latent: int = 100, generator: torch.Generator | None = None
+    ):
+        """The mixture behind :meth:`predict`: means and variances (n_latent, B, Nt) of the
+        decoder for each latent draw z_k ~ q(z | context); same draws as :meth:`predict` for the
+        same generator state."""
+        m_c, s_c = self.latent(cs, cu)
+        r = self.deterministic(cs, cu, ts)
+        mus, variances = [], []
+        for _ in range(n_latent):
+            eps = torch.randn(m_c.shape, dtype=m_c.dtype, device=m_c.device, generator=generator)
+            mu, sigma = self.decode(r, m_c + s_c * eps, ts)
+            mus.append(mu)
+            variances.append(sigma**2)
+        return torch.stack(mus), torch.stack(variances)

@@ -19,7 +19,7 @@ import torch
 
 from pinnlab.conservation import metrics
 from pinnlab.conservation.data import sample_functions
-from pinnlab.conservation.evaluate import anp_slice, evaluate_slice, gp_slice
+from pinnlab.conservation.evaluate import anp_components, anp_slice, evaluate_slice, gp_slice
 from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
 from pinnlab.conservation.problems import GPMEProblem
 from pinnlab.conservation.train import TrainConfig, train_anp
@@ -28,7 +28,7 @@ from pinnlab.conservation.train import TrainConfig, train_anp
 @dataclass
 class BenchmarkConfig:
     anp: TrainConfig = field(default_factory=lambda: TrainConfig(steps=3000, hidden=64, layers=1))
-    softc_steps: int = 300
+    softc_steps: int = 300  # 0: no SoftC-ANP
     # λ = 1 on the reference's scale (summed NLL over a batch of 250 × 100 targets plus λ·mean r²);
     # our ELBO is a per-target mean, so the same balance is λ / (250 · 100).
     softc_weight: float = 1.0 / (250 * 100)
@@ -37,24 +37,38 @@ class BenchmarkConfig:
     n_latent: int = 100
     n_shock_samples: int = 500
     sigma_g: float = 1e-3
+    mixture: bool = True  # also condition the ANP's latent mixture (probconserv_mixture)
     seed: int = 1234
 
 
 def train_models(problem: GPMEProblem, cfg: BenchmarkConfig, log_every: int = 0):
-    """Train ANP, SoftC-ANP and GP; return (models dict, train seconds dict)."""
+    """Train ANP, SoftC-ANP (unless ``softc_steps`` is 0) and GP; return (models, train seconds,
+    info: the ANP's validation history and the step of the kept weights)."""
     anp = train_anp(problem, cfg.anp, log_every=log_every)
-    softc_cfg = dataclasses.replace(
-        cfg.anp,
-        steps=cfg.softc_steps,
-        softc_weight=cfg.softc_weight,
-        lr=cfg.anp.lr * 0.1,
-        seed=cfg.anp.seed + 1,
-    )
-    softc = train_anp(problem, softc_cfg, model=copy.deepcopy(anp.model), log_every=log_every)
+    models = {"anp": anp.model}
+    seconds = {"anp": anp.seconds}
+    if cfg.softc_steps > 0:
+        softc_cfg = dataclasses.replace(
+            cfg.anp,
+            steps=cfg.softc_steps,
+            softc_weight=cfg.softc_weight,
+            lr=cfg.anp.lr * 0.1,
+            seed=cfg.anp.seed + 1,
+            warmup=0,
+            val_every=0,
+        )
+        softc = train_anp(problem, softc_cfg, model=copy.deepcopy(anp.model), log_every=log_every)
+        models["softc"] = softc.model
+        seconds["softc"] = anp.seconds + softc.seconds
     gp = FamilyGaussianProcess(problem, cfg.gp).fit()
-    models = {"anp": anp.model, "softc": softc.model, "gp": gp}
-    seconds = {"anp": anp.seconds, "softc": anp.seconds + softc.seconds, "gp": gp.seconds}
-    return models, seconds
+    models["gp"] = gp
+    seconds["gp"] = gp.seconds
+    info = {
+        "anp_cpu_seconds": anp.cpu_seconds,
+        "anp_best_step": anp.best_step,
+        "anp_val_history": anp.val_history,
+    }
+    return models, seconds, info
 
 
 def _summary(res) -> dict:
@@ -101,11 +115,16 @@ def evaluate_models(problem: GPMEProblem, models: dict, cfg: BenchmarkConfig) ->
         batch = sample_functions(problem, n_test, rng, params=p)
         for model_name, model in models.items():
             start = time.perf_counter()
+            comps = None
             if model_name == "gp":
                 mean, cov = gp_slice(model, problem, batch, x, t)
             else:
                 mean, cov = anp_slice(model, problem, batch, x, t, cfg.n_latent, cfg.seed)
-            res = evaluate_slice(problem, p, t, x, mean, cov, cfg.sigma_g, shock, cfg.seed)
+                if model_name == "anp" and cfg.mixture:
+                    comps = anp_components(model, problem, batch, x, t, cfg.n_latent, cfg.seed)
+            res = evaluate_slice(
+                problem, p, t, x, mean, cov, cfg.sigma_g, shock, cfg.seed, components=comps
+            )
             if model_name == "softc":
                 res = {"base": res["base"]}
             elapsed = time.perf_counter() - start
@@ -132,10 +151,12 @@ def problem_front(problem: GPMEProblem, p: float, t: float) -> float:
 
 
 def run_problem(problem: GPMEProblem, cfg: BenchmarkConfig, log_every: int = 0) -> dict:
-    """Train, evaluate and time; returns the :func:`evaluate_models` dict plus ``train_seconds``."""
+    """Train, evaluate and time; returns the :func:`evaluate_models` dict plus ``train_seconds``
+    and ``train_info``."""
     torch.manual_seed(cfg.seed)
-    models, seconds = train_models(problem, cfg, log_every)
+    models, seconds, info = train_models(problem, cfg, log_every)
     results = evaluate_models(problem, models, cfg)
     results["train_seconds"] = seconds
+    results["train_info"] = info
     results["models"] = models
     return results

@@ -6,7 +6,9 @@ model predicts N(μ, Σ) on the evaluation grid x (N points) at time t. Then, pe
 * ``base``        — the model's own prediction (diagonal of Σ for the likelihood);
 * ``hardc``       — mean projected onto G u = U(t), variance unchanged (HardC);
 * ``probconserv`` — Gaussian conditioning on G u = U(t) with σ_G = 0 (ProbConserv);
-* ``probconserv_sigma`` — the same with a finite σ_G (default 1e-3).
+* ``probconserv_sigma`` — the same with a finite σ_G (default 1e-3);
+* ``probconserv_mixture`` — ANP only: the ANP's latent mixture conditioned component by
+  component, with evidence weights (:mod:`pinnlab.conservation.mixture`).
 
 Each method gets the metrics of :mod:`pinnlab.conservation.metrics`; with ``n_shock_samples``
 the shock positions of posterior samples are added (Stefan). Shapes: mean (B, N), cov (B, N) or
@@ -22,6 +24,7 @@ import torch
 
 from pinnlab.conservation import metrics
 from pinnlab.conservation.data import FunctionBatch, scale_inputs
+from pinnlab.conservation.mixture import conserve_mixture
 from pinnlab.conservation.problems import GPMEProblem
 from pinnlab.conservation.update import (
     GaussianField,
@@ -55,14 +58,25 @@ def grid_inputs(problem: GPMEProblem, batch: FunctionBatch, x: np.ndarray, t: fl
     return cs, cu, ts.expand(b, -1, -1).contiguous()
 
 
-def anp_slice(model, problem, batch, x, t, n_latent: int = 100, seed: int = 0):
-    """ANP predictive mean and variance (B, N) on the grid x at time t (float64)."""
+def _anp_inputs(model, problem, batch, x, t, seed: int):
     dtype = next(model.parameters()).dtype
     device = next(model.parameters()).device
     cs, cu, ts = (a.to(device) for a in grid_inputs(problem, batch, x, t, dtype))
-    gen = torch.Generator(device=device).manual_seed(seed)
+    return cs, cu, ts, torch.Generator(device=device).manual_seed(seed)
+
+
+def anp_slice(model, problem, batch, x, t, n_latent: int = 100, seed: int = 0):
+    """ANP predictive mean and variance (B, N) on the grid x at time t (float64)."""
+    cs, cu, ts, gen = _anp_inputs(model, problem, batch, x, t, seed)
     mean, var = model.predict(cs, cu, ts, n_latent=n_latent, generator=gen)
     return mean.double().cpu(), var.double().cpu()
+
+
+def anp_components(model, problem, batch, x, t, n_latent: int = 100, seed: int = 0):
+    """The latent mixture behind :func:`anp_slice` (same draws): means, variances (K, B, N)."""
+    cs, cu, ts, gen = _anp_inputs(model, problem, batch, x, t, seed)
+    mus, variances = model.predict_components(cs, cu, ts, n_latent=n_latent, generator=gen)
+    return mus.double().cpu(), variances.double().cpu()
 
 
 def gp_slice(gp, problem, batch, x, t):
@@ -86,8 +100,11 @@ def evaluate_slice(
     sigma_g: float = 1e-3,
     n_shock_samples: int = 0,
     seed: int = 0,
+    components: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> dict[str, MethodResult]:
-    """Metrics of base, HardC, ProbConserv (σ_G = 0) and ProbConserv (σ_G) for one parameter p."""
+    """Metrics of base, HardC, ProbConserv (σ_G = 0) and ProbConserv (σ_G) for one parameter p;
+    with the ANP's latent ``components`` (means, variances (K, B, N)) also ``probconserv_mixture``:
+    the exact (σ_G = 0) conditioning of the latent mixture, :mod:`pinnlab.conservation.mixture`."""
     truth = torch.as_tensor(problem.solution(t, x, p), dtype=torch.float64)
     g, b = mass_constraint(problem, t, torch.as_tensor(x, dtype=torch.float64), p)
     b = b.expand(mean.shape[0])
@@ -99,6 +116,10 @@ def evaluate_slice(
         "probconserv": conserve(mean, cov, g, b),
         "probconserv_sigma": conserve(mean, cov, g, b, sigma_g=sigma_g),
     }
+    mixture = None
+    if components is not None:
+        mixture = conserve_mixture(components[0], components[1], g, b)
+        fields["probconserv_mixture"] = mixture.moments()
     out = {}
     for name, post in fields.items():
         res = MethodResult(
@@ -108,7 +129,9 @@ def evaluate_slice(
             posterior=post,
         )
         if n_shock_samples:
-            if name.startswith("probconserv"):
+            if name == "probconserv_mixture":
+                draws = mixture.sample(n_shock_samples, gen)
+            elif name.startswith("probconserv"):
                 sg = 0.0 if name == "probconserv" else sigma_g
                 draws = sample_conserved(mean, cov, g, b, n_shock_samples, sg, gen)
             else:

@@ -153,7 +153,11 @@ def _validated(mean, cov, g, b, sigma_g: float, psd_rtol: float):
 
 def _gain(sigma: torch.Tensor, g: torch.Tensor, sigma_g: float) -> torch.Tensor:
     """K = Σ Gᵀ S⁻¹ with S = G Σ Gᵀ + σ_G² I, by a Cholesky solve of S Kᵀ = G Σ."""
-    sigma_gt = sigma @ g.T  # (..., N, K)
+    return _gain_from(sigma @ g.T, g, sigma_g)[0]
+
+
+def _gain_from(sigma_gt: torch.Tensor, g: torch.Tensor, sigma_g: float):
+    """(K, chol S) from Σ Gᵀ (..., N, K); also used with a diagonal Σ (:mod:`.mixture`)."""
     s = g @ sigma_gt  # (..., K, K)
     s = 0.5 * (s + s.transpose(-1, -2))
     s = s + sigma_g**2 * torch.eye(g.shape[0], dtype=s.dtype, device=s.device)
@@ -163,7 +167,7 @@ def _gain(sigma: torch.Tensor, g: torch.Tensor, sigma_g: float) -> torch.Tensor:
             "G Σ Gᵀ + σ_G² I is not positive definite: the base model has zero variance "
             "along the constraint; use sigma_g > 0 or a model with non-degenerate variance"
         )
-    return torch.cholesky_solve(sigma_gt.transpose(-1, -2), chol).transpose(-1, -2)
+    return torch.cholesky_solve(sigma_gt.transpose(-1, -2), chol).transpose(-1, -2), chol
 
 
 def _apply(u: torch.Tensor, gain: torch.Tensor, g: torch.Tensor, b: torch.Tensor, exact: bool):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from pinnlab.conservation.data import sample_functions, scale_inputs
-from pinnlab.conservation.evaluate import anp_slice, evaluate_slice, gp_slice
+from pinnlab.conservation.evaluate import anp_components, anp_slice, evaluate_slice, gp_slice
 from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
 from pinnlab.conservation.problems import builtin_problem
 from pinnlab.conservation.train import TrainConfig, gpme_residual, train_anp
@@ -55,7 +55,14 @@ def test_small_anp_learns_and_probconserv_conserves_exactly():
     truth = problem.solution(0.5, x, 3.0)
     base_mse = float(((mean.numpy() - truth) ** 2).mean())
     assert base_mse < 0.25 * float(np.mean(truth**2))  # learned more than the zero field
-    res = evaluate_slice(problem, 3.0, 0.5, x, mean, var, sigma_g=1e-3)
+    mus, variances = anp_components(result.model, problem, batch, x, 0.5, n_latent=8)
+    assert mus.shape == (8, 8, x.size)
+    # the same latent draws as the moment-matched prediction
+    np.testing.assert_allclose(mus.mean(0).numpy(), mean.numpy(), atol=1e-5)
+    mm_var = variances.mean(0) + mus.var(0, unbiased=False)
+    np.testing.assert_allclose(mm_var.numpy(), var.numpy(), rtol=1e-3, atol=1e-6)
+    res = evaluate_slice(problem, 3.0, 0.5, x, mean, var, sigma_g=1e-3, components=(mus, variances))
+    assert float(res["probconserv_mixture"].ce.max()) <= 1e-10
     assert float(res["probconserv"].ce.max()) <= 1e-10
     assert float(res["hardc"].ce.max()) <= 1e-10
     assert float(res["base"].ce.min()) > 1e-6  # the update had something to fix
