@@ -179,10 +179,7 @@ class Session:
         if s.two_stage:
             plan += self._two_stage_plan(opts)
         unique = sorted({(j, arm) for j, _, arm in plan if not isinstance(arm, dict)})
-        trials = [trial(s.spec, self.heldout_contexts[j], arm, seed=self._seed(500 + j),
-                        options=opts) for j, arm in unique]
-        self.log(f"held-out: {len(trials)} trainings on {len(self.heldout_contexts)} contexts")
-        done = dict(zip(unique, self.runner.map(run_trial, trials)))
+        done = self._heldout_trials(unique, opts)
         rows = []
         for j, method, arm in plan:
             r = arm if isinstance(arm, dict) else done[(j, arm)]
@@ -191,6 +188,30 @@ class Session:
                          **_public(r)})
         _json(path, rows)
         return rows
+
+    def _heldout_trials(self, unique: list[tuple], opts: dict) -> dict:
+        """Run the held-out trainings, keeping each finished one in ``heldout_partial.json`` so
+        a stopped session does not repeat it."""
+        path = os.path.join(self.out, "heldout_partial.json")
+        done = {}
+        if os.path.exists(path):
+            with open(path) as fh:
+                done = {(r["index"], tuple(r["arm"])): r["result"] for r in json.load(fh)}
+        todo = [u for u in unique if u not in done]
+        self.log(f"held-out: {len(unique)} trainings on {len(self.heldout_contexts)} contexts"
+                 + (f" ({len(unique) - len(todo)} already done)" if len(todo) < len(unique)
+                    else ""))
+
+        def keep(i, r):
+            done[todo[i]] = _public(r)
+            _json(path, [{"index": j, "arm": list(a), "result": v} for (j, a), v in done.items()])
+            self.log(f"held-out {len(done)}/{len(unique)}: context {todo[i][0]} arm "
+                     f"{''.join(map(str, todo[i][1]))}: {r['error']:.2e}")
+
+        trials = [trial(self.setup.spec, self.heldout_contexts[j], arm,
+                        seed=self._seed(500 + j), options=opts) for j, arm in todo]
+        self.runner.map(run_trial, trials, on_result=keep)
+        return done
 
     def _two_stage_plan(self, opts) -> list[tuple]:
         """Two-stage held-out decisions: the Adam-stage arm by GP₁'s mean, then the L-BFGS arm

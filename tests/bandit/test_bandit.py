@@ -97,6 +97,13 @@ def test_session_runs_end_to_end_and_resumes(tmp_path, two_stage):
         again.run_online()
     assert any("resuming after round 2" in s for s in lines)
     assert len(again.agents["ucb"].history) == 2
+    if not two_stage:  # held-out trainings already finished are not repeated either
+        os.remove(tmp_path / "heldout.json")
+        with make_runner("local", workers=1) as runner:
+            again.runner = runner
+            held2 = again.run_heldout()
+        assert any("already done" in s for s in lines)
+        assert [r["error"] for r in held2] == [r["error"] for r in held]
 
 
 def test_ray_backend_matches_local_on_trainings():
