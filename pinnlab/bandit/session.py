@@ -82,9 +82,18 @@ class Session:
         with open(self.path) as fh:
             state = json.load(fh)
         mine = json.loads(json.dumps(asdict(self.setup)))
-        if state["setup"] != mine:
+        theirs = dict(state["setup"])
+        if {**theirs, "rounds": 0} != {**mine, "rounds": 0} or theirs["rounds"] > mine["rounds"]:
             raise SpecError(f"{self.path} belongs to another setup; use another --out",
                             file=self.path, key="setup")
+        if theirs["rounds"] < mine["rounds"]:  # more online rounds: the same contexts continue
+            self.log(f"extending the session from {theirs['rounds']} to {mine['rounds']} "
+                     "online rounds; held-out decisions are made again (finished trainings of "
+                     "the same context, arm and seed are kept)")
+            state["setup"] = mine
+            held = os.path.join(self.out, "heldout.json")
+            if os.path.exists(held):
+                os.replace(held, os.path.join(self.out, f"heldout_{theirs['rounds']}.json"))
         self.state = state
         for p, a in self.agents.items():
             a.load_state_dict(state["agents"][p])

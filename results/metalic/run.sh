@@ -5,12 +5,13 @@
 # 15 online rounds, 20 held-out contexts; every method sees the same network seed per context.
 #   bash results/metalic/run.sh burgers     # ~20 min of one CPU core
 #   bash results/metalic/run.sh advection   # ~15 min
+#   ROUNDS=25 bash results/metalic/run.sh advection   # continues a finished session to 25 rounds
 #   python results/metalic/report.py        # results/metalic/README tables from the runs
 set -euo pipefail
 family=${1:?family: burgers | advection | reaction | poisson | heat}
 out=results/metalic/$family
 mkdir -p "$out"
 OMP_NUM_THREADS=1 python -m pinnlab bandit "problems/metalic/$family.toml" \
-  --warmup 5 --rounds 15 --heldout 20 --policies ucb,ts,random --fixed xpinn,all \
+  --warmup 5 --rounds "${ROUNDS:-15}" --heldout 20 --policies ucb,ts,random --fixed xpinn,all \
   --adam-steps 300 --lbfgs-steps 300 --option residual_points=400 \
   --workers "${WORKERS:-1}" --seed 0 --out "$out" 2>&1 | tee "$out/log.txt"
