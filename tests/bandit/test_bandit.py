@@ -12,6 +12,7 @@ from pinnlab.bandit.agent import ARMS, Bandit, ContextSpace, reward
 from pinnlab.bandit.gp import RewardModel
 from pinnlab.bandit.session import BanditSetup, Session
 from pinnlab.bandit.trials import run_trial, trial
+from pinnlab.errors import SpecError
 from pinnlab.runner import make_runner
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -104,6 +105,14 @@ def test_session_runs_end_to_end_and_resumes(tmp_path, two_stage):
             held2 = again.run_heldout()
         assert any("already done" in s for s in lines)
         assert [r["error"] for r in held2] == [r["error"] for r in held]
+        # more online rounds continue the same session; a different setup is refused
+        longer = BanditSetup(**{**setup.__dict__, "rounds": 2})
+        with make_runner("local", workers=1) as runner:
+            ext = Session(longer, runner, str(tmp_path), log=lines.append)
+            ext.run_online()
+        assert len(ext.agents["ts"].history) == 3 and (tmp_path / "heldout_1.json").exists()
+        with pytest.raises(SpecError):
+            Session(BanditSetup(**{**setup.__dict__, "beta": 2.0}), None, str(tmp_path))
 
 
 def test_ray_backend_matches_local_on_trainings():
