@@ -214,7 +214,8 @@ class Session:
         def keep(i, r):
             done[todo[i]] = _public(r)
             _json(path, [{"index": j, "arm": list(a), "result": v} for (j, a), v in done.items()])
-            self.log(f"held-out {len(done)}/{len(unique)}: context {todo[i][0]} arm "
+            n = sum(u in done for u in unique)
+            self.log(f"held-out {n}/{len(unique)}: context {todo[i][0]} arm "
                      f"{''.join(map(str, todo[i][1]))}: {r['error']:.2e}")
 
         trials = [trial(self.setup.spec, self.heldout_contexts[j], arm,

@@ -12,7 +12,9 @@ import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FAMILIES = {"burgers": "Burgers, ν ∈ [0.001, 0.05], strip |x| < 0.1",
+FAMILIES = {"burgers_15rounds": "Burgers, ν ∈ [0.001, 0.05], strip |x| < 0.1 — after 15 online "
+                                "rounds",
+            "burgers": "Burgers, the same session continued to 25 online rounds",
             "advection_15rounds": "Advection, β ∈ [1, 30], split t = 0.5 — after 15 online rounds",
             "advection": "Advection, the same session continued to 25 online rounds",
             "reaction": "Reaction, ρ ∈ [1, 15], split t = 0.5",
