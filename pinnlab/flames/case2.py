@@ -11,11 +11,23 @@ dimensionless quantity (scale_T = 5/T_hi, scale_Yk = 5/max(Y_in,k, Y_out,k), sca
   times scale_T/scale_x, species divided by m times scale_Yk/scale_x;
 * inlet: T(0) = T_in and the flux balance m (Y_k − Y_k,in) + j_k = 0 (Cantera's inlet);
 * outlet: the burnt state T = T_out, Y = Y_out (HP equilibrium, as published), or zero gradients
-  of T and Y (Cantera's outflow condition) with ``outlet="zero-gradient"``;
+  of T and Y (Cantera's outflow condition) with ``outlet="zero-gradient"``, optionally with the
+  one-sided penalty T(L) ≥ T_in + f (T_out − T_in) (``burnt_fraction`` f) that excludes the
+  frozen branch (a jump to T_f between collocation points, no reaction downstream);
 * the fixed-temperature point T(x_f) = T_f that pins the flame against translation.
 
-Training: warm-up fit of a designed profile (inlet state, a linear ramp around x_f, burnt state),
-then Adam on resampled random collocation points, then L-BFGS on a fixed grid.
+Training: warm-up fit of a designed profile, then Adam on resampled random collocation points,
+then L-BFGS on a fixed grid. The designed profile is either the published one (``"ramp"``: inlet
+state, a linear ramp over ±0.1 L around x_f, burnt state) or ``"fixed-point"``: a logistic
+θ(x) through the fixed point (θ(x_f) = (T_f − T_in)/(T_out − T_in)) whose thermal thickness
+ΔT/max T' is a Cantera-free estimate (Blint's correlation δ = 2 α_in/s_L,guess (T_out/T_in)^0.7),
+with T = T_in + ΔT θ and Y = Y_in + (Y_out − Y_in) θ. Options for stiff mechanisms: a share
+``zone_fraction`` of the collocation points drawn in the flame zone [x_f − δ, x_f + 2δ], the
+warm-up misfit kept in the Adam loss for ``anchor`` steps (full weight for the first half, then
+falling linearly to 0; the published Stage 2, "ODE loss + warm-up data"; ``anchor_weights`` for
+its T and Y parts: a T-only anchor lets the species adapt to the chemistry on the designed T), the
+output biases started at the warm-up's mean state (``init_bias``) and the floor of the species
+scales (``scale_floor``: scale_Yk = 5/max(Y_in,k, Y_out,k, floor)).
 """
 
 from __future__ import annotations
@@ -76,9 +88,19 @@ class Case2Budget:
     depth: int = 4
     modified: bool = False
     seed: int = 0
-    time_limit: float | None = None  # seconds for Adam + L-BFGS; Adam gets at most 40%
+    time_limit: float | None = None  # seconds for Adam + L-BFGS; Adam gets at most adam_share
+    adam_share: float = 0.4
     weights: dict = field(default_factory=lambda: {"bc": 10.0, "fixed": 100.0})
     outlet: str = "equilibrium"  # or "zero-gradient"
+    warmup_profile: str = "ramp"  # or "fixed-point" (module docstring)
+    thickness: float | None = None  # flame thickness [m]; None: Blint's estimate
+    zone_fraction: float = 0.0  # share of collocation points in [x_f − δ, x_f + 2δ]
+    init_bias: bool = False
+    scale_floor: float = 1e-3
+    lr_s_L: float = 1.0  # multiplier of the Adam learning rate of s_L
+    burnt_fraction: float = 0.0  # zero-gradient outlet: penalise T(L) < T_in + f (T_out − T_in)
+    anchor: int = 0  # Adam steps with the warm-up misfit in the loss (full weight, then → 0)
+    anchor_weights: tuple[float, float] = (1.0, 1.0)  # weights of its T and Y parts
 
 
 class FreeFlamePINN(torch.nn.Module):
@@ -87,6 +109,9 @@ class FreeFlamePINN(torch.nn.Module):
     def __init__(self, gas: TorchGas, setup: FlameSetup, budget: Case2Budget,
                  s_L_guess: float = 0.6):
         super().__init__()
+        if budget.warmup_profile not in ("ramp", "fixed-point"):
+            raise SpecError(f"unknown warm-up profile {budget.warmup_profile!r}; expected "
+                            "'ramp' or 'fixed-point'", key="warmup_profile")
         self.gas, self.setup = gas, setup
         K = gas.n_species
         kw = dict(dtype=gas.dtype, device=gas.device)
@@ -98,10 +123,21 @@ class FreeFlamePINN(torch.nn.Module):
         self.scale_T = 5.0 / self.hi
         self.Y_in = torch.as_tensor(setup.Y_in, **kw).reshape(1, -1)
         self.Y_out = torch.as_tensor(setup.Y_out, **kw).reshape(1, -1)
-        self.scale_Y = 5.0 / torch.maximum(self.Y_in, self.Y_out).clamp(min=1e-3)
+        self.scale_Y = 5.0 / torch.maximum(self.Y_in, self.Y_out).clamp(min=budget.scale_floor)
         T_in = torch.tensor([[setup.T_in]], **kw)
         self.rho_in = float(gas.density(T_in, self.Y_in, setup.pressure))
         self.cp_in = float(gas.cp_mass(T_in, self.Y_in))
+        self.thickness = budget.thickness or estimate_thickness(gas, setup, s_L_guess)
+
+    def init_output_bias(self, T: np.ndarray, Y: np.ndarray) -> None:
+        """Output biases such that the network starts at the mean of the profile (T, Y)."""
+        t = np.clip((np.mean(T) - self.lo) / (self.hi - self.lo), 1e-6, 1 - 1e-6)
+        logits = np.log(np.maximum(np.mean(Y, axis=0), 1e-12))
+        bias = torch.as_tensor(np.concatenate([[np.log(t / (1 - t))], logits]),
+                               dtype=self.s_L.dtype, device=self.s_L.device)
+        last = self.net.layers[-1] if hasattr(self.net, "layers") else self.net.output
+        with torch.no_grad():
+            last.bias.copy_(bias)
 
     def fields(self, x: torch.Tensor) -> tuple[Jet, Jet]:
         """T (N, 1) and Y (N, K) as Jets in x [m]."""
@@ -117,19 +153,43 @@ class FreeFlamePINN(torch.nn.Module):
         return self.rho_in * self.s_L
 
 
-def _warmup_target(setup: FlameSetup, n: int = 501) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Inlet state up to x_f − w, linear ramp to the burnt state at x_f + w, w = 0.1 L."""
+def estimate_thickness(gas: TorchGas, setup: FlameSetup, s_L_guess: float) -> float:
+    """Blint's thermal thickness 2 α_in/s_L (T_out/T_in)^0.7, α_in = λ/(ρ c_p) at the inlet."""
+    opts = dict(dtype=gas.dtype, device=gas.device)
+    T = torch.tensor([[setup.T_in]], **opts)
+    Y = torch.as_tensor(setup.Y_in, **opts).reshape(1, -1)
+    alpha = float(gas.thermal_conductivity(T, Y) / (gas.density(T, Y, setup.pressure)
+                                                     * gas.cp_mass(T, Y)))
+    return 2.0 * alpha / s_L_guess * (setup.T_out / setup.T_in) ** 0.7
+
+
+def _warmup_target(setup: FlameSetup, n: int = 501, profile: str = "ramp",
+                   thickness: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The designed warm-up profile (module docstring) on n uniform points."""
     x = np.linspace(0.0, setup.length, n)
-    w = 0.1 * setup.length
-    ramp = np.clip((x - setup.x_fixed + w) / (2 * w), 0.0, 1.0)[:, None]
+    if profile == "fixed-point":
+        theta_f = (setup.T_fixed - setup.T_in) / (setup.T_out - setup.T_in)
+        w = thickness / 4.0  # max slope of the logistic is 1/(4w)
+        x0 = setup.x_fixed - w * np.log(theta_f / (1.0 - theta_f))
+        ramp = (1.0 / (1.0 + np.exp(-(x - x0) / w)))[:, None]
+    else:
+        w = 0.1 * setup.length
+        ramp = np.clip((x - setup.x_fixed + w) / (2 * w), 0.0, 1.0)[:, None]
     T = setup.T_in + (setup.T_out - setup.T_in) * ramp
     Y = setup.Y_in[None] + (setup.Y_out - setup.Y_in)[None] * ramp
     return x, T, Y
 
 
 def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | None = None,
-                     s_L_guess: float = 0.6, log=None) -> tuple[FreeFlamePINN, list[StageLog]]:
-    """Train the Case 2 PINN; returns the model and the stage logs."""
+                     s_L_guess: float = 0.6, log=None, target=None
+                     ) -> tuple[FreeFlamePINN, list[StageLog]]:
+    """Train the Case 2 PINN; returns the model and the stage logs.
+
+    ``log`` (optional) receives a progress line (Adam iteration and s_L) every 500 Adam steps.
+    ``target`` (x (n,), T (n,), Y (n, K)) replaces the designed warm-up profile: a diagnostic
+    (started on a reference solution, the training shows whether that solution is a minimiser
+    the optimiser stays at), not a forward solve.
+    """
     budget = budget or Case2Budget()
     torch.manual_seed(budget.seed)
     kin = TorchKinetics(gas)
@@ -137,7 +197,11 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
     opts = dict(dtype=gas.dtype, device=gas.device)
     p, L = setup.pressure, setup.length
     w = budget.weights
-    xw, Tw, Yw = (torch.as_tensor(a, **opts) for a in _warmup_target(setup))
+    if target is None:
+        target = _warmup_target(setup, profile=budget.warmup_profile, thickness=model.thickness)
+    if budget.init_bias:
+        model.init_output_bias(target[1], target[2])
+    xw, Tw, Yw = (torch.as_tensor(a, **opts) for a in target)
     xw = xw.reshape(-1, 1)
     Tw = Tw.reshape(-1, 1)
 
@@ -148,7 +212,18 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
         return loss, {}
 
     x_ends = torch.tensor([[0.0], [L], [setup.x_fixed]], **opts)
-    points = {"x": torch.linspace(0.0, L, budget.n_collocation, **opts).reshape(-1, 1)}
+    n_zone = int(round(budget.zone_fraction * budget.n_collocation))
+    n_all = budget.n_collocation - n_zone
+    zone = (max(setup.x_fixed - model.thickness, 0.0), min(setup.x_fixed + 2 * model.thickness, L))
+
+    def grid() -> torch.Tensor:
+        x = torch.cat([torch.linspace(0.0, L, n_all, **opts),
+                       torch.linspace(zone[0], zone[1], n_zone + 2, **opts)[1:-1]])
+        return x.sort().values.reshape(-1, 1)
+
+    points = {"x": grid()}
+    last = {"loss": float("nan"), "k": budget.anchor}
+    T_burnt = setup.T_in + budget.burnt_fraction * (setup.T_out - setup.T_in)
 
     def pde_loss():
         m = model.mass_flux()
@@ -161,18 +236,31 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
         bc_in = (((Te.v[0] - setup.T_in) * model.scale_T) ** 2).sum() + (
             ((m * (Ye.v[:1] - model.Y_in) + j0) / m * model.scale_Y) ** 2).mean()
         if budget.outlet == "zero-gradient":
+            burnt = ((T_burnt - Te.v[1]).clamp(min=0.0) * model.scale_T) ** 2
             bc_out = ((Te.d1[1] * model.scale_T / model.scale_x) ** 2).sum() + (
-                (Ye.d1[1:2] * model.scale_Y / model.scale_x) ** 2).mean()
+                (Ye.d1[1:2] * model.scale_Y / model.scale_x) ** 2).mean() + burnt.sum()
         else:
             bc_out = (((Te.v[1] - setup.T_out) * model.scale_T) ** 2).sum() + (
                 ((Ye.v[1:2] - model.Y_out) * model.scale_Y) ** 2).mean()
         fixed = (((Te.v[2] - setup.T_fixed) * model.scale_T) ** 2).sum()
         loss = (r_e**2).mean() + (r_s**2).mean() + w["bc"] * (bc_in + bc_out) + w["fixed"] * fixed
+        if last["k"] < budget.anchor:
+            factor = min(1.0, 2.0 * (1.0 - last["k"] / budget.anchor))
+            T, Y = model.fields(xw)
+            loss = loss + factor * (budget.anchor_weights[0] * (((T.v - Tw) * model.scale_T) ** 2
+                                                                ).mean()
+                                    + budget.anchor_weights[1] * (((Y.v - Yw) * model.scale_Y)
+                                                                  ** 2).mean())
+        last["loss"] = float(loss.detach())
         return loss, {}
 
     def resample(k: int) -> None:
+        last["k"] = k
+        if log is not None and k % 500 == 0:
+            log(f"adam {k}: s_L = {float(model.s_L.detach()):.5f}, loss {last['loss']:.3e}")
         if k % budget.resample_every == 0:
-            points["x"] = torch.rand(budget.n_collocation, 1, **opts) * L
+            points["x"] = torch.cat([torch.rand(n_all, 1, **opts) * L, zone[0] + torch.rand(
+                n_zone, 1, **opts) * (zone[1] - zone[0])])
 
     stages = [adam_stage("warm-up", list(model.net.parameters()), warm_loss, budget.warmup,
                          lr=budget.lr, decay=1.0)]
@@ -180,8 +268,10 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
     limit = budget.time_limit
     stages.append(adam_stage("adam", list(model.parameters()), pde_loss, budget.adam,
                              lr=budget.lr, callback=resample,
-                             deadline=None if limit is None else start + 0.4 * limit))
-    points["x"] = torch.linspace(0.0, L, budget.n_collocation, **opts).reshape(-1, 1)
+                             lr_factors={id(model.s_L): budget.lr_s_L},
+                             deadline=None if limit is None else start + budget.adam_share * limit))
+    points["x"] = grid()
+    last["k"] = budget.anchor
     if budget.lbfgs:
         stages.append(lbfgs_stage("lbfgs", list(model.parameters()), pde_loss, budget.lbfgs,
                                   chunk=50, deadline=None if limit is None else start + limit))

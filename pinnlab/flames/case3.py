@@ -9,7 +9,9 @@ Loss = mean squares of the residuals of :func:`~pinnlab.flames.detailed.counterf
 each divided by a fixed scale built from the observations (ρ̄ U/ℓ for continuity, ρ̄ S² for
 momentum, ρ̄ U c_p ΔT/ℓ for energy, ρ̄ U ΔY_k/ℓ for species, ℓ = L/20), plus 100 × the mean square
 of the observation misfits (u/U, V/S, T·5/T_hi, Y_k·scale_Yk). No boundary conditions.
-Training: data-only warm-up, then Adam, then L-BFGS.
+Training: data-only warm-up, then Adam, then L-BFGS. Optionally a share ``zone_fraction`` of the
+collocation points lies in the observed flame zone (:func:`flame_zone`), and Adam redraws random
+points every ``resample_every`` steps (L-BFGS keeps the uniform + zone grid).
 """
 
 from __future__ import annotations
@@ -51,6 +53,15 @@ class Case3Budget:
     obs_weight: float = 100.0
     seed: int = 0
     time_limit: float | None = None
+    zone_fraction: float = 0.0  # share of collocation points in the observed flame zone
+    resample_every: int = 0  # Adam: redraw random collocation points every k steps (0: fixed)
+    adam_share: float = 0.4  # share of time_limit that Adam may use
+
+
+def flame_zone(obs: CounterflowObservations) -> tuple[float, float]:
+    """The observation interval with the largest |ΔT|, widened by one interval on each side."""
+    i = int(np.argmax(np.abs(np.diff(obs.T))))
+    return float(obs.x[max(i - 1, 0)]), float(obs.x[min(i + 2, len(obs.x) - 1)])
 
 
 class CounterflowPINN(torch.nn.Module):
@@ -101,7 +112,21 @@ def solve_counterflow_inverse(gas: TorchGas, length: float, pressure: float,
     xo = torch.as_tensor(obs.x, **opts).reshape(-1, 1)
     uo, Vo, To = (torch.as_tensor(a, **opts).reshape(-1, 1) for a in (obs.u, obs.V, obs.T))
     Yo = torch.as_tensor(obs.Y, **opts)
-    x = torch.linspace(0.0, length, budget.n_collocation, **opts).reshape(-1, 1)
+    n_zone = int(round(budget.zone_fraction * budget.n_collocation))
+    n_all = budget.n_collocation - n_zone
+    a, b = flame_zone(obs)
+
+    def grid() -> torch.Tensor:
+        x = torch.cat([torch.linspace(0.0, length, n_all, **opts),
+                       torch.linspace(a, b, n_zone + 2, **opts)[1:-1]])
+        return x.sort().values.reshape(-1, 1)
+
+    points = {"x": grid()}
+
+    def resample(k: int) -> None:
+        if budget.resample_every and k % budget.resample_every == 0:
+            points["x"] = torch.cat([torch.rand(n_all, 1, **opts) * length,
+                                     a + torch.rand(n_zone, 1, **opts) * (b - a)])
     rho = float(np.mean(pressure * gas.mean_molar_mass(Yo).cpu().numpy()
                         / (gas.gas_constant * obs.T[:, None])))
     ell = length / 20.0
@@ -117,7 +142,7 @@ def solve_counterflow_inverse(gas: TorchGas, length: float, pressure: float,
             ((T.v - To) * model.scale_T) ** 2).mean() + (((Y.v - Yo) * model.scale_Y) ** 2).mean()
 
     def loss_fn():
-        u, V, T, Y = model.fields(x)
+        u, V, T, Y = model.fields(points["x"])
         factor = model.activation_energy() / model.Ea_nominal
         res = counterflow_residuals(gas, kin, u, V, T, Y, model.Lambda(), pressure, factor)
         ode = sum(((r / scales[k]) ** 2).mean() for k, r in res.items())
@@ -127,7 +152,9 @@ def solve_counterflow_inverse(gas: TorchGas, length: float, pressure: float,
                          budget.warmup, lr=budget.lr, decay=1.0)]
     start, limit = time.perf_counter(), budget.time_limit
     stages.append(adam_stage("adam", list(model.parameters()), loss_fn, budget.adam,
-                             lr=budget.lr, deadline=None if limit is None else start + 0.4 * limit))
+                             lr=budget.lr, callback=resample, deadline=None if limit is None
+                             else start + budget.adam_share * limit))
+    points["x"] = grid()
     if budget.lbfgs:
         stages.append(lbfgs_stage("lbfgs", list(model.parameters()), loss_fn, budget.lbfgs,
                                   chunk=50, deadline=None if limit is None else start + limit))

@@ -51,14 +51,18 @@ class _Best:
 def adam_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn, iterations: int,
                lr: float = 1e-3, decay: float = 0.95, decay_every: int = 1000,
                check_every: int = 100, callback: Callable[[int], None] | None = None,
-               deadline: float | None = None) -> StageLog:
+               deadline: float | None = None, lr_factors: dict[int, float] | None = None
+               ) -> StageLog:
     """Adam with step decay lr·decay^(k // decay_every); keeps the best checkpoint.
 
-    ``deadline`` (a ``time.perf_counter()`` value) ends the stage early ("wall-time limit").
+    ``deadline`` (a ``time.perf_counter()`` value) ends the stage early ("wall-time limit");
+    ``lr_factors`` maps ``id(parameter)`` to a multiplier of its learning rate.
     """
     log = StageLog(name)
     params = [p for p in params if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr)
+    factors = lr_factors or {}
+    groups = [{"params": [p], "lr": lr * factors.get(id(p), 1.0)} for p in params]
+    opt = torch.optim.Adam(groups, lr=lr)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=decay_every, gamma=decay)
     best = _Best(params)
     t0 = time.perf_counter()

@@ -84,10 +84,13 @@ def _run(job: dict) -> dict:
     setup = FlameSetup(float(ref["x"][-1]), float(ref["pressure"]), float(ref["T"][0]),
                        ref["Y"][0], float(eq["T"]), eq["Y"], float(ref["x_fixed"]),
                        float(ref["T_fixed"]))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
+    log = (lambda line: print(f"{name} {time.perf_counter() - t0:7.0f}s {line}", flush=True)
+           ) if job.get("verbose") else None
+    target = (ref["x"], ref["T"], ref["Y"]) if job.get("start_from_reference") else None
     model, stages = solve_free_flame(gas, setup, Case2Budget(**job["budget"]),
-                                     s_L_guess=job["s_L_guess"])
-    wall = time.perf_counter() - t0
+                                     s_L_guess=job["s_L_guess"], log=log, target=target)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     x = torch.as_tensor(ref["x"], dtype=gas.dtype, device=gas.device).reshape(-1, 1)
     with torch.no_grad():
         T, Y = model.fields(x)
@@ -99,7 +102,7 @@ def _run(job: dict) -> dict:
                 T_rel_l2=float(np.linalg.norm(T - ref["T"]) / np.linalg.norm(ref["T"])),
                 Y_rel_l2=float(np.linalg.norm(Y - ref["Y"]) / np.linalg.norm(ref["Y"])),
                 u_rel_l2=float(np.linalg.norm(u - ref["u"]) / np.linalg.norm(ref["u"])),
-                wall_s=wall, species=[str(s) for s in ref["species"]],
+                wall_s=wall, cpu_s=cpu, species=[str(s) for s in ref["species"]],
                 profile=dict(x=ref["x"].tolist(), T=T.tolist(), u=u.tolist(), Y=Y.tolist()),
                 stages=[dict(name=s.name, iterations=s.iterations, best_loss=s.best_loss,
                              wall_s=s.wall_time, stop_reason=s.stop_reason, history=s.history)
