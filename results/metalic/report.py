@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import os
 
+TERMS = ("solution_continuity", "average_solution", "interface_residual", "residual_continuity",
+         "flux_continuity", "d2y_continuity", "gradient_residual", "dx_continuity",
+         "d2x_continuity")
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAMILIES = {"burgers_15rounds": "Burgers, ν ∈ [0.001, 0.05], strip |x| < 0.1 — after 15 online "
                                 "rounds",
@@ -51,6 +54,12 @@ def family_section(name: str, title: str) -> list[str]:
             verdict = " | |"
         lines.append(f"| {k} | {v['reward']:.3f} ± {v['reward_se']:.3f} | "
                      f"{v['error_mean']:.3e} | {v['error_median']:.3e} |{verdict}")
+    rows = [r for r in _load(os.path.join(folder, "heldout.json"))
+            if r["method"].startswith("metalic")]
+    share = {t: sum(r["arm"][i] for r in rows) / len(rows) for i, t in enumerate(TERMS)}
+    lines += ["", "Share of the METALIC held-out choices (both agents; two-stage: Adam arm) "
+              "using each term: " + ", ".join(f"{t} {v:.0%}" for t, v in share.items())
+              + f"; {len({tuple(r['arm']) for r in rows})} distinct arms."]
     lines += ["", f"Best fixed condition: {best_fixed[0]}. Online mean reward per policy: "
               + ", ".join(f"{p} {o['reward']:.3f} ({o['rounds']} rounds)"
                           for p, o in summary["online"].items()) + ".", "",

@@ -21,7 +21,11 @@ BUDGET = {"adam_steps": 300, "lbfgs_steps": 300, "residual_points": 400}
 
 
 def main() -> None:
+    import torch
+
     from pinnlab.bandit.trials import run_trial, trial
+
+    torch.set_num_threads(1)  # the in-process runner uses this process; workers use one each
     from pinnlab.runner import make_runner
 
     ap = argparse.ArgumentParser()
@@ -47,8 +51,8 @@ def main() -> None:
     base = rows[0]["wall_s"]
     for r in rows:
         r["speedup"] = base / r["wall_s"]
-    same = all(max(abs(a - b) for a, b in zip(errors["local-1"], e)) < 1e-9 * max(errors["local-1"])
-               for e in errors.values())
+    same = all(max(abs(a - b) for a, b in zip(errors["local-1"], e))
+               < 1e-9 * max(errors["local-1"]) for e in errors.values())
     out = {"trials": args.trials, "workers": args.workers, "cores": os.cpu_count(),
            "rows": rows, "errors_agree": same, "errors": errors}
     with open(os.path.join(HERE, "runner_speed.json"), "w") as fh:
