@@ -140,3 +140,29 @@ def test_predict_shapes_and_bad_points(burgers):
 def test_jet_basis_closure():
     b = JetBasis(2, [(1, 0, 0)])
     assert set(b.indices) == {(), (0,), (1,), (0, 0), (0, 1), (0, 0, 1)}
+
+
+def test_causal_weights_do_not_depend_on_the_residual_scale(burgers):
+    """With causal_scale = "initial" the weights are measured in units of the starting residual:
+    multiplying the equation by 1000 multiplies the causal loss by exactly 1000² (same weights);
+    with raw losses (causal_scale = "none") the louder residual shrinks the weights."""
+    from pinnlab.methods.pinn import PINNLoss
+
+    def loss(problem, scale):
+        cfg = PINNConfig.from_options({**problem.training, **{k: v for k, v in SMALL.items()
+                                                               if k != "progress"},
+                                       "causal": True, "causal_scale": scale})
+        with torch.no_grad():
+            gen = torch.Generator().manual_seed(0)
+            old = torch.get_default_dtype()
+            torch.set_default_dtype(torch.float64)
+            try:
+                model = PINNModel(problem, cfg, gen).double()
+                return float(PINNLoss(problem, model, cfg, gen)()["equations.burgers"])
+            finally:
+                torch.set_default_dtype(old)
+
+    loud = burgers.with_parameters({})
+    loud.equations = {"burgers": "1000*(u_t + u*u_x - nu*u_xx)"}
+    assert loss(loud, "initial") / loss(burgers, "initial") == pytest.approx(1e6, rel=1e-9)
+    assert loss(loud, "none") / loss(burgers, "none") < 0.9e6

@@ -51,6 +51,7 @@ class PINNConfig:
     causal: bool = False
     causal_chunks: int = 32
     causal_eps: float = 1.0
+    causal_scale: str = "initial"
     output_scale: dict = field(default_factory=dict)
     dtype: str = "float64"
     compile: bool = False
@@ -166,6 +167,8 @@ class PINNLoss:
         self._compiled_ok = False
         self._bucket: tuple[str, int] | None = None
         self.resample()
+        self._causal_ref = (self._causal_reference()
+                            if cfg.causal and self.time_index is not None else {})
 
     def resample(self) -> None:
         """New points for every sampled term. With ``resample = "rad"`` the residual points
@@ -234,21 +237,48 @@ class PINNLoss:
             jet = self.model.fields_jet(x, t.basis, params)
             r = t.residual(x, jet, params)
             if t.kind == "residual" and self.cfg.causal and self.time_index is not None:
-                out[t.name] = self._causal(x[:, self.time_index], r)
+                out[t.name] = self._causal(x[:, self.time_index], r, t.name)
             else:
                 out[t.name] = (r**2).mean()
         return out
 
-    def _causal(self, time: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-        """Causal weighting: chunk losses ``L_i`` along time, ``w_i = exp(-ε Σ_{k<i} L_k)``
-        (no gradient through ``w``); the term is ``mean_i w_i L_i``."""
+    def _chunk_losses(self, time: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+        """Mean squared residual per time chunk, ``(causal_chunks,)``."""
         lo, hi = self.problem.domain[self.problem.time]
         m = self.cfg.causal_chunks
         chunk = ((time - lo) / (hi - lo) * m).long().clamp(0, m - 1)
         sums = torch.zeros(m, dtype=r.dtype, device=r.device).index_add(0, chunk, r**2)
         counts = torch.bincount(chunk, minlength=m).clamp_min(1).to(r.dtype)
-        chunk_loss = sums / counts
+        return sums / counts
+
+    def _causal_reference(self) -> dict[str, torch.Tensor]:
+        """The loss scale the causal weights are measured in: with ``causal_scale =
+        "initial"`` (default), the mean chunk loss of each residual term for the initial
+        network on the initial points (so ``ε`` is in units of the starting residual, whatever
+        the equation's scale, and every weight tends to 1 as the residual falls); ``"none"``:
+        raw losses (Wang et al.'s form, which needs ``ε`` matched to the residual scale)."""
+        if self.cfg.causal_scale not in ("initial", "none"):
+            raise SpecError("causal_scale is 'initial' or 'none'", file=self.problem.source,
+                            key="training.causal_scale")
+        ref = {}
+        params = {k: v.detach() for k, v in self.model.params.values().items()}
+        for t in self.terms:
+            if t.kind != "residual" or self.cfg.causal_scale == "none":
+                continue
+            with torch.no_grad():
+                r = t.residual(t.points, self.model.fields_jet(t.points, t.basis, params), params)
+                loss = self._chunk_losses(t.points[:, self.time_index], r)
+            ref[t.name] = loss.mean().clamp_min(torch.finfo(loss.dtype).tiny)
+        return ref
+
+    def _causal(self, time: torch.Tensor, r: torch.Tensor, name: str) -> torch.Tensor:
+        """Causal weighting: chunk losses ``L_i`` along time, ``w_i = exp(-ε Σ_{k<i} L_k / L₀)``
+        (no gradient through ``w``; ``L₀`` from :meth:`_causal_reference`, 1 for ``none``);
+        the term is ``mean_i w_i L_i``."""
+        chunk_loss = self._chunk_losses(time, r)
         before = torch.cumsum(chunk_loss.detach(), 0) - chunk_loss.detach()
+        if name in self._causal_ref:
+            before = before / self._causal_ref[name]
         w = torch.exp(-self.cfg.causal_eps * before)
         return (w * chunk_loss).mean()
 
