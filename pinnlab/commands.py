@@ -66,6 +66,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"{args.spec}: ok — coordinates {problem.coords}, fields {problem.fields}, "
           f"unknown parameters: {unknown}, {obs} observations, terms: "
           f"{', '.join(t.name for t in terms)}")
+    d = problem.decomposition
+    if d is not None:
+        from .spec.decomposition import mask_string, parse_interface_conditions
+
+        subs, faces = d.geometry(problem.domain, source=problem.source)
+        mask = mask_string(parse_interface_conditions(d.interface_conditions,
+                                                      source=problem.source))
+        print(f"decomposition: {len(subs)} subdomains, interfaces "
+              f"{', '.join(f.name for f in faces)}, interface conditions {mask}"
+              + (f"; family {problem.family}" if problem.family else ""))
     return 0
 
 
@@ -74,7 +84,8 @@ def add_parser(sub) -> None:
                        description="Train a method on a TOML problem spec and write metrics.json, "
                                    "solution.npz, loss.png, solution.png and checkpoint.pt.")
     p.add_argument("spec", help="problem spec (TOML)")
-    p.add_argument("--method", default="pinn", help="pinn (default), lpinn, ...")
+    p.add_argument("--method", default="pinn", help="pinn (default), lpinn, xpinn, cpinn, "
+                   "multidomain")
     p.add_argument("--steps", type=int, help="Adam steps (overrides [training] adam_steps)")
     p.add_argument("--lbfgs-steps", type=int, help="L-BFGS iterations after Adam")
     p.add_argument("--seed", type=int, default=0)
