@@ -8,7 +8,11 @@ and the flame speed s_L a trainable scalar (m = ρ_in s_L). Losses, each a mean 
 dimensionless quantity (scale_T = 5/T_hi, scale_Yk = 5/max(Y_in,k, Y_out,k), scale_x = 4/L):
 
 * residuals of :func:`~pinnlab.flames.detailed.free_flame_residuals`, energy divided by m c_p,in
-  times scale_T/scale_x, species divided by m times scale_Yk/scale_x;
+  times scale_T/scale_x, species divided by m times scale_Yk/scale_x (the inlet flux balance
+  likewise); ``flux_scale="fixed"`` divides by m_ref = ρ_in s_L,guess instead of the trainable m
+  (a large s_L then no longer shrinks the diffusion and source terms, but s_L → 0 no longer
+  costs anything), ``"fixed-pde"`` the same for the residuals but the inlet flux balance still
+  divided by m (Y(0) → Y_in as m → 0), ``"min"`` by min(m, m_ref) (neither branch is free);
 * inlet: T(0) = T_in and the flux balance m (Y_k − Y_k,in) + j_k = 0 (Cantera's inlet);
 * outlet: the burnt state T = T_out, Y = Y_out (HP equilibrium, as published), or zero gradients
   of T and Y (Cantera's outflow condition) with ``outlet="zero-gradient"``, optionally with the
@@ -17,7 +21,8 @@ dimensionless quantity (scale_T = 5/T_hi, scale_Yk = 5/max(Y_in,k, Y_out,k), sca
 * the fixed-temperature point T(x_f) = T_f that pins the flame against translation.
 
 Training: warm-up fit of a designed profile, then Adam on resampled random collocation points,
-then L-BFGS on a fixed grid. The designed profile is either the published one (``"ramp"``: inlet
+then L-BFGS on a fixed grid (or on random points redrawn before every 50-iteration chunk,
+``lbfgs_redraw``). The designed profile is either the published one (``"ramp"``: inlet
 state, a linear ramp over ±0.1 L around x_f, burnt state) or ``"fixed-point"``: a logistic
 θ(x) through the fixed point (θ(x_f) = (T_f − T_in)/(T_out − T_in)) whose thermal thickness
 ΔT/max T' is a Cantera-free estimate (Blint's correlation δ = 2 α_in/s_L,guess (T_out/T_in)^0.7),
@@ -101,6 +106,8 @@ class Case2Budget:
     burnt_fraction: float = 0.0  # zero-gradient outlet: penalise T(L) < T_in + f (T_out − T_in)
     anchor: int = 0  # Adam steps with the warm-up misfit in the loss (full weight, then → 0)
     anchor_weights: tuple[float, float] = (1.0, 1.0)  # weights of its T and Y parts
+    flux_scale: str = "trainable"  # residual divisor: m, "fixed"/"fixed-pde" m_ref, "min"
+    lbfgs_redraw: bool = False  # redraw the random collocation points before every L-BFGS chunk
 
 
 class FreeFlamePINN(torch.nn.Module):
@@ -128,6 +135,11 @@ class FreeFlamePINN(torch.nn.Module):
         self.rho_in = float(gas.density(T_in, self.Y_in, setup.pressure))
         self.cp_in = float(gas.cp_mass(T_in, self.Y_in))
         self.thickness = budget.thickness or estimate_thickness(gas, setup, s_L_guess)
+        if budget.flux_scale not in ("trainable", "fixed", "fixed-pde", "min"):
+            raise SpecError(f"unknown flux scale {budget.flux_scale!r}; expected 'trainable', "
+                            "'fixed', 'fixed-pde' or 'min'", key="flux_scale")
+        self.flux_mode = budget.flux_scale
+        self.m_ref = self.rho_in * float(s_L_guess)
 
     def init_output_bias(self, T: np.ndarray, Y: np.ndarray) -> None:
         """Output biases such that the network starts at the mean of the profile (T, Y)."""
@@ -151,6 +163,20 @@ class FreeFlamePINN(torch.nn.Module):
 
     def mass_flux(self):
         return self.rho_in * self.s_L
+
+    def flux_scale(self, inlet: bool = False):
+        """The mass flux the residuals (``inlet``: the inlet flux balance) are divided by."""
+        if self.flux_mode == "fixed" or (self.flux_mode == "fixed-pde" and not inlet):
+            return self.m_ref
+        m = self.mass_flux()
+        return m.clamp(max=self.m_ref) if self.flux_mode == "min" else m
+
+    def scaled_residuals(self, e: torch.Tensor, s: torch.Tensor
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Energy and species residuals made dimensionless (module docstring)."""
+        m = self.flux_scale()
+        return (e / (m * self.cp_in) * (self.scale_T / self.scale_x),
+                s / m * (self.scale_Y / self.scale_x))
 
 
 def estimate_thickness(gas: TorchGas, setup: FlameSetup, s_L_guess: float) -> float:
@@ -229,12 +255,12 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
         m = model.mass_flux()
         T, Y = model.fields(points["x"])
         e, s = free_flame_residuals(gas, kin, T, Y, m, p)
-        r_e = e / (m * model.cp_in) * (model.scale_T / model.scale_x)
-        r_s = s / m * (model.scale_Y / model.scale_x)
+        r_e, r_s = model.scaled_residuals(e, s)
         Te, Ye = model.fields(x_ends)
         j0 = gas.diffusive_fluxes(Te[:1], Ye[:1], p).v
+        m_in = model.flux_scale(inlet=True)
         bc_in = (((Te.v[0] - setup.T_in) * model.scale_T) ** 2).sum() + (
-            ((m * (Ye.v[:1] - model.Y_in) + j0) / m * model.scale_Y) ** 2).mean()
+            ((m * (Ye.v[:1] - model.Y_in) + j0) / m_in * model.scale_Y) ** 2).mean()
         if budget.outlet == "zero-gradient":
             burnt = ((T_burnt - Te.v[1]).clamp(min=0.0) * model.scale_T) ** 2
             bc_out = ((Te.d1[1] * model.scale_T / model.scale_x) ** 2).sum() + (
@@ -254,13 +280,22 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
         last["loss"] = float(loss.detach())
         return loss, {}
 
+    def draw() -> None:
+        points["x"] = torch.cat([torch.rand(n_all, 1, **opts) * L, zone[0] + torch.rand(
+            n_zone, 1, **opts) * (zone[1] - zone[0])])
+
     def resample(k: int) -> None:
         last["k"] = k
         if log is not None and k % 500 == 0:
             log(f"adam {k}: s_L = {float(model.s_L.detach()):.5f}, loss {last['loss']:.3e}")
         if k % budget.resample_every == 0:
-            points["x"] = torch.cat([torch.rand(n_all, 1, **opts) * L, zone[0] + torch.rand(
-                n_zone, 1, **opts) * (zone[1] - zone[0])])
+            draw()
+
+    def redraw(done: int) -> None:
+        if log is not None and done % 500 == 0:
+            log(f"lbfgs {done}: s_L = {float(model.s_L.detach()):.5f}, loss {last['loss']:.3e}")
+        if budget.lbfgs_redraw:
+            draw()
 
     stages = [adam_stage("warm-up", list(model.net.parameters()), warm_loss, budget.warmup,
                          lr=budget.lr, decay=1.0)]
@@ -274,5 +309,6 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
     last["k"] = budget.anchor
     if budget.lbfgs:
         stages.append(lbfgs_stage("lbfgs", list(model.parameters()), pde_loss, budget.lbfgs,
-                                  chunk=50, deadline=None if limit is None else start + limit))
+                                  chunk=50, deadline=None if limit is None else start + limit,
+                                  callback=redraw))
     return model, stages

@@ -96,8 +96,13 @@ def adam_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn, itera
 def lbfgs_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn,
                 max_iter: int = 5000, tolerance_grad: float = 1e-9,
                 tolerance_change: float = 1e-15, chunk: int = 100,
-                deadline: float | None = None) -> StageLog:
-    """torch L-BFGS (strong Wolfe line search) run in chunks, with the reason it stopped."""
+                deadline: float | None = None, callback: Callable[[int], None] | None = None
+                ) -> StageLog:
+    """torch L-BFGS (strong Wolfe line search) run in chunks, with the reason it stopped.
+
+    ``callback(done)`` runs before each chunk, e.g. to redraw the collocation points (the
+    optimiser keeps its curvature pairs from the previous points).
+    """
     log = StageLog(name)
     params = [p for p in params if p.requires_grad]
     max_eval = 25 * chunk
@@ -119,6 +124,8 @@ def lbfgs_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn,
         if deadline is not None and time.perf_counter() > deadline:
             log.stop_reason = f"wall-time limit after {done} iterations"
             break
+        if callback is not None:
+            callback(done)
         state = opt.state[opt._params[0]]
         before, evals_before = state.get("n_iter", 0), state.get("func_evals", 0)
         opt.step(closure)

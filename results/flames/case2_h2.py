@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> None:
                   init_bias=args.init_bias, scale_floor=args.scale_floor, width=args.width,
                   depth=args.depth, modified=args.modified, seed=args.seed,
                   lr_s_L=args.lr_s_L, burnt_fraction=args.burnt_fraction, anchor=args.anchor,
-                  anchor_weights=(args.anchor_T, args.anchor_Y))
+                  anchor_weights=(args.anchor_T, args.anchor_Y), flux_scale=args.flux_scale,
+                  lbfgs_redraw=args.lbfgs_redraw)
     job = dict(name="h2_phi1.0", budget=budget, device="cpu", s_L_guess=args.s_L_guess,
                verbose=True, start_from_reference=args.start_from_reference)
     rec = _run(job)
@@ -60,11 +61,13 @@ def report() -> None:
           "time inflated by the load; CPU time from time.process_time). Columns: start of "
           "training, outlet (zero-gradient: Cantera's; f: the burnt-outlet penalty "
           "T(L) ≥ T_in + f ΔT), share of collocation points in the flame zone, points, "
-          "species-scale floor, anchor steps (T, Y weights), s_L's Adam-rate factor. Each run's "
-          "exact command is in case2_h2.json.", "",
-          "| run | start | outlet | zone | points | floor | anchor | s_L rate | s_L PINN | "
-          "s_L Cantera | error | T rel. L2 | wall (s) | CPU (s) | stages: iterations, best "
-          "loss, stop reason |", "|" + "---|" * 15]
+          "species-scale floor, anchor steps (T, Y weights), s_L's Adam-rate factor, the mass flux "
+          "the residuals are divided by (m = ρ_in s_L trainable, m_ref = ρ_in s_L,guess fixed, "
+          "or min(m, m_ref); '+ redraw': L-BFGS on points redrawn every 50 iterations). Each "
+          "run's exact command is in case2_h2.json.", "",
+          "| run | start | outlet | zone | points | floor | anchor | s_L rate | residual ÷ | "
+          "s_L PINN | s_L Cantera | error | T rel. L2 | wall (s) | CPU (s) | stages: "
+          "iterations, best loss, stop reason |", "|" + "---|" * 16]
     summary = []
     for r in recs:
         b = r["budget"]
@@ -79,9 +82,13 @@ def report() -> None:
         w = b.get("anchor_weights")
         anchor = ("–" if not b.get("anchor") else f"{b['anchor']} (1, 1; linear from 0)"
                   if w is None else f"{b['anchor']} ({w[0]:g}, {w[1]:g})")
+        scale = {"trainable": "m", "fixed": "m_ref", "fixed-pde": "m_ref (inlet ÷ m)",
+                 "min": "min(m, m_ref)"}[
+            b.get("flux_scale") or ("fixed" if b.get("fixed_scale") else "trainable")]
+        scale += " + redraw" if b.get("lbfgs_redraw") and b.get("lbfgs") else ""
         md.append(f"| {r['tag']} | {start} | {outlet} | {b.get('zone_fraction', 0):.2f} | "
                   f"{b['n_collocation']} | {b.get('scale_floor', 1e-3):g} | {anchor} | "
-                  f"{b.get('lr_s_L', 1):g} | {r['s_L']:.4f} | {r['s_L_ref']:.4f} | "
+                  f"{b.get('lr_s_L', 1):g} | {scale} | {r['s_L']:.4f} | {r['s_L_ref']:.4f} | "
                   f"{r['err_s_L']:+.1%} | {r['T_rel_l2']:.1e} | {r['wall_s']:.0f} | "
                   f"{r['cpu_s']:.0f} | {st} |")
         _profiles(r | {"name": "h2_phi1.0"}, HERE / f"case2_h2_{r['tag']}.png")
@@ -120,6 +127,14 @@ def main() -> None:
     p.add_argument("--anchor-T", type=float, default=1.0, help="weight of its T part")
     p.add_argument("--anchor-Y", type=float, default=1.0, help="weight of its Y part")
     p.add_argument("--s-L-guess", type=float, default=2.0)
+    p.add_argument("--flux-scale", default="trainable",
+                   choices=["trainable", "fixed", "fixed-pde", "min"],
+                   help="residual divisor: m, m_ref = rho_in s_L,guess (fixed-pde: inlet balance "
+                   "still by m), or min(m, m_ref)")
+    p.add_argument("--fixed-scale", dest="flux_scale", action="store_const", const="fixed",
+                   help="same as --flux-scale fixed")
+    p.add_argument("--lbfgs-redraw", action="store_true",
+                   help="redraw the random collocation points before every L-BFGS chunk")
     p.add_argument("--start-from-reference", action="store_true",
                    help="diagnostic, not a forward solve: warm-up on Cantera's profile")
     sub.add_parser("report")

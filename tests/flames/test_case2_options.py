@@ -1,6 +1,8 @@
 """The Case 2/3 training options: the fixed-point warm-up profile passes through the fixed point
 with the requested thermal thickness, the counterflow flame zone brackets the steepest observed
-rise, per-parameter Adam rates scale the steps, and a bad warm-up profile name is a SpecError."""
+rise, per-parameter Adam rates scale the steps, ``flux_scale`` divides the residuals (and
+for "fixed" the inlet flux balance) by ρ_in s_L,guess or min(ρ_in s_L, ρ_in s_L,guess) instead
+of the trainable ρ_in s_L, and a bad warm-up profile name is a SpecError."""
 
 import numpy as np
 import pytest
@@ -54,3 +56,54 @@ def test_unknown_warmup_profile_is_spec_error():
 
     with pytest.raises(SpecError, match="warm-up profile"):
         FreeFlamePINN(_Gas(), SETUP, Case2Budget(warmup_profile="tanh"))
+
+
+class _UniformGas:
+    """Constant ρ = 1.2, c_p = 1000, λ = 0.025: enough to build a FreeFlamePINN."""
+
+    n_species, dtype, device = 2, torch.float64, None
+
+    def density(self, T, Y, p):
+        return torch.tensor(1.2, dtype=self.dtype)
+
+    def cp_mass(self, T, Y):
+        return torch.tensor(1000.0, dtype=self.dtype)
+
+    def thermal_conductivity(self, T, Y):
+        return torch.tensor(0.025, dtype=self.dtype)
+
+
+@pytest.mark.parametrize("mode, s_L, divisor_s_L", [("trainable", 10.0, 10.0),
+                                                     ("fixed", 10.0, 2.0), ("fixed", 0.5, 2.0),
+                                                     ("fixed-pde", 0.5, 2.0),
+                                                     ("min", 10.0, 2.0), ("min", 0.5, 0.5)])
+def test_flux_scale_divides_residuals_as_chosen(mode, s_L, divisor_s_L):
+    model = FreeFlamePINN(_UniformGas(), SETUP, Case2Budget(flux_scale=mode), s_L_guess=2.0)
+    e = torch.full((3, 1), 7.0, dtype=torch.float64)
+    s = torch.full((3, 2), 3.0, dtype=torch.float64)
+    with torch.no_grad():
+        model.s_L.fill_(s_L)  # trained away from the guess 2.0
+    r_e, r_s = model.scaled_residuals(e, s)
+    m = 1.2 * divisor_s_L  # ρ_in times the s_L the residuals are divided by
+    c = model.scale_T / model.scale_x
+    np.testing.assert_allclose(r_e.detach().numpy(), 7.0 / (m * 1000.0) * c, rtol=1e-12)
+    np.testing.assert_allclose(r_s.detach().numpy(),
+                               (3.0 / m * model.scale_Y / model.scale_x).expand(3, 2).numpy(),
+                               rtol=1e-12)
+    # the divisor depends on the trainable s_L only where it is not the fixed m_ref
+    grad = torch.autograd.grad(r_e.sum(), model.s_L)[0] if r_e.requires_grad else 0.0
+    assert (float(grad) != 0.0) is (divisor_s_L == s_L)
+
+
+@pytest.mark.parametrize("mode, inlet_s_L", [("trainable", 0.5), ("fixed", 2.0),
+                                             ("fixed-pde", 0.5), ("min", 0.5)])
+def test_inlet_flux_balance_divisor(mode, inlet_s_L):
+    model = FreeFlamePINN(_UniformGas(), SETUP, Case2Budget(flux_scale=mode), s_L_guess=2.0)
+    with torch.no_grad():
+        model.s_L.fill_(0.5)
+        assert float(model.flux_scale(inlet=True)) == pytest.approx(1.2 * inlet_s_L, rel=1e-12)
+
+
+def test_unknown_flux_scale_is_spec_error():
+    with pytest.raises(SpecError, match="flux scale"):
+        FreeFlamePINN(_UniformGas(), SETUP, Case2Budget(flux_scale="max"), s_L_guess=2.0)
