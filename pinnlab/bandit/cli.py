@@ -53,14 +53,9 @@ def add_parser(subparsers) -> None:
 
 
 def _options(args) -> dict:
-    from pinnlab.errors import SpecError
+    from pinnlab.commands import _pairs
 
-    opts = {}
-    for item in args.option:
-        if "=" not in item:
-            raise SpecError(f"--option {item!r}: expected KEY=VALUE", key="--option")
-        k, v = item.split("=", 1)
-        opts[k.strip()] = v.strip()
+    opts: dict = dict(_pairs(args.option, "--option"))
     if args.adam_steps is not None:
         opts["adam_steps"] = args.adam_steps
     if args.lbfgs_steps is not None:

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..errors import SpecError
+from ..result import _atomic_json as _json
 from ..spec.decomposition import parse_interface_conditions
 from .agent import ARMS, Bandit, ContextSpace
 from .trials import _problem, run_trial, trial
@@ -40,14 +41,6 @@ class BanditSetup:
     beta: float = 1.0
     seed: int = 0
     options: dict = field(default_factory=dict)
-
-
-def _json(path: str, data) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        json.dump(data, fh, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist")
-                  else float(o))
-    os.replace(tmp, path)
 
 
 class Session:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 
 from ..jet import Jet
-from ..losses import BoxSampler, environment
+from ..losses import BoxSampler, _equation_residual
 from ..spec.decomposition import INTERFACE_TERMS, Interface
 from ..spec.problem import Problem
 
@@ -40,11 +40,13 @@ class InterfaceTerms:
         fixed = {face.normal: face.position}
         self.sample = BoxSampler(face.extent, fixed, dtype=dtype, device=device)
         self.equations = list(problem.compiled_equations().values())
+        self._equation_fns = [_equation_residual(problem, e) for e in self.equations]
         self.normal = problem.coords.index(face.normal)
         flux_text = (problem.decomposition.flux.get(face.normal)
                      if problem.decomposition else None)
         self.flux = (problem.expression(flux_text, f"decomposition.flux.{face.normal}")
                      if flux_text else None)
+        self._flux_fn = _equation_residual(problem, self.flux) if self.flux else None
         self._eq_indices = {s.index for e in self.equations for s in e.derivatives}
         self._flux_indices = {s.index for s in self.flux.derivatives} if self.flux else set()
         self.points: torch.Tensor | None = None
@@ -95,17 +97,11 @@ class InterfaceTerms:
         return out
 
     def _residuals(self, x, jet, params) -> torch.Tensor:
-        env = environment(self.problem, x, jet, params)
-        cols = []
-        for e in self.equations:
-            r = e.evaluate(env)
-            cols.append(torch.as_tensor(r, dtype=x.dtype, device=x.device).expand(x.shape[0]))
-        return torch.stack(cols, 1)
+        return torch.stack([f(x, jet, params) for f in self._equation_fns], 1)
 
     def _flux(self, x, jet, params) -> torch.Tensor:
-        if self.flux is not None:
-            f = self.flux.evaluate(environment(self.problem, x, jet, params))
-            return torch.as_tensor(f, dtype=x.dtype, device=x.device).expand(x.shape[0])
+        if self._flux_fn is not None:
+            return self._flux_fn(x, jet, params)
         if self.problem.time == self.face.normal:
             return jet.value
         return jet.d((self.normal,))

@@ -209,6 +209,7 @@ class MultiDomainLoss:
                 self.cfg.interface_weight if name in self.active else 0.0)
 
     def resample(self) -> None:
+        self._plan = None
         for t, _ in self.terms:
             t.points = t.fixed if t.sample is None else t.sample(t.n_points, self.gen)
         for f in self.faces:
@@ -231,6 +232,7 @@ class MultiDomainLoss:
                 "faces": [f.points for f in self.faces], "phase": self.phase}
 
     def load_state_dict(self, state: dict) -> None:
+        self._plan = None
         for t, _ in self.terms:
             t.points = state["terms"][t.name]
         for f, x in zip(self.faces, state["faces"]):
@@ -253,28 +255,40 @@ class MultiDomainLoss:
             need[f.face.b] |= idx
         return {k: JetBasis(d, sorted(v)) for k, v in need.items()}
 
-    def __call__(self) -> dict[str, torch.Tensor]:
-        """``{name: mean square}``: every term of each network from one batched jet pass."""
-        params = self.model.params.values()
-        grad = "gradient_residual" in self.active
+    def _batch_plan(self, grad: bool) -> tuple[list, list]:
+        """The points of each jet pass, concatenated once per point set (not per step):
+        ``[(network, points, [(key, start, n)])]`` and the interface points. Interface points
+        get their own pass, as leaves requiring grad, when the residual's gradient is taken
+        w.r.t. them (reverse mode would otherwise run through the whole batch)."""
+        if self._plan is not None and self._plan[0] == grad:
+            return self._plan[1], self._plan[2]
         face_x = [f.points.detach().requires_grad_(True) if grad else f.points
                   for f in self.faces]
-        # interface points get their own pass when the residual's gradient is taken w.r.t.
-        # them (reverse mode would otherwise run through the whole batch)
         chunks: dict[tuple, list] = {}
         for i, (t, k) in enumerate(self.terms):
-            chunks.setdefault((k, 0), []).append((("term", i), t.points))
+            chunks.setdefault((k, False), []).append((("term", i), t.points))
         for i, f in enumerate(self.faces):
             chunks.setdefault((f.face.a, grad), []).append((("face", i, 0), face_x[i]))
             chunks.setdefault((f.face.b, grad), []).append((("face", i, 1), face_x[i]))
-        jets = {}
+        passes = []
         for (k, _), items in chunks.items():
-            big = self.model.jet(k, torch.cat([x for _, x in items]), self.bases[k])
-            start = 0
+            slices, start = [], 0
             for key, x in items:
-                n = x.shape[0]
-                jets[key] = Jet([p[start:start + n] for p in big.parts], big.basis)
-                start += n
+                slices.append((key, start, x.shape[0]))
+                start += x.shape[0]
+            passes.append((k, torch.cat([x for _, x in items]), slices))
+        self._plan = (grad, passes, face_x)
+        return passes, face_x
+
+    def __call__(self) -> dict[str, torch.Tensor]:
+        """``{name: mean square}``: every term of each network from one batched jet pass."""
+        params = self.model.params.values()
+        passes, face_x = self._batch_plan("gradient_residual" in self.active)
+        jets = {}
+        for k, points, slices in passes:
+            big = self.model.jet(k, points, self.bases[k])
+            for key, a, n in slices:
+                jets[key] = Jet([p[a:a + n] for p in big.parts], big.basis)
         out: dict[str, torch.Tensor] = {}
         for i, (t, _) in enumerate(self.terms):
             out[t.name] = (t.residual(t.points, jets[("term", i)], params) ** 2).mean()
