@@ -34,3 +34,42 @@ def test_cuda_request_without_gpu_is_a_clear_error():
         pytest.skip("a GPU is present")
     with pytest.raises(pinnlab.SpecError, match="no CUDA device"):
         pinnlab.solve("problems/burgers.toml", device="cuda", adam_steps=1, progress=False)
+
+
+@cuda
+def test_cuda_probconserv_matches_cpu_in_float64():
+    """ANP forward pass and the conservation update give the CPU's numbers on the GPU."""
+    import copy
+
+    import numpy as np
+
+    from pinnlab.conservation.anp import AttentiveNeuralProcess
+    from pinnlab.conservation.data import sample_functions
+    from pinnlab.conservation.evaluate import grid_inputs
+    from pinnlab.conservation.problems import builtin_problem
+    from pinnlab.conservation.train import TrainConfig, train_anp
+    from pinnlab.conservation.update import conserve, mass_constraint
+
+    problem = builtin_problem("stefan")
+    torch.manual_seed(0)
+    cpu = AttentiveNeuralProcess(32, layers=1).double().eval()
+    gpu = copy.deepcopy(cpu).cuda()
+    batch = sample_functions(problem, 3, np.random.default_rng(0), params=0.6)
+    x, t = problem.x_grid(), problem.eval_time
+    fields = []
+    for model, device in ((cpu, "cpu"), (gpu, "cuda")):
+        cs, cu, ts = (a.to(device) for a in grid_inputs(problem, batch, x, t, torch.float64))
+        with torch.no_grad():
+            m_c, _ = model.latent(cs, cu)
+            mu, sd = model.decode(model.deterministic(cs, cu, ts), m_c, ts)
+        g, b = mass_constraint(problem, t, torch.as_tensor(x, device=device), 0.6)
+        post = conserve(mu, sd**2, g, b.expand(3))
+        assert post.mean.device.type == device
+        assert float((post.mean @ g - b).abs().max()) < 1e-10
+        fields.append((mu.cpu(), post.mean.cpu(), post.cov.cpu()))
+    for a, b in zip(*fields):
+        assert torch.allclose(a, b, rtol=1e-9, atol=1e-11)
+    run = train_anp(problem, TrainConfig(steps=30, batch=8, hidden=32, layers=1, device="cuda",
+                                         dtype=torch.float64, val_every=15, workers=2))
+    assert next(run.model.parameters()).is_cuda
+    assert run.best_step in (15, 30) and all(np.isfinite(run.losses))

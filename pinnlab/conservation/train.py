@@ -6,7 +6,10 @@ linear warm-up over ``warmup`` steps, then cosine decay to 5 %; gradient norm cl
 ``clip``). With ``val_every`` > 0 the predictive negative log-likelihood of a fixed validation
 set (``n_val`` functions with p ~ U(train range), drawn from their own seed, never the test
 functions) is measured every ``val_every`` steps and the weights with the lowest value are kept,
-as the reference keeps its best validation checkpoint. SoftC adds
+as the reference keeps its best validation checkpoint (written to ``checkpoint`` at every
+improvement when a path is given, so an interrupted run still leaves its best weights). With
+``workers`` > 0 the functions are drawn in that many background processes (each from its own
+seed), which keeps a GPU busy while the exact solutions are evaluated. SoftC adds
 λ · mean(r²) with the GPME residual r = u_t - (k(u; p) u_x)_x of the decoder mean at the target
 points, differentiated by autograd through the scaled inputs (s_t = (t - t0)/T, s_x = (x - x0)/L,
 so ∂_t = ∂_{s_t}/T and ∂_x = ∂_{s_x}/L).
@@ -18,6 +21,7 @@ import copy
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -43,6 +47,8 @@ class TrainConfig:
     val_every: int = 0
     n_val: int = 100
     seed: int = 0
+    workers: int = 0
+    checkpoint: str | None = None
     dtype: torch.dtype = torch.float32
     device: str | torch.device = "cpu"
 
@@ -54,6 +60,7 @@ class TrainResult:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     val_history: list[tuple[int, float]] = field(default_factory=list)  # (step, validation NLL)
+    step_ends: list[float] = field(default_factory=list)  # wall seconds since start, per step
     best_step: int | None = None
 
 
@@ -67,6 +74,37 @@ def validation_nll(model, problem: GPMEProblem, val, dtype, device, n_latent: in
     model.train(was_training)
     nll = 0.5 * (math.log(2 * math.pi) + torch.log(var) + (tu - mean) ** 2 / var)
     return float(nll.mean())
+
+
+class _FunctionStream(torch.utils.data.IterableDataset):
+    """Endless batches of functions, one independent seed per worker process."""
+
+    def __init__(self, problem: GPMEProblem, batch: int, seed: int):
+        self.problem, self.batch, self.seed = problem, batch, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        rng = np.random.default_rng([self.seed, 0 if info is None else info.id + 1])
+        while True:
+            yield sample_functions(self.problem, self.batch, rng)
+
+
+def _as_is(batch):
+    return batch
+
+
+def _batches(problem: GPMEProblem, config: TrainConfig, rng: np.random.Generator):
+    """Function batches for training: in this process from ``rng`` (reproducible stream), or
+    from ``config.workers`` background processes."""
+    if config.workers <= 0:
+        while True:
+            yield sample_functions(problem, config.batch, rng)
+    stream = _FunctionStream(problem, config.batch, config.seed)
+    loader = torch.utils.data.DataLoader(
+        stream, batch_size=None, num_workers=config.workers, collate_fn=_as_is,
+        prefetch_factor=4, persistent_workers=False,
+    )
+    yield from loader
 
 
 def to_tensors(problem: GPMEProblem, batch: FunctionBatch, dtype, device):
@@ -110,10 +148,9 @@ def train_anp(
         val = sample_functions(problem, config.n_val, np.random.default_rng(config.seed + 10_007))
     best_state, best = None, math.inf
     start, cpu_start = time.perf_counter(), time.process_time()
+    batches = _batches(problem, config, rng)
     for step in range(config.steps):
-        cs, cu, ts, tu, params = to_tensors(
-            problem, sample_functions(problem, config.batch, rng), config.dtype, config.device
-        )
+        cs, cu, ts, tu, params = to_tensors(problem, next(batches), config.dtype, config.device)
         if config.softc_weight > 0:
             ts.requires_grad_(True)
         loss, mu = model.elbo_loss(cs, cu, ts, tu)
@@ -127,7 +164,8 @@ def train_anp(
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
         opt.step()
         sched.step()
-        result.losses.append(float(loss.detach()))
+        result.losses.append(float(loss.detach()))  # also waits for the device: honest times
+        result.step_ends.append(time.perf_counter() - start)
         if log_every and (step + 1) % log_every == 0:
             recent = np.mean(result.losses[-log_every:])
             print(f"step {step + 1:5d}  loss {recent:+.4f}", flush=True)
@@ -137,14 +175,39 @@ def train_anp(
             if v < best:
                 best, result.best_step = v, step + 1
                 best_state = copy.deepcopy(model.state_dict())
+                if config.checkpoint:
+                    save_checkpoint(model, config.checkpoint, step=step + 1, validation_nll=v)
             if log_every:
                 print(f"step {step + 1:5d}  validation NLL {v:+.4f}", flush=True)
+    batches.close()
     if best_state is not None:
         model.load_state_dict(best_state)
     result.seconds = time.perf_counter() - start
     result.cpu_seconds = time.process_time() - cpu_start
     model.eval()
     return result
+
+
+def save_checkpoint(model: AttentiveNeuralProcess, path, **info) -> None:
+    """Write the ANP's architecture and weights (on the CPU) atomically to ``path``."""
+    path = Path(path)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save({"config": dict(model.config), "state": state, "info": info}, tmp)
+    tmp.replace(path)
+
+
+def load_checkpoint(path, hidden: int = 64, layers: int = 1) -> AttentiveNeuralProcess:
+    """An ANP from :func:`save_checkpoint`'s file, or from a bare state dict of an ANP with the
+    given ``hidden`` width and ``layers`` (the format of earlier runs)."""
+    saved = torch.load(path, map_location="cpu")
+    if "state" in saved and "config" in saved:
+        model = AttentiveNeuralProcess(**saved["config"])
+        saved = saved["state"]
+    else:
+        model = AttentiveNeuralProcess(hidden, layers=layers)
+    model.load_state_dict(saved)
+    return model.eval()
 
 
 def _lr_factor(k: int, config: TrainConfig) -> float:

@@ -30,11 +30,11 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pinnlab.conservation import metrics  # noqa: E402
-from pinnlab.conservation.anp import AttentiveNeuralProcess  # noqa: E402
 from pinnlab.conservation.data import sample_functions  # noqa: E402
 from pinnlab.conservation.evaluate import anp_components, anp_slice, evaluate_slice  # noqa: E402
 from pinnlab.conservation.mixture import conserve_mixture  # noqa: E402
 from pinnlab.conservation.problems import load_problem  # noqa: E402
+from pinnlab.conservation.train import load_checkpoint  # noqa: E402
 from pinnlab.conservation.update import mass_constraint  # noqa: E402
 from pinnlab.reference.gpme import stefan_front  # noqa: E402
 
@@ -49,8 +49,10 @@ OUT = HERE / "validation.json"
 
 def validate(family: str, tag: str, n_per_value: int = 20, seed: int = 4242) -> dict:
     problem = load_problem(ROOT / "problems" / f"gpme_{family}.toml")
-    model = AttentiveNeuralProcess(64, layers=1)
-    model.load_state_dict(torch.load(ROOT / "runs" / "probconserv" / f"{family}{tag}_anp.pt"))
+    path = ROOT / "runs" / "probconserv" / f"{family}{tag}_anp.pt"
+    if not path.exists():  # weights kept in the repository (the GPU-trained ANPs)
+        path = HERE / "weights" / path.name
+    model = load_checkpoint(path)
     model.eval()
     rng = np.random.default_rng(seed)
     t, x = problem.eval_time, problem.x_grid()

@@ -12,7 +12,7 @@ from pinnlab.conservation.data import sample_functions, scale_inputs
 from pinnlab.conservation.evaluate import anp_components, anp_slice, evaluate_slice, gp_slice
 from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
 from pinnlab.conservation.problems import builtin_problem
-from pinnlab.conservation.train import TrainConfig, gpme_residual, train_anp
+from pinnlab.conservation.train import TrainConfig, gpme_residual, load_checkpoint, train_anp
 
 
 def _exact_torch(family: str, s: torch.Tensor, p: float) -> torch.Tensor:
@@ -105,3 +105,19 @@ def test_data_layout_matches_reference():
         batch.context_u[0],
         problem.solution(batch.context_t[0], batch.context_x[0], batch.params[0]),
     )
+
+
+def test_checkpoint_holds_the_kept_weights_and_workers_train(tmp_path):
+    """With background data workers the ANP still learns; the checkpoint written at the best
+    validation step reloads (architecture from the file) to the very model train_anp returns."""
+    problem = builtin_problem("diffusion")
+    path = tmp_path / "anp.pt"
+    cfg = TrainConfig(steps=60, batch=8, hidden=16, layers=1, val_every=20, n_val=20,
+                      workers=1, checkpoint=str(path))
+    run = train_anp(problem, cfg)
+    assert run.best_step in (20, 40, 60) and len(run.step_ends) == 60
+    assert np.mean(run.losses[-10:]) < np.mean(run.losses[:10])
+    loaded = load_checkpoint(path)
+    assert loaded.config == run.model.config
+    for a, b in zip(loaded.state_dict().values(), run.model.state_dict().values()):
+        assert torch.equal(a, b)

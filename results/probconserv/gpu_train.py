@@ -1,0 +1,106 @@
+"""Train the ProbConserv ANP at the reference scale on a GPU, within a wall-clock budget.
+
+Reference setup (`../shared/reference/methods.md` §4): width 128, batch 250 functions, hundreds
+of epochs. Here: width 128, two attention blocks per path, 250 fresh functions per step drawn by
+``--workers`` background processes, Adam with a linear warm-up and cosine decay, gradient clip 1,
+the weights of the best validation NLL kept (and written at every improvement, so a run cut off
+by its time limit still leaves them). The number of steps is set from the measured step time so
+that the cosine schedule ends inside ``--budget`` seconds.
+
+    python results/probconserv/gpu_train.py --problem stefan --budget 330 --out DIR --tag _gpu
+
+writes ``DIR/<family><tag>_anp.pt`` (architecture + weights) and ``DIR/<family><tag>.json`` (the
+training record in the layout of ``run.py``). Copy them to ``runs/probconserv/`` and
+``results/probconserv/`` and evaluate on the CPU with
+
+    python results/probconserv/run.py --problem stefan --tag _gpu --load
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from pinnlab.conservation.problems import load_problem  # noqa: E402
+from pinnlab.conservation.train import TrainConfig, train_anp  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--problem", required=True, choices=["diffusion", "pme", "stefan"])
+    ap.add_argument("--budget", type=float, default=300.0, help="seconds of training")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--tag", default="_gpu")
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--batch", type=int, default=250)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--warmup", type=int, default=500)
+    ap.add_argument("--clip", type=float, default=1.0)
+    ap.add_argument("--val-every", type=int, default=250)
+    ap.add_argument("--workers", type=int, default=6)
+    ap.add_argument("--max-steps", type=int, default=40_000)
+    args = ap.parse_args()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"{args.problem}{args.tag}"
+    problem = load_problem(ROOT / "problems" / f"gpme_{args.problem}.toml")
+    card = torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu"
+    cfg = TrainConfig(
+        steps=120, batch=args.batch, lr=args.lr, hidden=args.hidden, layers=args.layers,
+        warmup=args.warmup, clip=args.clip, val_every=0, workers=args.workers,
+        device=args.device, seed=0,
+    )
+    probe = train_anp(problem, cfg)  # step time of the second half (after worker start-up)
+    step_s = (probe.step_ends[-1] - probe.step_ends[59]) / (cfg.steps - 60)
+    left = args.budget - (time.perf_counter() - start)
+    steps = int(min(args.max_steps, 0.9 * left / step_s))
+    print(f"{name}: {card}, {step_s * 1e3:.1f} ms/step -> {steps} steps", flush=True)
+    cfg = dataclasses.replace(
+        cfg, steps=steps, val_every=args.val_every, checkpoint=str(out / f"{name}_anp.pt")
+    )
+    res = train_anp(problem, cfg, log_every=1000)
+    settings = {
+        "batch": args.batch, "warmup": args.warmup, "clip": args.clip,
+        "val_every": args.val_every, "softc_steps": 0, "hidden": args.hidden,
+        "layers": args.layers, "device": card, "workers": args.workers,
+    }
+    record = {
+        "family": problem.family,
+        "eval_time": problem.eval_time,
+        "n_test": problem.n_test,
+        "anp_steps": steps,
+        "anp_lr": args.lr,
+        "anp_settings": settings,
+        "train_seconds": {"anp": res.seconds},
+        "train_info": {
+            "anp_best_step": res.best_step,
+            "anp_val_history": res.val_history,
+            "anp_ms_per_step": 1e3 * res.seconds / steps,
+            "function_presentations": steps * args.batch,
+            "final_loss_mean_last_500": float(sum(res.losses[-500:]) / len(res.losses[-500:])),
+        },
+        "eval_seconds": {},
+        "reevaluated": False,
+        "rows": [],
+        "run_seconds": {
+            "wall": time.perf_counter() - start, "cpu": time.process_time() - cpu_start
+        },
+    }
+    (out / f"{name}.json").write_text(json.dumps(record, indent=1))
+    print(f"{name}: {steps} steps in {res.seconds:.0f} s, best step {res.best_step}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
