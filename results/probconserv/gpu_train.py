@@ -19,6 +19,7 @@ training record in the layout of ``run.py``). Copy them to ``runs/probconserv/``
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 import sys
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pinnlab.conservation.problems import load_problem  # noqa: E402
-from pinnlab.conservation.train import TrainConfig, train_anp  # noqa: E402
+from pinnlab.conservation.train import TrainConfig, load_checkpoint, train_anp  # noqa: E402
 
 
 def main() -> None:
@@ -50,6 +51,8 @@ def main() -> None:
     ap.add_argument("--val-every", type=int, default=250)
     ap.add_argument("--workers", type=int, default=6)
     ap.add_argument("--max-steps", type=int, default=40_000)
+    ap.add_argument("--compile", help="torch.compile mode of the ELBO, e.g. reduce-overhead")
+    ap.add_argument("--init", help="continue from this checkpoint (architecture from the file)")
     args = ap.parse_args()
     start, cpu_start = time.perf_counter(), time.process_time()
     out = Path(args.out)
@@ -60,22 +63,37 @@ def main() -> None:
     cfg = TrainConfig(
         steps=120, batch=args.batch, lr=args.lr, hidden=args.hidden, layers=args.layers,
         warmup=args.warmup, clip=args.clip, val_every=0, workers=args.workers,
-        device=args.device, seed=0,
+        device=args.device, seed=0, compile=args.compile,
     )
-    probe = train_anp(problem, cfg)  # step time of the second half (after worker start-up)
+    init = load_checkpoint(args.init) if args.init else None
+    if init is not None:
+        cfg = dataclasses.replace(cfg, hidden=init.config["hidden"], layers=init.config["layers"])
+    probe_model = copy.deepcopy(init) if init is not None else None
+    probe = train_anp(problem, cfg, model=probe_model)  # step time after start-up and compile
     step_s = (probe.step_ends[-1] - probe.step_ends[59]) / (cfg.steps - 60)
+    compile_s = probe.step_ends[0]
     left = args.budget - (time.perf_counter() - start)
+    if args.compile:  # the training model compiles again
+        left -= compile_s
     steps = int(min(args.max_steps, 0.9 * left / step_s))
-    print(f"{name}: {card}, {step_s * 1e3:.1f} ms/step -> {steps} steps", flush=True)
+    if steps < 1:
+        sys.exit(f"{name}: the probe used the budget ({args.budget:g} s; first step "
+                 f"{compile_s:.0f} s): raise --budget")
+    print(f"{name}: {card}, {step_s * 1e3:.1f} ms/step (first step {compile_s:.1f} s) -> "
+          f"{steps} steps", flush=True)
     cfg = dataclasses.replace(
         cfg, steps=steps, val_every=args.val_every, checkpoint=str(out / f"{name}_anp.pt")
     )
-    res = train_anp(problem, cfg, log_every=1000)
+    res = train_anp(problem, cfg, model=init, log_every=1000)
     settings = {
         "batch": args.batch, "warmup": args.warmup, "clip": args.clip,
-        "val_every": args.val_every, "softc_steps": 0, "hidden": args.hidden,
-        "layers": args.layers, "device": card, "workers": args.workers,
+        "val_every": args.val_every, "softc_steps": 0, "hidden": cfg.hidden,
+        "layers": cfg.layers, "device": card, "workers": args.workers,
     }
+    if args.compile:
+        settings["compile"] = args.compile
+    if args.init:
+        settings["init"] = Path(args.init).name
     record = {
         "family": problem.family,
         "eval_time": problem.eval_time,
