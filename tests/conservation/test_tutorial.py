@@ -25,3 +25,7 @@ def test_tutorial_notebook_executes():
     )
     line = next(s for s in text.splitlines() if s.startswith("every sample conserves mass"))
     assert float(line.split(":")[1]) < 1e-10
+    anp = next(s for s in text.splitlines() if s.startswith("ProbConserv-ANP"))
+    assert float(anp.split("|CE|")[1].split()[0]) < 1e-10  # the GPU-trained ANP, updated
+    base = next(s for s in text.splitlines() if s.startswith("ANP "))
+    assert float(anp.split("MSE")[1].split()[0]) < float(base.split("MSE")[1].split()[0])
