@@ -2,9 +2,14 @@
 
     pinnlab conserve problems/gpme_stefan.toml --model gp --n-test 20
     pinnlab conserve problems/gpme_pme.toml --model anp --steps 2000 --json out.json
+    pinnlab conserve problems/gpme_pme.toml --model anp --steps 2000 --save anp.pt
+    pinnlab conserve problems/gpme_stefan.toml \
+        --weights results/probconserv/weights/stefan_gpu_anp.pt
 
-Prints, per test parameter and method (base, HardC, ProbConserv), MSE, conservation error and
-log-likelihood (mean and standard error over the test functions) at the spec's evaluation time.
+``--weights`` evaluates a saved ANP (e.g. the GPU-trained ones in ``results/probconserv/weights``)
+instead of training one; ``--save`` keeps a trained ANP. Prints, per test parameter and method
+(base, HardC, ProbConserv), MSE, conservation error and log-likelihood (mean and standard error
+over the test functions) at the spec's evaluation time.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--n-test", type=int, default=None, help="test functions per parameter")
     p.add_argument("--sigma-g", type=float, default=1e-3, help="finite constraint noise σ_G")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--hidden", type=int, default=64, help="ANP width (default 64)")
+    p.add_argument("--layers", type=int, default=1, help="ANP attention blocks per path (1)")
+    p.add_argument("--weights", default=None, help="evaluate this saved ANP instead of training")
+    p.add_argument("--save", default=None, help="write the trained ANP to this file")
     p.add_argument("--device", default="cpu", help="torch device for the ANP (cpu, cuda, ...)")
     p.add_argument("--json", default=None, help="write the summary rows to this JSON file")
     p.set_defaults(func=run)
@@ -36,27 +45,38 @@ def run(args: argparse.Namespace) -> int:
     from pinnlab.conservation.benchmark import BenchmarkConfig, evaluate_models
     from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
     from pinnlab.conservation.problems import load_problem
-    from pinnlab.conservation.train import TrainConfig, train_anp
+    from pinnlab.conservation.train import (
+        TrainConfig,
+        load_checkpoint,
+        save_checkpoint,
+        train_anp,
+    )
     from pinnlab.errors import SpecError
 
     if args.steps < 1 or args.gp_iters < 1 or (args.n_test is not None and args.n_test < 2):
         raise SpecError("--steps and --gp-iters must be >= 1 and --n-test >= 2", key="cli")
     problem = load_problem(args.spec)
     cfg = BenchmarkConfig(n_test=args.n_test, sigma_g=args.sigma_g, seed=args.seed + 1234)
-    cfg.anp = TrainConfig(steps=args.steps, hidden=64, layers=1, seed=args.seed, device=args.device)
+    cfg.anp = TrainConfig(steps=args.steps, hidden=args.hidden, layers=args.layers, seed=args.seed,
+                          device=args.device)
     cfg.gp = GPConfig(iters=args.gp_iters, seed=args.seed)
-    if args.model == "anp":
+    if args.weights:
+        models, seconds = {"anp": load_checkpoint(args.weights).to(args.device)}, 0.0
+    elif args.model == "anp":
         trained = train_anp(problem, cfg.anp)
         models, seconds = {"anp": trained.model}, trained.seconds
+        if args.save:
+            save_checkpoint(trained.model, args.save, steps=args.steps, spec=args.spec)
     else:
         gp = FamilyGaussianProcess(problem, cfg.gp).fit()
         models, seconds = {"gp": gp}, gp.seconds
     res = evaluate_models(problem, models, cfg)
-    print(f"{problem.family}: t = {problem.eval_time}, trained in {seconds:.1f} s")
-    print(f"{problem.parameter:>8} {'method':<18} {'MSE':>20} {'|CE|':>20} {'LL':>16}")
+    source = f"weights {args.weights}" if args.weights else f"trained in {seconds:.1f} s"
+    print(f"{problem.family}: t = {problem.eval_time}, {source}")
+    print(f"{problem.parameter:>8} {'method':<20} {'MSE':>20} {'|CE|':>20} {'LL':>16}")
     for r in res["rows"]:
         print(
-            f"{r['parameter']:>8g} {r['method']:<18} {r['mse']:>10.3e} ({r['mse_se']:.1e})"
+            f"{r['parameter']:>8g} {r['method']:<20} {r['mse']:>10.3e} ({r['mse_se']:.1e})"
             f" {r['ce']:>10.3e} ({r['ce_se']:.1e}) {r['ll']:>8.3f} ({r['ll_se']:.2f})"
         )
     if args.json:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import math
+import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ import torch
 from pinnlab.conservation.anp import AttentiveNeuralProcess
 from pinnlab.conservation.data import FunctionBatch, sample_functions, scale_inputs
 from pinnlab.conservation.problems import GPMEProblem
-from pinnlab.errors import DivergenceError
+from pinnlab.errors import DataError, DivergenceError
 
 
 @dataclass
@@ -207,13 +208,20 @@ def save_checkpoint(model: AttentiveNeuralProcess, path, **info) -> None:
 def load_checkpoint(path, hidden: int = 64, layers: int = 1) -> AttentiveNeuralProcess:
     """An ANP from :func:`save_checkpoint`'s file, or from a bare state dict of an ANP with the
     given ``hidden`` width and ``layers`` (the format of earlier runs)."""
-    saved = torch.load(path, map_location="cpu")
-    if "state" in saved and "config" in saved:
-        model = AttentiveNeuralProcess(**saved["config"])
-        saved = saved["state"]
-    else:
-        model = AttentiveNeuralProcess(hidden, layers=layers)
-    model.load_state_dict(saved)
+    try:
+        saved = torch.load(path, map_location="cpu")
+        if "state" in saved and "config" in saved:
+            model = AttentiveNeuralProcess(**saved["config"])
+            saved = saved["state"]
+        else:
+            model = AttentiveNeuralProcess(hidden, layers=layers)
+        model.load_state_dict(saved)
+    except (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError,
+            pickle.UnpicklingError) as exc:
+        first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, pickle.UnpicklingError):
+            first = "not a torch file of tensors and plain values"
+        raise DataError(f"not a readable ANP checkpoint ({first})", file=str(path)) from None
     return model.eval()
 
 
