@@ -161,10 +161,13 @@ def _boundary_residual(problem, fi, ci, sign, kind, alpha, beta, g):
     return residual
 
 
-def _periodic_term(problem, key, coord, n, dtype, device) -> Term:
+def _periodic_term(problem, key, coord, n, dtype, device, face=None) -> Term:
+    """Value and first derivative equal at ``coord = lo`` and ``coord = hi``; ``face`` draws the
+    points on the ``lo`` face (default: the whole face of the domain), each paired with its
+    image on the ``hi`` face."""
     ci = problem.coords.index(coord)
     lo, hi = problem.domain[coord]
-    sampler = BoxSampler(problem.domain, {coord: lo}, dtype=dtype, device=device)
+    sampler = face or BoxSampler(problem.domain, {coord: lo}, dtype=dtype, device=device)
 
     def sample(n, gen):
         a = sampler(n, gen)

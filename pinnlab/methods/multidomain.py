@@ -28,6 +28,7 @@ from ..losses import (
     _boundary_residual,
     _data_term,
     _equation_residual,
+    _periodic_term,
     _value_residual,
 )
 from ..nn import FieldNetwork
@@ -195,7 +196,8 @@ class MultiDomainLoss:
         self.phase = "adam"
         self.active = active_terms(self.masks["adam"])
         kind_weight = {"residual": cfg.residual_weight, "initial": cfg.boundary_weight,
-                       "boundary": cfg.boundary_weight, "data": cfg.data_weight}
+                       "boundary": cfg.boundary_weight, "periodic": cfg.boundary_weight,
+                       "data": cfg.data_weight}
         self.weights = weights or LossWeights([])
         for t, _ in self.terms:
             self.weights.values[t.name] = kind_weight[t.kind]
@@ -313,9 +315,17 @@ def _subdomain_terms(problem: Problem, boxes: list[Box], cfg: MultiDomainConfig,
                           _equation_residual(problem, expr)))
     for name, cond in problem.conditions.items():
         key = f"conditions.{name}"
-        if cond.kind == "periodic":
-            raise SpecError("periodic conditions are not supported by the multi-domain method; "
-                            "give the boundary values instead", file=problem.source, key=key)
+        if cond.kind == "periodic":  # both ends must be in this subdomain (one network)
+            lo, hi = problem.domain[cond.on]
+            face = [b for b in boxes if b[cond.on][0] == lo]
+            if bool(face) != any(b[cond.on][1] == hi for b in boxes):
+                raise SpecError(f"periodic in {cond.on} needs both ends in one subdomain: do not "
+                                f"split {cond.on} (a strip is fine)", file=problem.source, key=key)
+            if face:
+                terms.append(_periodic_term(problem, key, cond.on, cfg.boundary_points, dtype,
+                                            device, UnionSampler(face, {cond.on: lo},
+                                                                 dtype=dtype, device=device)))
+            continue
         g = problem.expression(cond.value, f"{key}.value", with_fields=False)
         fi = problem.fields.index(cond.field)
         if cond.kind == "initial":

@@ -106,6 +106,16 @@ def _burgers_periodic(problem, mesh, *, field="u", viscosity="nu", scheme="cole_
                           problem.domain[space], **opts)}
 
 
+def _kdv(problem, mesh, *, field="u", coefficient="c", **opts):
+    """Periodic KdV ``u_t + c u u_x + u_xxx = 0`` by ETDRK4 (:func:`~.spectral.kdv_spectral`)."""
+    from .spectral import kdv_spectral
+
+    space = problem.space[0]
+    c = float(opts.pop(coefficient)) if coefficient in opts else _param(problem, coefficient)
+    return {field: kdv_spectral(mesh[space], mesh[problem.time], c,
+                                initial_condition(problem, field), problem.domain[space], **opts)}
+
+
 def _exact(problem, mesh, **fields):
     from .exact import exact
 
@@ -121,6 +131,7 @@ def _poisson(problem, mesh, **opts):
 SOLVERS: dict[str, Callable] = {
     "burgers_cole_hopf": _burgers,
     "exact": _exact,
+    "kdv_spectral": _kdv,
     "poisson_fd": _poisson,
     "burgers_periodic": _burgers_periodic,
     "convection": _convection,

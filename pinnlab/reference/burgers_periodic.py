@@ -41,55 +41,17 @@ def burgers_moving_frame(x: np.ndarray, t: np.ndarray, nu: float,
 def burgers_spectral(x: np.ndarray, t: np.ndarray, nu: float,
                      u0: Callable[[np.ndarray], np.ndarray], period: tuple[float, float],
                      *, modes: int = 1024, dt: float = 2e-4) -> np.ndarray:
-    """Pseudo-spectral ETDRK4 solution at points ``(x, t)``: the field is stepped to each
-    distinct ``t`` (steps of at most ``dt``) and summed exactly at the ``x`` of that time."""
+    """Pseudo-spectral ETDRK4 solution at points ``(x, t)``: ``L = -ν k²``, ``N(u) = -(1/2)
+    i k F[u²]`` (2/3-dealiased); see :mod:`pinnlab.reference.spectral`."""
+    from .spectral import dealias, etdrk4_solve, wavenumbers
+
     a, b = period
-    L = b - a
-    grid = a + L * np.arange(modes) / modes
-    k = 2 * np.pi * np.fft.rfftfreq(modes, d=L / modes)
-    keep = np.abs(np.fft.rfftfreq(modes, d=1.0 / modes)) < modes / 3  # 2/3 rule
-    x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
-    out = np.empty(x.shape)
-    v = np.fft.rfft(u0(grid))
+    k = wavenumbers(modes, period)
+    keep = dealias(modes)
+    grid = a + (b - a) * np.arange(modes) / modes
 
     def nonlinear(vh):
         u = np.fft.irfft(vh, n=modes)
         return -0.5j * k * np.fft.rfft(u * u) * keep
 
-    def stepper(h):
-        lin = -nu * k**2
-        E, E2 = np.exp(h * lin), np.exp(h * lin / 2)
-        r = np.exp(1j * np.pi * (np.arange(1, 33) - 0.5) / 32)
-        LR = h * lin[:, None] + r[None, :]
-        Q = h * np.mean(((np.exp(LR / 2) - 1) / LR).real, axis=1)
-        f1 = h * np.mean(((-4 - LR + np.exp(LR) * (4 - 3 * LR + LR**2)) / LR**3).real, 1)
-        f2 = h * np.mean(((2 + LR + np.exp(LR) * (-2 + LR)) / LR**3).real, 1)
-        f3 = h * np.mean(((-4 - 3 * LR - LR**2 + np.exp(LR) * (4 - LR)) / LR**3).real, 1)
-
-        def step(vh):
-            Nv = nonlinear(vh)
-            a_ = E2 * vh + Q * Nv
-            Na = nonlinear(a_)
-            b_ = E2 * vh + Q * Na
-            Nb = nonlinear(b_)
-            c_ = E2 * a_ + Q * (2 * Nb - Nv)
-            Nc = nonlinear(c_)
-            return E * vh + Nv * f1 + 2 * (Na + Nb) * f2 + Nc * f3
-
-        return step
-
-    now = 0.0
-    weight = np.where(np.arange(k.size) == 0, 1.0, 2.0)
-    if modes % 2 == 0:
-        weight[-1] = 1.0
-    for tk in np.unique(t):
-        if tk > now:
-            n = int(np.ceil((tk - now) / dt))
-            step = stepper((tk - now) / n)
-            for _ in range(n):
-                v = step(v)
-            now = tk
-        sel = t == tk
-        phase = np.exp(1j * k[None, :] * (x[sel][:, None] - a))
-        out[sel] = np.real(phase @ (weight * v / modes))
-    return out
+    return etdrk4_solve(x, t, -nu * k**2, nonlinear, u0(grid), period, dt)

@@ -8,7 +8,7 @@
 #   ROUNDS=25 bash results/metalic/run.sh advection   # continues a finished session to 25 rounds
 #   python results/metalic/report.py        # results/metalic/README tables from the runs
 set -euo pipefail
-family=${1:?family: burgers | advection | reaction | poisson | heat}
+family=${1:?family: burgers | advection | reaction | poisson | heat | kdv}
 out=results/metalic/$family
 mkdir -p "$out"
 OMP_NUM_THREADS=1 python -m pinnlab bandit "problems/metalic/$family.toml" \
