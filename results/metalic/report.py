@@ -22,7 +22,9 @@ FAMILIES = {"burgers_15rounds": "Burgers, ν ∈ [0.001, 0.05], strip |x| < 0.1 
             "advection": "Advection, the same session continued to 25 online rounds",
             "reaction": "Reaction, ρ ∈ [1, 15], split t = 0.5",
             "poisson": "Poisson 2-D, s ∈ [1, 50], split y = 0.5",
-            "heat": "Heat, (a, b, c, d) ∈ [−2, 2]⁴, split t = 0.5"}
+            "heat": "Heat, (a, b, c, d) ∈ [−2, 2]⁴, split t = 0.5",
+            "kdv": "KdV, c ∈ [1, 10], periodic x ∈ [0, 20), t ∈ [0, 20], split t = 10 "
+                   "(15 online rounds)"}
 
 
 def _load(path):
