@@ -157,37 +157,39 @@ def train_anp(
     if config.compile and config.softc_weight == 0:
         elbo = torch.compile(model.elbo_loss, mode=config.compile)
     batches = _batches(problem, config, rng)
-    for step in range(config.steps):
-        cs, cu, ts, tu, params = to_tensors(problem, next(batches), config.dtype, config.device)
-        if config.softc_weight > 0:
-            ts.requires_grad_(True)
-        loss, mu = elbo(cs, cu, ts, tu)
-        if config.softc_weight > 0:
-            residual = gpme_residual(problem, mu, ts, params)
-            loss = loss + config.softc_weight * residual.pow(2).mean()
-        if not torch.isfinite(loss):
-            raise DivergenceError(f"ANP loss became {float(loss)} at step {step}")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-        opt.step()
-        sched.step()
-        result.losses.append(float(loss.detach()))  # also waits for the device: honest times
-        result.step_ends.append(time.perf_counter() - start)
-        if log_every and (step + 1) % log_every == 0:
-            recent = np.mean(result.losses[-log_every:])
-            print(f"step {step + 1:5d}  loss {recent:+.4f}", flush=True)
-        if val is not None and ((step + 1) % config.val_every == 0 or step + 1 == config.steps):
-            v = validation_nll(model, problem, val, config.dtype, config.device)
-            result.val_history.append((step + 1, v))
-            if v < best:
-                best, result.best_step = v, step + 1
-                best_state = copy.deepcopy(model.state_dict())
-                if config.checkpoint:
-                    save_checkpoint(model, config.checkpoint, step=step + 1, validation_nll=v)
-            if log_every:
-                print(f"step {step + 1:5d}  validation NLL {v:+.4f}", flush=True)
-    batches.close()
+    try:
+        for step in range(config.steps):
+            cs, cu, ts, tu, params = to_tensors(problem, next(batches), config.dtype, config.device)
+            if config.softc_weight > 0:
+                ts.requires_grad_(True)
+            loss, mu = elbo(cs, cu, ts, tu)
+            if config.softc_weight > 0:
+                residual = gpme_residual(problem, mu, ts, params)
+                loss = loss + config.softc_weight * residual.pow(2).mean()
+            if not torch.isfinite(loss):
+                raise DivergenceError(f"ANP loss became {float(loss)} at step {step}")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+            opt.step()
+            sched.step()
+            result.losses.append(float(loss.detach()))  # also waits for the device: honest times
+            result.step_ends.append(time.perf_counter() - start)
+            if log_every and (step + 1) % log_every == 0:
+                recent = np.mean(result.losses[-log_every:])
+                print(f"step {step + 1:5d}  loss {recent:+.4f}", flush=True)
+            if val is not None and ((step + 1) % config.val_every == 0 or step + 1 == config.steps):
+                v = validation_nll(model, problem, val, config.dtype, config.device)
+                result.val_history.append((step + 1, v))
+                if v < best:
+                    best, result.best_step = v, step + 1
+                    best_state = copy.deepcopy(model.state_dict())
+                    if config.checkpoint:
+                        save_checkpoint(model, config.checkpoint, step=step + 1, validation_nll=v)
+                if log_every:
+                    print(f"step {step + 1:5d}  validation NLL {v:+.4f}", flush=True)
+    finally:  # stop the data workers also when the run diverges
+        batches.close()
     if best_state is not None:
         model.load_state_dict(best_state)
     result.seconds = time.perf_counter() - start
