@@ -7,7 +7,10 @@ linear warm-up over ``warmup`` steps, then cosine decay to 5 %; gradient norm cl
 set (``n_val`` functions with p ~ U(train range), drawn from their own seed, never the test
 functions) is measured every ``val_every`` steps and the weights with the lowest value are kept,
 as the reference keeps its best validation checkpoint (written to ``checkpoint`` at every
-improvement when a path is given, so an interrupted run still leaves its best weights). With
+improvement when a path is given, so an interrupted run still leaves its best weights). A
+``val_score`` (a function of the model, lower is better, e.g.
+:func:`pinnlab.conservation.selection.shock_score`) is recorded at the same steps and its best
+weights written to ``score_checkpoint``; the returned model is still the best-NLL one. With
 ``workers`` > 0 the functions are drawn in that many background processes (each from its own
 seed), which keeps a GPU busy while the exact solutions are evaluated. ``compile`` wraps the
 ELBO (forward and, through AOTAutograd, backward) in ``torch.compile`` with that mode: one eager
@@ -24,6 +27,7 @@ import copy
 import math
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +58,8 @@ class TrainConfig:
     workers: int = 0
     checkpoint: str | None = None
     compile: str | None = None  # torch.compile mode for the ELBO, e.g. "default", "reduce-overhead"
+    val_score: Callable[[torch.nn.Module], float] | None = None  # e.g. selection.shock_score
+    score_checkpoint: str | None = None  # where the weights with the best val_score go
     dtype: torch.dtype = torch.float32
     device: str | torch.device = "cpu"
 
@@ -67,6 +73,8 @@ class TrainResult:
     val_history: list[tuple[int, float]] = field(default_factory=list)  # (step, validation NLL)
     step_ends: list[float] = field(default_factory=list)  # wall seconds since start, per step
     best_step: int | None = None
+    score_history: list[tuple[int, float]] = field(default_factory=list)  # (step, val_score)
+    best_score_step: int | None = None
 
 
 def validation_nll(model, problem: GPMEProblem, val, dtype, device, n_latent: int = 16) -> float:
@@ -151,7 +159,7 @@ def train_anp(
     val = None
     if config.val_every > 0:
         val = sample_functions(problem, config.n_val, np.random.default_rng(config.seed + 10_007))
-    best_state, best = None, math.inf
+    best_state, best, best_score = None, math.inf, math.inf
     start, cpu_start = time.perf_counter(), time.process_time()
     elbo = model.elbo_loss
     if config.compile and config.softc_weight == 0:
@@ -186,8 +194,18 @@ def train_anp(
                     best_state = copy.deepcopy(model.state_dict())
                     if config.checkpoint:
                         save_checkpoint(model, config.checkpoint, step=step + 1, validation_nll=v)
+                if config.val_score is not None:
+                    score = config.val_score(model)
+                    result.score_history.append((step + 1, score))
+                    if score < best_score:
+                        best_score, result.best_score_step = score, step + 1
+                        if config.score_checkpoint:
+                            save_checkpoint(model, config.score_checkpoint, step=step + 1,
+                                            validation_score=score)
                 if log_every:
-                    print(f"step {step + 1:5d}  validation NLL {v:+.4f}", flush=True)
+                    extra = (f"  score {result.score_history[-1][1]:.4f}"
+                             if config.val_score is not None else "")
+                    print(f"step {step + 1:5d}  validation NLL {v:+.4f}{extra}", flush=True)
     finally:  # stop the data workers also when the run diverges
         batches.close()
     if best_state is not None:

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pinnlab.conservation.problems import load_problem  # noqa: E402
+from pinnlab.conservation.selection import STEFAN_VALIDATION, shock_score  # noqa: E402
 from pinnlab.conservation.train import TrainConfig, load_checkpoint, train_anp  # noqa: E402
 
 
@@ -52,6 +53,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=6)
     ap.add_argument("--max-steps", type=int, default=40_000)
     ap.add_argument("--compile", help="torch.compile mode of the ELBO, e.g. reduce-overhead")
+    ap.add_argument("--select-shock", action="store_true",
+                    help="also keep the weights with the best validation shock error (Stefan)")
     ap.add_argument("--init", help="continue from this checkpoint (architecture from the file)")
     args = ap.parse_args()
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -72,17 +75,25 @@ def main() -> None:
     probe = train_anp(problem, cfg, model=probe_model)  # step time after start-up and compile
     step_s = (probe.step_ends[-1] - probe.step_ends[59]) / (cfg.steps - 60)
     compile_s = probe.step_ends[0]
+    score, score_s = None, 0.0
+    if args.select_shock:
+        score = shock_score(problem, STEFAN_VALIDATION, n_per_value=6, n_samples=100,
+                            n_latent=30)
+        t0 = time.perf_counter()
+        score(probe.model)
+        score_s = time.perf_counter() - t0
     left = args.budget - (time.perf_counter() - start)
     if args.compile:  # the training model compiles again
         left -= compile_s
-    steps = int(min(args.max_steps, 0.9 * left / step_s))
+    steps = int(min(args.max_steps, 0.9 * left / (step_s + score_s / args.val_every)))
     if steps < 1:
         sys.exit(f"{name}: the probe used the budget ({args.budget:g} s; first step "
                  f"{compile_s:.0f} s): raise --budget")
     print(f"{name}: {card}, {step_s * 1e3:.1f} ms/step (first step {compile_s:.1f} s) -> "
           f"{steps} steps", flush=True)
     cfg = dataclasses.replace(
-        cfg, steps=steps, val_every=args.val_every, checkpoint=str(out / f"{name}_anp.pt")
+        cfg, steps=steps, val_every=args.val_every, checkpoint=str(out / f"{name}_anp.pt"),
+        val_score=score, score_checkpoint=str(out / f"{name}_shockbest_anp.pt") if score else None,
     )
     res = train_anp(problem, cfg, model=init, log_every=1000)
     settings = {
@@ -107,6 +118,8 @@ def main() -> None:
             "anp_val_history": res.val_history,
             "anp_ms_per_step": 1e3 * res.seconds / steps,
             "function_presentations": steps * args.batch,
+            "shock_score_history": res.score_history,
+            "shock_best_step": res.best_score_step,
             "final_loss_mean_last_500": float(sum(res.losses[-500:]) / len(res.losses[-500:])),
         },
         "eval_seconds": {},

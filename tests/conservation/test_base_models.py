@@ -121,3 +121,26 @@ def test_checkpoint_holds_the_kept_weights_and_workers_train(tmp_path):
     assert loaded.config == run.model.config
     for a, b in zip(loaded.state_dict().values(), run.model.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_shock_score_selects_its_own_checkpoint(tmp_path):
+    """The downstream score is recorded at every validation step; its best weights go to their
+    own file and reproduce that score; the model returned is still the best-NLL one."""
+    from pinnlab import errors as pinnlab_errors
+    from pinnlab.conservation.selection import shock_score
+
+    problem = builtin_problem("stefan")
+    score = shock_score(problem, (0.6, 0.65), n_per_value=3, n_samples=50, n_latent=5)
+    cfg = TrainConfig(steps=40, batch=8, hidden=16, layers=1, val_every=20, n_val=10,
+                      val_score=score, score_checkpoint=str(tmp_path / "shock.pt"),
+                      checkpoint=str(tmp_path / "nll.pt"))
+    run = train_anp(problem, cfg)
+    assert [s for s, _ in run.score_history] == [20, 40]
+    best = min(run.score_history, key=lambda r: r[1])
+    assert run.best_score_step == best[0] and 0 <= best[1] < 1
+    assert score(load_checkpoint(tmp_path / "shock.pt")) == pytest.approx(best[1], rel=1e-6)
+    nll = load_checkpoint(tmp_path / "nll.pt")
+    for a, b in zip(nll.state_dict().values(), run.model.state_dict().values()):
+        assert torch.equal(a, b)
+    with pytest.raises(pinnlab_errors.SpecError, match="Stefan"):
+        shock_score(builtin_problem("pme"), (2.0,))
