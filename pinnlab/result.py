@@ -117,6 +117,13 @@ class Result:
         return plots.result_figures(self, out)
 
 
+def _atomic_torch_save(payload, path) -> None:
+    """``torch.save`` to a temporary file, then rename: a reader never sees half a file."""
+    tmp = f"{path}.tmp"
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
 def _atomic_json(path: str, data: dict) -> None:
     tmp = path + ".tmp"
     with open(tmp, "w") as fh:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .errors import DivergenceError
+from .result import _atomic_torch_save
 
 
 @dataclass
@@ -302,9 +303,7 @@ class Trainer:
             "first_loss": self.first_loss,
             "tag": tag,
         }
-        tmp = path + ".tmp"
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
+        _atomic_torch_save(payload, path)
 
     def _load(self) -> None:
         path = self._path()

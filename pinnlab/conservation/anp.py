@@ -122,25 +122,24 @@ class AttentiveNeuralProcess(nn.Module):
     @torch.no_grad()
     def predict(self, cs, cu, ts, n_latent: int = 100, generator: torch.Generator | None = None):
         """Moment-matched predictive mean and variance (B, Nt) over ``n_latent`` draws of z."""
-        m_c, s_c = self.latent(cs, cu)
-        r = self.deterministic(cs, cu, ts)
-        s1 = torch.zeros(ts.shape[:2], dtype=ts.dtype, device=ts.device)
-        s2 = torch.zeros_like(s1)
-        for _ in range(n_latent):
-            eps = torch.randn(m_c.shape, dtype=m_c.dtype, device=m_c.device, generator=generator)
-            mu, sigma = self.decode(r, m_c + s_c * eps, ts)
+        return self.moments(*self.predict_components(cs, cu, ts, n_latent, generator))
+
+    def moments(self, means: torch.Tensor, variances: torch.Tensor):
+        """Mean E[μ_k] and variance E[σ_k²] + Var[μ_k] (floored at min_sigma²) of the equal-weight
+        mixture of :meth:`predict_components`; shapes (K, ...) -> (...)."""
+        s1, s2 = torch.zeros_like(means[0]), torch.zeros_like(means[0])
+        for mu, var in zip(means, variances):  # running sums in the model's dtype
             s1 += mu
-            s2 += mu**2 + sigma**2
-        mean = s1 / n_latent
-        return mean, (s2 / n_latent - mean**2).clamp_min(self.min_sigma**2)
+            s2 += mu**2 + var
+        mean = s1 / means.shape[0]
+        return mean, (s2 / means.shape[0] - mean**2).clamp_min(self.min_sigma**2)
 
     @torch.no_grad()
     def predict_components(
         self, cs, cu, ts, n_latent: int = 100, generator: torch.Generator | None = None
     ):
         """The mixture behind :meth:`predict`: means and variances (n_latent, B, Nt) of the
-        decoder for each latent draw z_k ~ q(z | context); same draws as :meth:`predict` for the
-        same generator state."""
+        decoder for each latent draw z_k ~ q(z | context)."""
         m_c, s_c = self.latent(cs, cu)
         r = self.deterministic(cs, cu, ts)
         mus, variances = [], []

@@ -19,7 +19,13 @@ import torch
 
 from pinnlab.conservation import metrics
 from pinnlab.conservation.data import sample_functions
-from pinnlab.conservation.evaluate import anp_components, anp_slice, evaluate_slice, gp_slice
+from pinnlab.conservation.evaluate import (
+    anp_components,
+    anp_draws,
+    anp_slice,
+    evaluate_slice,
+    gp_slice,
+)
 from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
 from pinnlab.conservation.problems import GPMEProblem
 from pinnlab.conservation.train import TrainConfig, train_anp
@@ -82,14 +88,9 @@ def _summary(res) -> dict:
 
 def _shock_summary(res, exact: float) -> dict:
     """Per test function: posterior mean (cell midpoints) and 95 % interval of the shock cell."""
-    h_mid = res.shock_mid
-    h_first = res.shock_first
-    cell_lo = 2 * h_mid - h_first  # left edge x_{i-1} of the crossing cell
-    mean_pos = h_mid.mean(axis=0)  # (B,)
-    lo = np.quantile(cell_lo, 0.025, axis=0)
-    hi = np.quantile(h_first, 0.975, axis=0)
+    mean_pos, lo, hi = metrics.shock_posterior(res.shock_first, res.shock_mid)
     m, se = metrics.mean_and_stderr(mean_pos)
-    mf, sef = metrics.mean_and_stderr(h_first.mean(axis=0))
+    mf, sef = metrics.mean_and_stderr(res.shock_first.mean(axis=0))
     return {
         "exact": exact,
         "mean": m,
@@ -99,7 +100,7 @@ def _shock_summary(res, exact: float) -> dict:
         "mean_first_index_rule_se": sef,
         "coverage95": float(np.mean((lo <= exact) & (exact <= hi))),
         "interval95_first_function": [float(lo[0]), float(hi[0])],
-        "samples_first_function": h_mid[:, 0].tolist(),
+        "samples_first_function": res.shock_mid[:, 0].tolist(),
     }
 
 
@@ -119,9 +120,10 @@ def evaluate_models(problem: GPMEProblem, models: dict, cfg: BenchmarkConfig) ->
             if model_name == "gp":
                 mean, cov = gp_slice(model, problem, batch, x, t)
             else:
-                mean, cov = anp_slice(model, problem, batch, x, t, cfg.n_latent, cfg.seed)
+                draws = anp_draws(model, problem, batch, x, t, cfg.n_latent, cfg.seed)
+                mean, cov = anp_slice(model, problem, batch, x, t, draws=draws)
                 if model_name == "anp" and cfg.mixture:
-                    comps = anp_components(model, problem, batch, x, t, cfg.n_latent, cfg.seed)
+                    comps = anp_components(model, problem, batch, x, t, draws=draws)
             res = evaluate_slice(
                 problem, p, t, x, mean, cov, cfg.sigma_g, shock, cfg.seed, components=comps
             )

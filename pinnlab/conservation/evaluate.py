@@ -58,25 +58,29 @@ def grid_inputs(problem: GPMEProblem, batch: FunctionBatch, x: np.ndarray, t: fl
     return cs, cu, ts.expand(b, -1, -1).contiguous()
 
 
-def _anp_inputs(model, problem, batch, x, t, seed: int):
+def anp_draws(model, problem, batch, x, t, n_latent: int = 100, seed: int = 0):
+    """The ANP's latent mixture on the grid x at time t: decoder means and variances
+    (K, B, N) in the model's dtype, for K = ``n_latent`` draws from a generator seeded ``seed``.
+    Compute them once and pass them to :func:`anp_slice` and :func:`anp_components`."""
     dtype = next(model.parameters()).dtype
     device = next(model.parameters()).device
     cs, cu, ts = (a.to(device) for a in grid_inputs(problem, batch, x, t, dtype))
-    return cs, cu, ts, torch.Generator(device=device).manual_seed(seed)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    return model.predict_components(cs, cu, ts, n_latent=n_latent, generator=gen)
 
 
-def anp_slice(model, problem, batch, x, t, n_latent: int = 100, seed: int = 0):
-    """ANP predictive mean and variance (B, N) on the grid x at time t (float64)."""
-    cs, cu, ts, gen = _anp_inputs(model, problem, batch, x, t, seed)
-    mean, var = model.predict(cs, cu, ts, n_latent=n_latent, generator=gen)
+def anp_slice(model, problem, batch, x, t, n_latent: int = 100, seed: int = 0, draws=None):
+    """ANP predictive mean and variance (B, N) on the grid x at time t (float64): the moments of
+    the mixture ``draws`` (:func:`anp_draws`, computed here when not given)."""
+    draws = draws if draws is not None else anp_draws(model, problem, batch, x, t, n_latent, seed)
+    mean, var = model.moments(*draws)
     return mean.double().cpu(), var.double().cpu()
 
 
-def anp_components(model, problem, batch, x, t, n_latent: int = 100, seed: int = 0):
+def anp_components(model, problem, batch, x, t, n_latent: int = 100, seed: int = 0, draws=None):
     """The latent mixture behind :func:`anp_slice` (same draws): means, variances (K, B, N)."""
-    cs, cu, ts, gen = _anp_inputs(model, problem, batch, x, t, seed)
-    mus, variances = model.predict_components(cs, cu, ts, n_latent=n_latent, generator=gen)
-    return mus.double().cpu(), variances.double().cpu()
+    draws = draws if draws is not None else anp_draws(model, problem, batch, x, t, n_latent, seed)
+    return draws[0].double().cpu(), draws[1].double().cpu()
 
 
 def gp_slice(gp, problem, batch, x, t):

@@ -70,7 +70,7 @@ class ConditionedMixture:
         k = self.weights.shape[0]
         flat_w = self.weights.reshape(k, -1).T  # (B, K)
         idx = torch.multinomial(flat_w, n_samples, replacement=True, generator=generator).T
-        batch = torch.arange(flat_w.shape[0])
+        batch = torch.arange(flat_w.shape[0], device=flat_w.device)
         n = self.means.shape[-1]
         mu = self.means.reshape(k, -1, n)[idx, batch]  # (S, B, N)
         d = self.diag.reshape(k, -1, n)[idx, batch]
@@ -121,5 +121,6 @@ def conserve_mixture(
         logw = -0.5 * (white.pow(2).sum(-1) + log_det + g.shape[0] * math.log(2 * math.pi))
         weights = torch.softmax(logw, dim=0)
     else:
-        weights = torch.full(means.shape[:-1], 1.0 / means.shape[0], dtype=means.dtype)
+        weights = torch.full(means.shape[:-1], 1.0 / means.shape[0], dtype=means.dtype,
+                             device=means.device)
     return ConditionedMixture(weights, new_means, variances, gain, g, b, sigma_g)

@@ -56,8 +56,8 @@ def shock_score(problem: GPMEProblem, values: Sequence[float], n_per_value: int 
             mean, var = anp_slice(model, problem, batch, x, t, n_latent=n_latent, seed=seed)
             gen = torch.Generator().manual_seed(seed)
             draws = sample_conserved(mean, var, g, b, n_samples, 0.0, gen)
-            _, mid = metrics.shock_position(draws, x)
-            errors.append(np.abs(mid.mean(axis=0) - exact) / exact)
+            pos, _, _ = metrics.shock_posterior(*metrics.shock_position(draws, x))
+            errors.append(np.abs(pos - exact) / exact)
         model.train(was_training)
         return float(np.mean(np.concatenate(errors)))
 

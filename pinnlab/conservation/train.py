@@ -29,7 +29,6 @@ import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -38,6 +37,7 @@ from pinnlab.conservation.anp import AttentiveNeuralProcess
 from pinnlab.conservation.data import FunctionBatch, sample_functions, scale_inputs
 from pinnlab.conservation.problems import GPMEProblem
 from pinnlab.errors import DataError, DivergenceError
+from pinnlab.result import _atomic_torch_save
 
 
 @dataclass
@@ -218,11 +218,8 @@ def train_anp(
 
 def save_checkpoint(model: AttentiveNeuralProcess, path, **info) -> None:
     """Write the ANP's architecture and weights (on the CPU) atomically to ``path``."""
-    path = Path(path)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"config": dict(model.config), "state": state, "info": info}, tmp)
-    tmp.replace(path)
+    _atomic_torch_save({"config": dict(model.config), "state": state, "info": info}, path)
 
 
 def load_checkpoint(path, hidden: int = 64, layers: int = 1) -> AttentiveNeuralProcess:

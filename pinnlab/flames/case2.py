@@ -49,7 +49,7 @@ from .gas import TorchGas
 from .jet import Jet
 from .kinetics import TorchKinetics
 from .nets import MLP, ModifiedMLP
-from .training import StageLog, adam_stage, lbfgs_stage
+from .training import StageLog, ZonePoints, adam_stage, lbfgs_stage
 
 
 @dataclass
@@ -238,17 +238,10 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
         return loss, {}
 
     x_ends = torch.tensor([[0.0], [L], [setup.x_fixed]], **opts)
-    n_zone = int(round(budget.zone_fraction * budget.n_collocation))
-    n_all = budget.n_collocation - n_zone
     zone = (max(setup.x_fixed - model.thickness, 0.0), min(setup.x_fixed + 2 * model.thickness, L))
-
-    def grid() -> torch.Tensor:
-        x = torch.cat([torch.linspace(0.0, L, n_all, **opts),
-                       torch.linspace(zone[0], zone[1], n_zone + 2, **opts)[1:-1]])
-        return x.sort().values.reshape(-1, 1)
-
-    points = {"x": grid()}
-    last = {"loss": float("nan"), "k": budget.anchor}
+    colloc = ZonePoints(L, zone, budget.n_collocation, budget.zone_fraction, **opts)
+    points = {"x": colloc.grid()}
+    last = {"loss": torch.tensor(float("nan")), "k": budget.anchor}
     T_burnt = setup.T_in + budget.burnt_fraction * (setup.T_out - setup.T_in)
 
     def pde_loss():
@@ -277,25 +270,22 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
                                                                 ).mean()
                                     + budget.anchor_weights[1] * (((Y.v - Yw) * model.scale_Y)
                                                                   ** 2).mean())
-        last["loss"] = float(loss.detach())
+        last["loss"] = loss.detach()
         return loss, {}
-
-    def draw() -> None:
-        points["x"] = torch.cat([torch.rand(n_all, 1, **opts) * L, zone[0] + torch.rand(
-            n_zone, 1, **opts) * (zone[1] - zone[0])])
 
     def resample(k: int) -> None:
         last["k"] = k
         if log is not None and k % 500 == 0:
-            log(f"adam {k}: s_L = {float(model.s_L.detach()):.5f}, loss {last['loss']:.3e}")
+            log(f"adam {k}: s_L = {float(model.s_L.detach()):.5f}, loss {float(last['loss']):.3e}")
         if k % budget.resample_every == 0:
-            draw()
+            points["x"] = colloc.draw()
 
     def redraw(done: int) -> None:
         if log is not None and done % 500 == 0:
-            log(f"lbfgs {done}: s_L = {float(model.s_L.detach()):.5f}, loss {last['loss']:.3e}")
+            log(f"lbfgs {done}: s_L = {float(model.s_L.detach()):.5f}, "
+                f"loss {float(last['loss']):.3e}")
         if budget.lbfgs_redraw:
-            draw()
+            points["x"] = colloc.draw()
 
     stages = [adam_stage("warm-up", list(model.net.parameters()), warm_loss, budget.warmup,
                          lr=budget.lr, decay=1.0)]
@@ -305,7 +295,7 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
                              lr=budget.lr, callback=resample,
                              lr_factors={id(model.s_L): budget.lr_s_L},
                              deadline=None if limit is None else start + budget.adam_share * limit))
-    points["x"] = grid()
+    points["x"] = colloc.grid()
     last["k"] = budget.anchor
     if budget.lbfgs:
         stages.append(lbfgs_stage("lbfgs", list(model.parameters()), pde_loss, budget.lbfgs,

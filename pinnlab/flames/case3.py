@@ -27,7 +27,7 @@ from .gas import TorchGas
 from .jet import Jet
 from .kinetics import TorchKinetics
 from .nets import MLP
-from .training import StageLog, adam_stage, lbfgs_stage
+from .training import StageLog, ZonePoints, adam_stage, lbfgs_stage
 
 
 @dataclass
@@ -112,21 +112,13 @@ def solve_counterflow_inverse(gas: TorchGas, length: float, pressure: float,
     xo = torch.as_tensor(obs.x, **opts).reshape(-1, 1)
     uo, Vo, To = (torch.as_tensor(a, **opts).reshape(-1, 1) for a in (obs.u, obs.V, obs.T))
     Yo = torch.as_tensor(obs.Y, **opts)
-    n_zone = int(round(budget.zone_fraction * budget.n_collocation))
-    n_all = budget.n_collocation - n_zone
-    a, b = flame_zone(obs)
-
-    def grid() -> torch.Tensor:
-        x = torch.cat([torch.linspace(0.0, length, n_all, **opts),
-                       torch.linspace(a, b, n_zone + 2, **opts)[1:-1]])
-        return x.sort().values.reshape(-1, 1)
-
-    points = {"x": grid()}
+    colloc = ZonePoints(length, flame_zone(obs), budget.n_collocation, budget.zone_fraction,
+                        **opts)
+    points = {"x": colloc.grid()}
 
     def resample(k: int) -> None:
         if budget.resample_every and k % budget.resample_every == 0:
-            points["x"] = torch.cat([torch.rand(n_all, 1, **opts) * length,
-                                     a + torch.rand(n_zone, 1, **opts) * (b - a)])
+            points["x"] = colloc.draw()
     rho = float(np.mean(pressure * gas.mean_molar_mass(Yo).cpu().numpy()
                         / (gas.gas_constant * obs.T[:, None])))
     ell = length / 20.0
@@ -154,7 +146,7 @@ def solve_counterflow_inverse(gas: TorchGas, length: float, pressure: float,
     stages.append(adam_stage("adam", list(model.parameters()), loss_fn, budget.adam,
                              lr=budget.lr, callback=resample, deadline=None if limit is None
                              else start + budget.adam_share * limit))
-    points["x"] = grid()
+    points["x"] = colloc.grid()
     if budget.lbfgs:
         stages.append(lbfgs_stage("lbfgs", list(model.parameters()), loss_fn, budget.lbfgs,
                                   chunk=50, deadline=None if limit is None else start + limit))

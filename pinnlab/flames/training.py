@@ -48,6 +48,29 @@ class _Best:
                 p.copy_(s)
 
 
+class ZonePoints:
+    """Collocation points on [0, L]: ``n - n_zone`` over the whole interval and ``n_zone`` inside
+    the flame zone [a, b] (n_zone = round(zone_fraction · n)). :meth:`grid` gives them evenly
+    spaced (sorted, zone ends excluded), :meth:`draw` uniformly at random; shape (n, 1)."""
+
+    def __init__(self, length: float, zone: tuple[float, float], n: int, zone_fraction: float,
+                 **opts):
+        self.length, self.zone, self.opts = length, zone, opts
+        self.n_zone = int(round(zone_fraction * n))
+        self.n_all = n - self.n_zone
+
+    def grid(self) -> torch.Tensor:
+        a, b = self.zone
+        x = torch.cat([torch.linspace(0.0, self.length, self.n_all, **self.opts),
+                       torch.linspace(a, b, self.n_zone + 2, **self.opts)[1:-1]])
+        return x.sort().values.reshape(-1, 1)
+
+    def draw(self) -> torch.Tensor:
+        a, b = self.zone
+        return torch.cat([torch.rand(self.n_all, 1, **self.opts) * self.length,
+                          a + torch.rand(self.n_zone, 1, **self.opts) * (b - a)])
+
+
 def adam_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn, iterations: int,
                lr: float = 1e-3, decay: float = 0.95, decay_every: int = 1000,
                check_every: int = 100, callback: Callable[[int], None] | None = None,

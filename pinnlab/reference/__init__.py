@@ -164,5 +164,10 @@ def reference_solution(problem, grid: dict[str, int] | None = None) -> Reference
     axes = {c: np.linspace(lo, hi, int(sizes.get(c, 101))) for c, (lo, hi) in
             problem.domain.items()}
     sol = ReferenceSolution(axes, {})
-    sol.fields = SOLVERS[ref.solver](problem, sol.mesh(), **dict(ref.options))
+    try:
+        sol.fields = SOLVERS[ref.solver](problem, sol.mesh(), **dict(ref.options))
+    except (TypeError, ValueError) as exc:  # an unknown option name, a string for a number
+        options = ", ".join(f"{k} = {v!r}" for k, v in ref.options.items()) or "none"
+        raise SpecError(f"reference solver {ref.solver!r} rejects its options ({options}): "
+                        f"{exc}", file=problem.source, key="reference") from None
     return sol

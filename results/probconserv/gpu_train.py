@@ -10,8 +10,9 @@ that the cosine schedule ends inside ``--budget`` seconds.
     python results/probconserv/gpu_train.py --problem stefan --budget 330 --out DIR --tag _gpu
 
 writes ``DIR/<family><tag>_anp.pt`` (architecture + weights) and ``DIR/<family><tag>.json`` (the
-training record in the layout of ``run.py``). Copy them to ``runs/probconserv/`` and
-``results/probconserv/`` and evaluate on the CPU with
+training record in the layout of ``run.py``); with ``--select-shock`` also
+``DIR/<family><tag>_shockbest_anp.pt`` and ``DIR/<family><tag>_shockbest.json``. Copy them to
+``runs/probconserv/`` (or ``weights/``) and ``results/probconserv/`` and evaluate on the CPU with
 
     python results/probconserv/run.py --problem stefan --tag _gpu --load
 """
@@ -130,8 +131,26 @@ def main() -> None:
         },
     }
     (out / f"{name}.json").write_text(json.dumps(record, indent=1))
+    if res.best_score_step is not None:
+        write_shockbest_record(out / f"{name}.json")
     print(f"{name}: {steps} steps in {res.seconds:.0f} s, best step {res.best_step}", flush=True)
 
 
+def write_shockbest_record(path: Path) -> Path:
+    """The record of the ``--select-shock`` weights (``<name>_shockbest_anp.pt``), for
+    ``run.py --tag <tag>_shockbest --load``: the run's record with the kept step replaced."""
+    record = json.loads(path.read_text())
+    info = record["train_info"]
+    info["anp_best_step_nll"], info["anp_best_step"] = info["anp_best_step"], None
+    record["anp_settings"]["kept"] = (f"weights of step {info['shock_best_step']} (best "
+                                      "validation-split shock score, --select-shock)")
+    target = path.with_name(path.stem + "_shockbest.json")
+    target.write_text(json.dumps(record, indent=1))
+    return target
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--shockbest-record"]:  # for a record written before this existed
+        print(write_shockbest_record(Path(sys.argv[2])))
+    else:
+        main()

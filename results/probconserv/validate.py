@@ -31,7 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 from pinnlab.conservation import metrics  # noqa: E402
 from pinnlab.conservation.data import sample_functions  # noqa: E402
-from pinnlab.conservation.evaluate import anp_components, anp_slice, evaluate_slice  # noqa: E402
+from pinnlab.conservation.evaluate import (  # noqa: E402
+    anp_components,
+    anp_draws,
+    anp_slice,
+    evaluate_slice,
+)
 from pinnlab.conservation.mixture import conserve_mixture  # noqa: E402
 from pinnlab.conservation.problems import load_problem  # noqa: E402
 from pinnlab.conservation.train import load_checkpoint  # noqa: E402
@@ -64,8 +69,9 @@ def validate(family: str, tag: str, n_per_value: int = 20, seed: int = 4242) -> 
     n_shock = 500 if family == "stefan" else 0
     for p in VALUES[family]:
         batch = sample_functions(problem, n_per_value, rng, params=p)
-        mean, var = anp_slice(model, problem, batch, x, t, seed=seed)
-        comps = anp_components(model, problem, batch, x, t, seed=seed)
+        draws = anp_draws(model, problem, batch, x, t, seed=seed)
+        mean, var = anp_slice(model, problem, batch, x, t, draws=draws)
+        comps = anp_components(model, problem, batch, x, t, draws=draws)
         res = evaluate_slice(problem, p, t, x, mean, var, 1e-3, n_shock, seed, components=comps)
         g, b = mass_constraint(problem, t, torch.as_tensor(x), p)
         b = b.expand(n_per_value)
@@ -78,10 +84,8 @@ def validate(family: str, tag: str, n_per_value: int = 20, seed: int = 4242) -> 
         for m in METHODS:
             mse[m].append(res[m].mse)
             if n_shock:
-                mid, first = res[m].shock_mid, res[m].shock_first
-                shock_err[m].append((mid.mean(axis=0) - exact) / exact)
-                lo = np.quantile(2 * mid - first, 0.025, axis=0)
-                hi = np.quantile(first, 0.975, axis=0)
+                pos, lo, hi = metrics.shock_posterior(res[m].shock_first, res[m].shock_mid)
+                shock_err[m].append((pos - exact) / exact)
                 covered[m].append((lo <= exact) & (exact <= hi))
     out = {"family": family, "tag": tag, "values": VALUES[family], "n_per_value": n_per_value}
     for m in METHODS:

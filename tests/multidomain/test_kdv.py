@@ -97,8 +97,18 @@ def test_kdv_xpinn_trains_with_periodic_terms():
     pb.reference.grid = {"x": 41, "t": 11}
     torch.manual_seed(0)
     res = METHODS["xpinn"](pb, {"adam_steps": 300, "lbfgs_steps": 500, "residual_points": 300},
-                           progress=False)  # measured: loss 22.3 -> 0.029, rel. L2 0.136
+                           progress=False)
     first, last = res.history[0], res.history[-1]
     assert "conditions.periodic[0]" in last and "conditions.periodic[1]" in last
     assert last["loss"] < 0.01 * first["loss"]
     assert res.evaluate()["rel_l2"] < 0.3
+
+
+@pytest.mark.parametrize("option, value, words", [("foo", 3, "unexpected keyword argument 'foo'"),
+                                                  ("modes", "many", "modes = 'many'")])
+def test_bad_reference_option_is_a_spec_error(option, value, words):
+    pb = kdv()
+    pb.reference.options[option] = value
+    with pytest.raises(pinnlab.SpecError, match="rejects its options") as info:
+        reference_solution(pb, {"x": 5, "t": 2})
+    assert words in str(info.value) and info.value.key == "reference"
