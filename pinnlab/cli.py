@@ -23,9 +23,17 @@ COMMAND_MODULES = [
 ]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``pinnlab: error: <message>`` and exit code 2."""
+
+    def error(self, message: str):
+        text = " ".join(message.split())
+        self.exit(2, f"pinnlab: error: {self.prog.split(' ', 1)[-1]}: {text}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pinnlab", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = Parser(prog="pinnlab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -41,9 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import PinnlabError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error already printed as one line (2)
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
-        parser.print_help()
+        where, what = (args.command, "an action") if args.command else ("command", "a command")
+        print(f"pinnlab: error: {where}: give {what} (see pinnlab --help)", file=sys.stderr)
         return 2
     try:
         return int(args.func(args) or 0)

@@ -1,4 +1,7 @@
-"""The core CLI commands: ``pinnlab solve`` and ``pinnlab check`` (thin calls of the API)."""
+"""The core CLI commands: ``pinnlab solve`` and ``pinnlab check`` (thin calls of the API).
+
+Both run the same validation (:func:`pinnlab.api.prepare`); ``solve`` then trains.
+"""
 
 from __future__ import annotations
 
@@ -13,40 +16,108 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise SpecError(f"{flag} expects NAME=VALUE, got {item!r}", key=flag)
+            raise SpecError(f"expects NAME=VALUE, got {item[:40]!r}", key=flag)
         out[name.strip()] = value.strip()
     return out
+
+
+def finite_float(text: str, positive: bool = False) -> float:
+    """argparse type: a finite number (``positive``: > 0)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or (positive and value <= 0):
+        kind = "positive" if positive else "finite"
+        raise argparse.ArgumentTypeError(f"must be a {kind} number, got {text[:40]!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    return finite_float(text, positive=True)
 
 
 def _number(name: str, text: str, flag: str) -> float:
     from .errors import SpecError
 
     try:
-        return float(text)
+        return finite_float(text)
+    except argparse.ArgumentTypeError:
+        raise SpecError(f"{name}={text[:40]!r}: not a finite number",
+                        key=f"{flag} {name}") from None
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: a whole number >= 0 (at most 10**9)."""
+    try:
+        value = int(text)
     except ValueError:
-        raise SpecError(f"{flag} {name}={text!r}: not a number", key=flag) from None
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
+    if not 0 <= value <= 10**9:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 10**9, got {text[:40]}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (at most 10**9)."""
+    value = nonnegative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text[:40]}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """argparse type: a seed, a whole number from 0 to 2**63 - 1."""
+    from .api import MAX_SEED
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 2**63 - 1, got {text[:40]}")
+    return value
+
+
+def _plan(args: argparse.Namespace):
+    """The validated plan of ``solve``/``check`` arguments (see :func:`pinnlab.api.prepare`)."""
+    from .api import load, prepare
+    from .methods import METHODS
+    from .options import parse_cli_value
+
+    problem = load(args.spec, data_dirs=tuple(args.data_dir or ()))
+    overrides = {k: _number(k, v, "--set") for k, v in _pairs(args.set, "--set").items()}
+    method = METHODS.get(args.method)
+    cls = method.load().options if method is not None else None
+    options: dict[str, object] = {
+        k: parse_cli_value(cls, k, v) if cls is not None else v
+        for k, v in _pairs(args.option, "--option").items()}
+    for flag, key in (("steps", "adam_steps"), ("lbfgs_steps", "lbfgs_steps"),
+                      ("dtype", "dtype")):
+        if getattr(args, flag, None) is not None:
+            options[key] = getattr(args, flag)
+    if getattr(args, "compile", False):
+        options["compile"] = True
+    plan = prepare(problem, args.method, options=options, seed=args.seed, device=args.device,
+                   parameters=overrides, option_key="--option")
+    return plan, options, overrides
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
     import os
 
-    from .api import load, solve
+    from .api import solve
 
-    problem = load(args.spec)
-    overrides = {k: _number(k, v, "--set") for k, v in _pairs(args.set, "--set").items()}
-    options: dict[str, object] = dict(_pairs(args.option, "--option"))
-    if args.steps is not None:
-        options["adam_steps"] = args.steps
-    if args.lbfgs_steps is not None:
-        options["lbfgs_steps"] = args.lbfgs_steps
-    if args.dtype:
-        options["dtype"] = args.dtype
-    if args.compile:
-        options["compile"] = True
-    out = args.out or os.path.join("runs", problem.name + "".join(
+    plan, options, overrides = _plan(args)
+    problem = plan.problem
+    out = args.out if args.out is not None else os.path.join("runs", problem.name + "".join(
         f"_{k}{v:g}" for k, v in overrides.items()))
     result = solve(problem, args.method, seed=args.seed, device=args.device, out=out,
-                   resume=args.resume, progress=not args.quiet, parameters=overrides, **options)
+                   resume=args.resume, progress=not args.quiet, option_key="--option",
+                   **options)
     m = result.metrics
     summary = {k: m[k] for k in ("method", "rel_l2", "params", "params_rel_error", "wall_s",
                                  "steps", "device", "optimizer_stops") if k in m}
@@ -56,15 +127,15 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .api import load
     from .losses import compile_terms
 
-    problem = load(args.spec)
+    plan, _, _ = _plan(args)
+    problem = plan.problem
     terms = compile_terms(problem, {"residual": 1, "boundary": 1, "initial": 1})
     unknown = ", ".join(problem.unknowns) or "none"
     obs = len(problem.observations) if problem.observations is not None else 0
     print(f"{args.spec}: ok — coordinates {problem.coords}, fields {problem.fields}, "
-          f"unknown parameters: {unknown}, {obs} observations, terms: "
+          f"unknown parameters: {unknown}, {obs} observations, method {plan.method}, terms: "
           f"{', '.join(t.name for t in terms)}")
     d = problem.decomposition
     if d is not None:
@@ -79,29 +150,41 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _common(p: argparse.ArgumentParser) -> None:
+    """The flags ``solve`` and ``check`` share: what is validated is what would run."""
+    from .methods import METHODS
+
+    p.add_argument("spec", help="problem spec (TOML)")
+    p.add_argument("--method", default="pinn", choices=sorted(METHODS),
+                   help="pinn (default), lpinn, xpinn, cpinn, multidomain")
+    p.add_argument("--steps", type=nonnegative_int,
+                   help="Adam steps (overrides [training] adam_steps)")
+    p.add_argument("--lbfgs-steps", type=nonnegative_int, help="L-BFGS iterations after Adam")
+    p.add_argument("--seed", type=seed_int, default=0)
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--dtype", choices=["float32", "float64"])
+    p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="set a parameter of the spec, e.g. --set beta=50")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="method option (a TOML value), e.g. --option causal=true")
+    p.add_argument("--data-dir", action="append", metavar="DIR",
+                   help="a folder outside the spec's own from which its data files may be read")
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("solve", help="train a method on a problem spec",
                        description="Train a method on a TOML problem spec and write metrics.json, "
                                    "solution.npz, loss.png, solution.png and checkpoint.pt.")
-    p.add_argument("spec", help="problem spec (TOML)")
-    p.add_argument("--method", default="pinn", help="pinn (default), lpinn, xpinn, cpinn, "
-                   "multidomain")
-    p.add_argument("--steps", type=int, help="Adam steps (overrides [training] adam_steps)")
-    p.add_argument("--lbfgs-steps", type=int, help="L-BFGS iterations after Adam")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--dtype", choices=["float32", "float64"])
+    _common(p)
     p.add_argument("--compile", action="store_true", help="torch.compile the loss (faster "
                    "steps after a one-off compilation)")
-    p.add_argument("--set", action="append", metavar="NAME=VALUE",
-                   help="set a parameter of the spec, e.g. --set beta=50")
-    p.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="method option, e.g. --option causal=true")
     p.add_argument("--out", help="output folder (default runs/<name>)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_solve)
 
-    c = sub.add_parser("check", help="validate a problem spec without training")
-    c.add_argument("spec")
+    c = sub.add_parser("check", help="validate a problem spec without training",
+                       description="Validate a spec, the method and its options exactly as "
+                                   "solve would, without training; print what was found.")
+    _common(c)
     c.set_defaults(func=cmd_check)

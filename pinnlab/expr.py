@@ -29,7 +29,9 @@ FUNCTIONS = {
     "erf", "where", "heaviside",
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
-MAX_LENGTH = 2000
+MAX_LENGTH = 2000   # characters of one expression
+MAX_DEPTH = 64      # nesting of operations in one expression
+MAX_ORDER = 8       # total order of one derivative (u_xxxx is 4)
 
 
 @dataclass(frozen=True)
@@ -79,19 +81,32 @@ class Namespace:
         return None
 
     def _split_coords(self, suffix: str) -> list[int] | None:
-        """Split ``suffix`` into coordinate names (longest match first)."""
+        """Split ``suffix`` into coordinate names, optionally separated by ``_`` (longest
+        name first where several splits exist); ``None`` if it is no such run. Dynamic
+        programming over the positions, so any length is safe."""
         if not suffix:
             return None
         names = sorted(self.coords, key=len, reverse=True)
-        for c in names:
-            if suffix.startswith(c):
-                rest = suffix[len(c) :]
-                if not rest:
-                    return [self.coords.index(c)]
-                tail = self._split_coords(rest.lstrip("_"))
-                if tail is not None:
-                    return [self.coords.index(c), *tail]
-        return None
+        n = len(suffix)
+        # nxt[i]: (coordinate index, next position) of a valid split of suffix[i:], or None
+        nxt: list[tuple[int, int] | None] = [None] * (n + 1)
+        ok = [False] * (n + 1)
+        ok[n] = True
+        for i in range(n - 1, -1, -1):
+            for c in names:
+                j = i + len(c)
+                if suffix.startswith(c, i):
+                    k = j + 1 if j < n and suffix[j] == "_" and j + 1 < n else j
+                    if ok[k]:
+                        ok[i], nxt[i] = True, (self.coords.index(c), k)
+                        break
+        if not ok[0]:
+            return None
+        out, i = [], 0
+        while i < n:
+            c, i = nxt[i]
+            out.append(c)
+        return out
 
 
 class Expression:
@@ -103,10 +118,12 @@ class Expression:
         derivatives: the field symbols (with multi-indices) it needs.
     """
 
-    def __init__(self, text: str, program: tuple, symbols: set[Symbol]):
+    def __init__(self, text: str, program: tuple, symbols: set[Symbol], *,
+                 file: str | None = None, key: str | None = None):
         self.text = text
         self.program = program
         self.symbols = symbols
+        self.file, self.key = file, key
 
     @property
     def derivatives(self) -> set[Symbol]:
@@ -122,6 +139,15 @@ class Expression:
         Shapes broadcast as in torch; the result has the broadcast shape of the inputs.
         """
         return _run(self.program, env)
+
+    def constant(self) -> float:
+        """The value of an expression without symbols (a finite real number, else an
+        error naming the file and key)."""
+        if self.symbols:
+            names = ", ".join(sorted(s.name for s in self.symbols))
+            raise SpecError(f"must be a constant, but {self.text!r} uses {names}",
+                            file=self.file, key=self.key)
+        return _finite(_run(self.program, {}), self.text, self.file, self.key)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -143,10 +169,27 @@ def compile_expression(
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         token = (exc.text or source)[max((exc.offset or 1) - 1, 0):].strip()[:20]
-        raise SpecError(f"cannot parse {text!r} near {token!r}", file=file, key=key) from None
+        raise SpecError(f"cannot parse {_clip(text)!r} near {token!r}", file=file,
+                        key=key) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise SpecError(f"expression nested more deeply than {MAX_DEPTH} levels", file=file,
+                        key=key) from None
     symbols: set[Symbol] = set()
     program = _translate(tree.body, namespace, symbols, text, file, key)
-    return Expression(text, program, symbols)
+    return Expression(text, program, symbols, file=file, key=key)
+
+
+def _clip(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def _finite(value, text: str, file, key) -> float:
+    """``value`` as a finite real float, else a :class:`SpecError`."""
+    if isinstance(value, torch.Tensor):
+        value = value.item() if value.numel() == 1 else complex("nan")
+    if isinstance(value, complex) or not math.isfinite(float(value)):
+        raise SpecError(f"{_clip(text)!r} has no finite real value", file=file, key=key)
+    return float(value)
 
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -155,31 +198,54 @@ _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 def _translate(node, ns: Namespace, symbols: set, text: str, file, key) -> tuple:
     def fail(msg: str):
-        raise SpecError(f"{msg} in {text!r}", file=file, key=key)
+        raise SpecError(f"{msg} in {_clip(text)!r}", file=file, key=key)
 
-    def walk(n) -> tuple:
+    def fold(p: tuple) -> tuple:
+        """Evaluate an operation on constants now (so 1/0 or (-1)**0.5 fail here, naming the
+        key, not in the middle of training)."""
+        args = {"bin": p[2:], "neg": p[1:], "call": p[2] if p[0] == "call" else ()}[p[0]]
+        if args and all(a[0] == "num" for a in args):
+            try:
+                return ("num", _finite(_run(p, {}), text, file, key))
+            except (ArithmeticError, ValueError, TypeError):
+                fail("a constant part has no finite real value")
+        return p
+
+    def walk(n, depth: int = 0) -> tuple:
+        if depth > MAX_DEPTH:
+            fail(f"expression nested more deeply than {MAX_DEPTH} levels")
+        d = depth + 1
         if isinstance(n, ast.Constant):
             if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
-                fail(f"unsupported constant {n.value!r}")
-            return ("num", float(n.value))
+                fail(f"unsupported constant {_clip(repr(n.value), 20)}")
+            try:
+                value = float(n.value)
+            except OverflowError:
+                value = math.inf
+            if not math.isfinite(value):
+                fail("a number too large for a float")
+            return ("num", value)
         if isinstance(n, ast.Name):
             sym = ns.resolve(n.id)
             if sym is None:
                 hint = _hint(n.id, ns)
-                fail(f"unknown symbol {n.id!r}{hint}")
+                fail(f"unknown symbol {_clip(n.id, 40)!r}{hint}")
             if isinstance(sym, float):
                 return ("num", sym)
+            if len(sym.index) > MAX_ORDER:
+                fail(f"a derivative of order {len(sym.index)} (at most {MAX_ORDER})")
             symbols.add(sym)
             return ("sym", sym)
         if isinstance(n, ast.BinOp) and type(n.op) in _BINOPS:
-            return ("bin", _BINOPS[type(n.op)], walk(n.left), walk(n.right))
+            return fold(("bin", _BINOPS[type(n.op)], walk(n.left, d), walk(n.right, d)))
         if isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd)):
-            inner = walk(n.operand)
-            return ("neg", inner) if isinstance(n.op, ast.USub) else inner
+            inner = walk(n.operand, d)
+            return fold(("neg", inner)) if isinstance(n.op, ast.USub) else inner
         if isinstance(n, ast.Compare):
             if len(n.ops) != 1 or type(n.ops[0]) not in _CMPOPS:
                 fail("only single comparisons <, <=, >, >= are allowed")
-            return ("cmp", _CMPOPS[type(n.ops[0])], walk(n.left), walk(n.comparators[0]))
+            return ("cmp", _CMPOPS[type(n.ops[0])], walk(n.left, d),
+                    walk(n.comparators[0], d))
         if isinstance(n, ast.Call):
             if not isinstance(n.func, ast.Name):
                 fail("only plain function calls are allowed")
@@ -191,7 +257,7 @@ def _translate(node, ns: Namespace, symbols: set, text: str, file, key) -> tuple
             want = 3 if name == "where" else 1
             if len(n.args) != want:
                 fail(f"{name}() takes {want} argument(s), got {len(n.args)}")
-            return ("call", name, tuple(walk(a) for a in n.args))
+            return fold(("call", name, tuple(walk(a, d) for a in n.args)))
         token = ast.get_source_segment(text.replace("^", "**"), n) or type(n).__name__
         fail(f"unsupported syntax {token!r}")
 

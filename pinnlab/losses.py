@@ -76,6 +76,13 @@ class BoxSampler:
         self.free = [i for i in range(len(self.coords)) if i not in self.fixed]
 
     def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``(n, d)`` points; a single point where every coordinate is fixed (a point
+        condition of a 1-D problem)."""
+        if not self.free:
+            x = self.lo.clone()
+            for i, v in self.fixed.items():
+                x[i] = v
+            return x[None]
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         engine = torch.quasirandom.SobolEngine(len(self.free), scramble=True, seed=seed)
         u = engine.draw(n).to(self.lo)

@@ -17,6 +17,8 @@ def _plt():
 
 
 def result_figures(result, out: str | None = None) -> list[str]:
+    from .io import save_figure
+
     plt = _plt()
     written = []
     figs = [("loss.png", loss_figure(result, plt)), ("solution.png", solution_figure(result, plt))]
@@ -25,7 +27,7 @@ def result_figures(result, out: str | None = None) -> list[str]:
             continue
         if out is not None:
             path = os.path.join(out, name)
-            fig.savefig(path, dpi=110, bbox_inches="tight")
+            save_figure(fig, path, dpi=110, bbox_inches="tight")
             written.append(path)
         plt.close(fig)
     return written

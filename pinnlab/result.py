@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ import numpy as np
 import torch
 
 from .errors import DataError
+from .io import atomic_json, atomic_npz
 from .reference import ReferenceSolution, reference_solution
 from .spec.problem import Problem
 
@@ -95,7 +95,7 @@ class Result:
         """Write ``metrics.json``, ``solution.npz``, ``loss.png``, ``solution.png`` into ``out``."""
         os.makedirs(out, exist_ok=True)
         written = [os.path.join(out, "metrics.json")]
-        _atomic_json(written[0], self.metrics)
+        atomic_json(written[0], self.metrics)
         grid = self.reference.axes if self.reference is not None else {
             c: np.linspace(lo, hi, 101) for c, (lo, hi) in self.problem.domain.items()}
         mesh = dict(zip(grid, np.meshgrid(*grid.values(), indexing="ij")))
@@ -104,8 +104,7 @@ class Result:
         if self.reference is not None:
             arrays.update({f"{f}_reference": v for f, v in self.reference.fields.items()})
         path = os.path.join(out, "solution.npz")
-        np.savez(path + ".tmp.npz", **arrays)
-        os.replace(path + ".tmp.npz", path)
+        atomic_npz(path, **arrays)
         written.append(path)
         written += self.plot(out)
         return written
@@ -115,17 +114,3 @@ class Result:
         from . import plots
 
         return plots.result_figures(self, out)
-
-
-def _atomic_torch_save(payload, path) -> None:
-    """``torch.save`` to a temporary file, then rename: a reader never sees half a file."""
-    tmp = f"{path}.tmp"
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
-
-
-def _atomic_json(path: str, data: dict) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        json.dump(data, fh, indent=2, default=float)
-    os.replace(tmp, path)

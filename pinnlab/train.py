@@ -18,12 +18,11 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import torch
 
-from .errors import DivergenceError
-from .result import _atomic_torch_save
+from .errors import DataError, DivergenceError
 
 
 @dataclass
@@ -76,12 +75,34 @@ class LossWeights:
 
 @dataclass
 class TrainState:
+    """Where a run stands: ``step`` counts every optimizer iteration so far; ``done`` the
+    iterations of each phase (keyed ``"0:adam"``, ``"1:lbfgs"``); ``stops`` why each phase
+    ended."""
+
     step: int = 0
-    phase: int = 0
-    phase_start: int = 0
-    history: list[dict] = field(default_factory=list)
+    done: dict[str, int] = field(default_factory=dict)
     stops: dict[str, str] = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
     wall_s: float = 0.0
+
+
+@dataclass
+class RunContext:
+    """How a method runs (not what it computes): seed, device, output folder, resume,
+    progress bar, and the identity a checkpoint must carry to be resumed here."""
+
+    method: str = "pinn"
+    seed: int = 0
+    device: str = "cpu"
+    out: str | None = None
+    resume: bool = False
+    progress: bool = True
+    identity: dict | None = None
+    monitor: Callable | None = None
+    source: str | None = None
+
+
+_LIMIT_STOPS = ("step limit", "iteration limit", "time limit")
 
 
 class Trainer:
@@ -98,13 +119,24 @@ class Trainer:
         monitor: ``monitor() -> {name: float}`` extra numbers for the history (e.g. parameter
             estimates), recorded every ``log_every`` steps.
         out: folder for ``checkpoint.pt``; ``None`` keeps nothing on disk.
+        identity: what the checkpoint belongs to (problem, method, options); a resume refuses
+            a checkpoint with another identity.
+        source: the spec file, named in divergence messages.
         progress: show a progress bar with the loss terms.
         stateful: more objects saved in and restored from checkpoints (e.g. sampled points).
         time_limit: stop every phase once this many seconds of training have passed (0: none).
         time_clock: ``wall`` (default) or ``process`` (CPU seconds of this process: a budget
             that other load on a shared machine does not eat into).
         blowup: a loss above ``blowup ×`` the first one counts as divergence.
+
+    Checkpoints are written after an optimizer step (Adam) or an L-BFGS chunk, so the
+    checkpoint labelled step ``k`` holds exactly the state after ``k`` iterations, and a resumed
+    run repeats the uninterrupted one bit for bit. A phase is complete when it reached its
+    budget or stopped for another reason (converged, stalled); resuming with a larger budget
+    continues it.
     """
+
+    LBFGS_CHUNK = 20
 
     def __init__(self, module: torch.nn.Module, losses: Callable[[], dict[str, torch.Tensor]],
                  phases: list[Phase], *, weights: LossWeights | None = None,
@@ -113,7 +145,8 @@ class Trainer:
                  checkpoint_every: int = 1000, log_every: int = 50, progress: bool = True,
                  blowup: float = 1e8, generators: list[torch.Generator] = (),
                  stateful: dict[str, object] | None = None, time_limit: float = 0.0,
-                 time_clock: str = "wall"):
+                 time_clock: str = "wall", identity: dict | None = None,
+                 source: str | None = None):
         self.module, self.losses, self.phases = module, losses, phases
         self.weights = weights
         self.on_step, self.monitor = on_step, monitor
@@ -122,12 +155,15 @@ class Trainer:
         self.generators = list(generators)
         self.stateful = dict(stateful or {})  # objects with state_dict()/load_state_dict()
         self.time_limit = time_limit
+        self.identity, self.source = identity, source
         self._clock = time.process_time if time_clock == "process" else time.perf_counter
         self._clock0 = self._clock()
         self.state = TrainState()
         self.best: tuple[float, dict] | None = None
         self.first_loss: float | None = None
         self.optimizer: torch.optim.Optimizer | None = None
+        self._phase_key: str | None = None
+        self._pending_optimizer: tuple[str, dict] | None = None
 
     # ---- the objective -----------------------------------------------------------------
     def objective(self, step: int, *, update_weights: bool = False):
@@ -147,28 +183,35 @@ class Trainer:
     def run(self, *, resume: bool = False) -> TrainState:
         if resume:
             self._load()
-        total_steps = sum(p.steps for p in self.phases)
-        bar = _bar(total_steps, self.state.step, self.progress)
+        keys = [f"{i}:{p.kind}" for i, p in enumerate(self.phases)]
+        total = sum(max(p.steps, self.state.done.get(k, 0)) for k, p in zip(keys, self.phases))
+        bar = _bar(total, sum(self.state.done.get(k, 0) for k in keys), self.progress)
         start = time.perf_counter() - self.state.wall_s
         try:
-            while self.state.phase < len(self.phases):
-                phase = self.phases[self.state.phase]
-                if self._out_of_time(start):
-                    self.state.stops[f"{self.state.phase}:{phase.kind}"] = "time limit"
-                    self.state.phase += 1
+            for key, phase in zip(keys, self.phases):
+                if self._complete(key, phase):
                     continue
-                offset = self.state.phase_start
+                if self._out_of_time():
+                    self.state.stops[key] = "time limit"
+                    continue
+                if self._phase_key != key:
+                    self.optimizer = None  # each phase starts its own optimizer
+                self._phase_key = key
+                self.state.done.setdefault(key, 0)
                 runner = self._adam if phase.kind == "adam" else self._lbfgs
-                reason = runner(phase, offset, bar, start)
-                self.state.stops[f"{self.state.phase}:{phase.kind}"] = reason
-                self.state.phase += 1
-                self.state.phase_start = self.state.step
-                self.optimizer = None
+                self.state.stops[key] = runner(phase, key, bar, start)
                 self.state.wall_s = time.perf_counter() - start
+            self.state.wall_s = time.perf_counter() - start
             self._save()
         finally:
             bar.close()
         return self.state
+
+    def _complete(self, key: str, phase: Phase) -> bool:
+        if self.state.done.get(key, 0) >= phase.steps:
+            return True
+        reason = self.state.stops.get(key, "")
+        return bool(reason) and not reason.startswith(_LIMIT_STOPS)
 
     def _record(self, step, total, terms, phase, bar, start):
         total_f = float(total.detach())
@@ -189,18 +232,21 @@ class Trainer:
                 row.update(self.monitor())
             self.state.history.append(row)
             bar.set_postfix_str(_short(row, terms))
-        if self.out and step > 0 and step % self.checkpoint_every == 0:
+
+    def _maybe_save(self, before: int, start: float) -> None:
+        """Checkpoint when the step counter crossed a multiple of ``checkpoint_every``."""
+        every = self.checkpoint_every
+        if self.out and self.state.step // every > before // every:
             self.state.wall_s = time.perf_counter() - start
             self._save()
 
-    def _adam(self, phase: Phase, offset: int, bar, start) -> str:
+    def _adam(self, phase: Phase, key: str, bar, start) -> str:
         if self.optimizer is None:
             self.optimizer = torch.optim.Adam(self.params, lr=phase.lr)
-            self._restore_optimizer()
+            self._restore_optimizer(key)
         opt = self.optimizer
-        while self.state.step < offset + phase.steps:
-            step = self.state.step
-            local = step - offset
+        while self.state.done[key] < phase.steps:
+            step, local = self.state.step, self.state.done[key]
             for g in opt.param_groups:
                 g["lr"] = phase.lr * phase.decay ** (local / phase.decay_every)
             if self.on_step:
@@ -211,53 +257,59 @@ class Trainer:
             self._record(step, total, terms, phase.kind, bar, start)
             opt.step()
             self.state.step += 1
+            self.state.done[key] += 1
             bar.update(1)
-            if self._out_of_time(start):
+            self._maybe_save(step, start)
+            if self._out_of_time():
                 return f"time limit ({self.time_limit:g} s) at step {self.state.step}"
         return f"step limit ({phase.steps} steps)"
 
-    def _lbfgs(self, phase: Phase, offset: int, bar, start) -> str:
+    def _new_lbfgs(self, phase: Phase) -> torch.optim.LBFGS:
+        return torch.optim.LBFGS(
+            self.params, lr=1.0, max_iter=1, history_size=phase.history,
+            line_search_fn="strong_wolfe", tolerance_grad=phase.tolerance_grad,
+            tolerance_change=phase.tolerance_change)
+
+    def _lbfgs(self, phase: Phase, key: str, bar, start) -> str:
         if self.optimizer is None:
-            self.optimizer = torch.optim.LBFGS(
-                self.params, lr=1.0, max_iter=1, history_size=phase.history,
-                line_search_fn="strong_wolfe", tolerance_grad=phase.tolerance_grad,
-                tolerance_change=phase.tolerance_change)
-            self._restore_optimizer()
-        opt = self.optimizer
+            self.optimizer = self._new_lbfgs(phase)
+            self._restore_optimizer(key)
         last = {}
 
         def closure():
-            opt.zero_grad(set_to_none=True)
+            self.optimizer.zero_grad(set_to_none=True)
             total, terms = self.objective(self.state.step)
             total.backward()
             last["total"], last["terms"] = total, terms
             return total
 
-        chunk = 20
-        while self.state.step < offset + phase.steps:
+        while self.state.done[key] < phase.steps:
             if self.on_step and self.on_step(self.state.step, "lbfgs"):
-                self.optimizer = None  # new objective: old curvature pairs are invalid
-                return self._lbfgs(phase, offset, bar, start)
-            n = min(chunk, offset + phase.steps - self.state.step)
+                self.optimizer = self._new_lbfgs(phase)  # new objective: drop the curvature
+            opt = self.optimizer
+            n = min(self.LBFGS_CHUNK, phase.steps - self.state.done[key])
             for g in opt.param_groups:
                 g["max_iter"] = n
                 g["max_eval"] = int(n * 1.25) + 5
             before = opt.state[opt._params[0]].get("n_iter", 0)
             opt.step(closure)
-            done = opt.state[opt._params[0]].get("n_iter", 0) - before
-            for _ in range(max(done, 1)):
+            ran = opt.state[opt._params[0]].get("n_iter", 0) - before
+            step0 = self.state.step
+            for _ in range(max(ran, 1)):
                 self._record(self.state.step, last["total"], last["terms"], phase.kind, bar,
                              start)
                 self.state.step += 1
+                self.state.done[key] += 1
                 bar.update(1)
-            if self._out_of_time(start) and done == n:
-                return f"time limit ({self.time_limit:g} s) at step {self.state.step}"
-            if done < n:
-                bar.update(offset + phase.steps - self.state.step)
+            if ran < n:
+                self.state.wall_s = time.perf_counter() - start
                 return self._lbfgs_reason(opt, phase)
+            self._maybe_save(step0, start)
+            if self._out_of_time():
+                return f"time limit ({self.time_limit:g} s) at step {self.state.step}"
         return f"iteration limit ({phase.steps} iterations)"
 
-    def _out_of_time(self, start: float) -> bool:
+    def _out_of_time(self) -> bool:
         return bool(self.time_limit) and self._clock() - self._clock0 > self.time_limit
 
     def _lbfgs_reason(self, opt, phase: Phase) -> str:
@@ -282,54 +334,77 @@ class Trainer:
         saved = f" in {self.out}/checkpoint.pt" if self.out else ""
         raise DivergenceError(f"training diverged at step {step}: loss = {value:.3e}{where}"
                               f"{saved}; lower the learning rate or check the spec",
-                              key="training")
+                              file=self.source, key="training")
 
     # ---- checkpoints ---------------------------------------------------------------------
-    def _path(self) -> str | None:
+    def path(self) -> str | None:
         return os.path.join(self.out, "checkpoint.pt") if self.out else None
 
     def _save(self, tag: str = "") -> None:
-        path = self._path()
+        from . import checkpoint
+
+        path = self.path()
         if path is None:
             return
         os.makedirs(self.out, exist_ok=True)
         payload = {
             "module": self.module.state_dict(),
             "optimizer": self.optimizer.state_dict() if self.optimizer else None,
-            "state": self.state.__dict__,
+            "optimizer_phase": self._phase_key if self.optimizer else None,
+            "state": asdict(self.state),
             "weights": self.weights.state_dict() if self.weights else None,
             "generators": [g.get_state() for g in self.generators],
             "stateful": {k: v.state_dict() for k, v in self.stateful.items()},
             "first_loss": self.first_loss,
             "tag": tag,
         }
-        _atomic_torch_save(payload, path)
+        checkpoint.save(path, payload, kind="trainer", identity=self.identity)
 
     def _load(self) -> None:
-        path = self._path()
-        if path is None or not os.path.exists(path):
-            return
-        payload = torch.load(path, weights_only=False)
-        self.module.load_state_dict(payload["module"])
-        self.state = TrainState(**payload["state"])
-        if payload["weights"] is not None:
-            self.weights = self.weights or LossWeights(list(payload["weights"]))
-            self.weights.load_state_dict(payload["weights"])
-        for g, s in zip(self.generators, payload["generators"]):
-            g.set_state(s)
-        for k, v in self.stateful.items():
-            v.load_state_dict(payload["stateful"][k])
-        self.first_loss = payload["first_loss"]
-        self._pending_optimizer = payload["optimizer"]
+        from . import checkpoint
 
-    def _restore_optimizer(self) -> None:
-        pending = getattr(self, "_pending_optimizer", None)
-        if pending is not None:
+        path = self.path()
+        if path is None:
+            return
+        if not os.path.lexists(path):
+            raise DataError("--resume: no checkpoint.pt in the output folder", file=self.out,
+                            key="--resume")
+        payload = checkpoint.load(path, kind="trainer", identity=self.identity)
+        try:
+            self.module.load_state_dict(payload["module"])
+            self.state = TrainState(**payload["state"])
+            if payload["weights"] is not None:
+                self.weights = self.weights or LossWeights(list(payload["weights"]))
+                self.weights.load_state_dict(payload["weights"])
+            for g, s in zip(self.generators, payload["generators"], strict=True):
+                g.set_state(s)
+            for k, v in self.stateful.items():
+                v.load_state_dict(payload["stateful"][k])
+            self.first_loss = payload["first_loss"]
+        except (KeyError, TypeError, ValueError, RuntimeError):
+            raise DataError("checkpoint does not fit this model (another version or width)",
+                            file=path, key="checkpoint") from None
+        if payload.get("optimizer") is not None:
+            self._pending_optimizer = (payload["optimizer_phase"], payload["optimizer"])
+
+    def _restore_optimizer(self, key: str) -> None:
+        pending, self._pending_optimizer = self._pending_optimizer, None
+        if pending is not None and pending[0] == key:
             try:
-                self.optimizer.load_state_dict(pending)
-            except (ValueError, KeyError):
-                pass
-            self._pending_optimizer = None
+                self.optimizer.load_state_dict(pending[1])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise DataError(f"optimizer state does not fit ({type(exc).__name__})",
+                                file=self.path(), key="checkpoint") from None
+
+
+def run_metrics(trainer: Trainer, ctx: RunContext, cfg) -> dict:
+    """The metrics every training run reports (``metrics.json``)."""
+    st = trainer.state
+    return {"method": ctx.method, "device": str(ctx.device), "dtype": cfg.dtype,
+            "seed": ctx.seed, "steps": st.step, "wall_s": st.wall_s,
+            "optimizer_stops": dict(st.stops),
+            "loss_final": st.history[-1]["loss"] if st.history else None,
+            "config": cfg.model_dump()}
 
 
 def _short(row: dict, terms: dict) -> str:

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import argparse
 
+from pinnlab.commands import nonnegative_int, positive_int, seed_int
+
 
 def _common(p) -> None:
     p.add_argument("spec", help="a spec with [decomposition] and [family] tables")
     p.add_argument("--backend", choices=["local", "ray"], default="local")
-    p.add_argument("--workers", type=int, default=None, help="parallel trainings (default: "
-                   "the machine's cores)")
+    p.add_argument("--workers", type=positive_int, default=None, help="parallel trainings "
+                   "(default: the machine's cores)")
     p.add_argument("--address", default=None, help="Ray cluster address host:port")
-    p.add_argument("--adam-steps", type=int, default=None)
-    p.add_argument("--lbfgs-steps", type=int, default=None)
+    p.add_argument("--adam-steps", type=nonnegative_int, default=None)
+    p.add_argument("--lbfgs-steps", type=nonnegative_int, default=None)
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="a multi-domain training option (repeatable)")
-    p.add_argument("--seed", type=int, default=0)
+                   help="a multi-domain training option, a TOML value (repeatable)")
+    p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument("--out", default=None, help="output folder (default runs/<name>-<command>)")
 
 
@@ -34,9 +36,9 @@ def add_parser(subparsers) -> None:
                               description=__doc__.splitlines()[0])
     _common(b)
     b.add_argument("--policies", default="ucb,ts,random")
-    b.add_argument("--warmup", type=int, default=5)
-    b.add_argument("--rounds", type=int, default=30)
-    b.add_argument("--heldout", type=int, default=20)
+    b.add_argument("--warmup", type=positive_int, default=5)
+    b.add_argument("--rounds", type=nonnegative_int, default=30)
+    b.add_argument("--heldout", type=positive_int, default=20)
     b.add_argument("--fixed", default="xpinn,all", help="fixed conditions on held-out contexts")
     b.add_argument("--two-stage", action="store_true", help="one arm for Adam, one for L-BFGS")
     b.add_argument("--beta", type=float, default=1.0, help="UCB exploration weight")
@@ -53,25 +55,26 @@ def add_parser(subparsers) -> None:
 
 
 def _options(args) -> dict:
+    """The ``--option``/``--adam-steps``/``--lbfgs-steps`` overrides, typed and checked
+    against the spec (the same validation as ``pinnlab check --method multidomain``)."""
+    from pinnlab.api import prepare
+    from pinnlab.bandit.trials import _problem
     from pinnlab.commands import _pairs
+    from pinnlab.methods.multidomain import MultiDomainConfig
+    from pinnlab.options import parse_cli_value
 
-    opts: dict = dict(_pairs(args.option, "--option"))
+    opts: dict = {k: parse_cli_value(MultiDomainConfig, k, v)
+                  for k, v in _pairs(args.option, "--option").items()}
     if args.adam_steps is not None:
         opts["adam_steps"] = args.adam_steps
     if args.lbfgs_steps is not None:
         opts["lbfgs_steps"] = args.lbfgs_steps
+    prepare(_problem(args.spec), "multidomain", options=opts, seed=args.seed,
+            option_key="--option")
     return opts
 
 
-def _check_options(spec: str, opts: dict) -> None:
-    from pinnlab.bandit.trials import _problem
-    from pinnlab.methods.multidomain import MultiDomainConfig
-
-    MultiDomainConfig.from_options({**_problem(spec).training, **opts}, source=spec)
-
-
 def run_bandit(args: argparse.Namespace) -> int:
-    import json
     import os
 
     from pinnlab.bandit.agent import POLICIES
@@ -79,6 +82,7 @@ def run_bandit(args: argparse.Namespace) -> int:
     from pinnlab.bandit.session import BanditSetup, Session
     from pinnlab.bandit.trials import _problem
     from pinnlab.errors import SpecError
+    from pinnlab.io import OutputLock, atomic_json, atomic_text, prepare_output
     from pinnlab.runner import make_runner
 
     policies = tuple(p.strip() for p in args.policies.split(",") if p.strip())
@@ -86,27 +90,24 @@ def run_bandit(args: argparse.Namespace) -> int:
     if bad or not policies:
         raise SpecError(f"unknown policy {bad[0] if bad else ''!r} (policies: "
                         f"{', '.join(POLICIES)})", key="--policies")
-    if args.rounds < 0 or args.warmup < 1 or args.heldout < 1:
-        raise SpecError("--warmup and --heldout must be >= 1, --rounds >= 0", key="--rounds")
     opts = _options(args)
     problem = _problem(args.spec)
-    _check_options(args.spec, opts)
     setup = BanditSetup(spec=args.spec, policies=policies, warmup=args.warmup,
                         rounds=args.rounds, heldout=args.heldout,
                         fixed=tuple(f.strip() for f in args.fixed.split(",") if f.strip()),
                         two_stage=args.two_stage, beta=args.beta, seed=args.seed, options=opts)
-    out = args.out or os.path.join("runs", f"{problem.name}-bandit")
-    with make_runner(args.backend, workers=args.workers, address=args.address) as runner:
+    out = prepare_output(args.out if args.out is not None else
+                         os.path.join("runs", f"{problem.name}-bandit"))
+    with OutputLock(out), make_runner(args.backend, workers=args.workers,
+                                      address=args.address) as runner:
         session = Session(setup, runner, out, log=lambda s: print(s, flush=True))
         session.run_online()
         heldout = session.run_heldout()
-    summary = summarize(session.state, heldout)
-    text = markdown(summary, f"{problem.name} ({runner.backend}, {runner.workers} workers)")
-    with open(os.path.join(out, "table.md"), "w") as fh:
-        fh.write(text)
-    with open(os.path.join(out, "summary.json"), "w") as fh:
-        json.dump(summary, fh, indent=1)
-    figures(session.state, heldout, out, problem.name)
+        summary = summarize(session.state, heldout)
+        text = markdown(summary, f"{problem.name} ({runner.backend}, {runner.workers} workers)")
+        atomic_text(os.path.join(out, "table.md"), text)
+        atomic_json(os.path.join(out, "summary.json"), summary)
+        figures(session.state, heldout, out, problem.name)
     print(text)
     print(f"written: {out}/table.md, summary.json, online.png, heldout.png, state.json")
     return 0
@@ -124,9 +125,13 @@ def _grid(args, family: dict) -> list[dict]:
         try:
             name, rng = item.split("=", 1)
             lo, hi, n = rng.split(":")
-            axes[name.strip()] = np.linspace(float(lo), float(hi), int(n))
+            lo, hi, n = float(lo), float(hi), int(n)
+            if not (np.isfinite(lo) and np.isfinite(hi) and 1 <= n <= 10000):
+                raise ValueError
+            axes[name.strip()] = np.linspace(lo, hi, n)
         except ValueError:
-            raise SpecError(f"--param {item!r}: expected NAME=LO:HI:N", key="--param") from None
+            raise SpecError(f"expected NAME=LO:HI:N with finite LO, HI and 1 <= N <= 10000, "
+                            f"got {item[:40]!r}", key="--param") from None
         if name.strip() not in family:
             raise SpecError(f"--param {name.strip()!r} is not a [family] parameter "
                             f"({', '.join(family)})", key="--param")
@@ -134,11 +139,11 @@ def _grid(args, family: dict) -> list[dict]:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    import json
     import os
 
     from pinnlab.bandit.trials import _problem, run_trial, trial
     from pinnlab.errors import SpecError
+    from pinnlab.io import OutputLock, atomic_json, atomic_text, prepare_output
     from pinnlab.runner import make_runner
     from pinnlab.spec.decomposition import parse_interface_conditions
 
@@ -147,7 +152,6 @@ def run_sweep(args: argparse.Namespace) -> int:
         raise SpecError("a sweep needs a [family] table of parameter ranges", file=args.spec,
                         key="family")
     opts = _options(args)
-    _check_options(args.spec, opts)
     masks = {c.strip(): parse_interface_conditions(c.strip(), source="<command line>",
                                                    key="--conditions")
              for c in args.conditions.split(",") if c.strip()}
@@ -155,8 +159,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     plan = [(ctx, name) for ctx in contexts for name in masks]
     trials = [trial(args.spec, ctx, masks[name], seed=args.seed, options=opts)
               for ctx, name in plan]
-    out = args.out or os.path.join("runs", f"{problem.name}-sweep")
-    os.makedirs(out, exist_ok=True)
+    out = prepare_output(args.out if args.out is not None else
+                         os.path.join("runs", f"{problem.name}-sweep"))
 
     def show(i, r):
         ctx, name = plan[i]
@@ -164,13 +168,13 @@ def run_sweep(args: argparse.Namespace) -> int:
         print(f"[{i + 1}/{len(plan)}] {desc} {name}: rel. L2 {r['error']:.3e} "
               f"({r['cpu_s']:.0f} CPU s)", flush=True)
 
-    with make_runner(args.backend, workers=args.workers, address=args.address) as runner:
+    with OutputLock(out), make_runner(args.backend, workers=args.workers,
+                                      address=args.address) as runner:
         results = runner.map(run_trial, trials, on_result=show)
     rows = [{"context": ctx, "conditions": name, **{k: r[k] for k in
                                                      ("error", "reward", "cpu_s", "wall_s")}}
             for (ctx, name), r in zip(plan, results)]
-    with open(os.path.join(out, "sweep.json"), "w") as fh:
-        json.dump(rows, fh, indent=1)
+    atomic_json(os.path.join(out, "sweep.json"), rows)
     names = list(problem.family)
     lines = ["| " + " | ".join(names) + " | " + " | ".join(masks) + " |",
              "|" + "---|" * (len(names) + len(masks))]
@@ -180,8 +184,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         lines.append("| " + " | ".join(f"{ctx[k]:.4g}" for k in names) + " | "
                      + " | ".join(f"{e:.3e}" for e in errs) + " |")
     text = "\n".join(lines) + "\n"
-    with open(os.path.join(out, "table.md"), "w") as fh:
-        fh.write(text)
+    atomic_text(os.path.join(out, "table.md"), text)
     _sweep_figure(rows, names, masks, out)
     print(text)
     print(f"written: {out}/table.md, sweep.json, sweep.png")
@@ -196,6 +199,8 @@ def _sweep_figure(rows, names, masks, out) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from pinnlab.io import save_figure
+
     fig, ax = plt.subplots(figsize=(6, 4))
     key = names[0]
     for m in masks:
@@ -204,5 +209,5 @@ def _sweep_figure(rows, names, masks, out) -> None:
     ax.set(yscale="log", xlabel=key, ylabel="rel. L2 error")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "sweep.png"), dpi=120)
+    save_figure(fig, os.path.join(out, "sweep.png"), dpi=120)
     plt.close(fig)

@@ -55,6 +55,8 @@ def figures(state: dict, heldout: list[dict], out: str, title: str) -> list[str]
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..io import save_figure
+
     paths = []
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for p in dict.fromkeys(r["policy"] for r in state["online"]):
@@ -68,7 +70,7 @@ def figures(state: dict, heldout: list[dict], out: str, title: str) -> list[str]
     ax.legend(fontsize=8)
     fig.tight_layout()
     paths.append(os.path.join(out, "online.png"))
-    fig.savefig(paths[-1], dpi=120)
+    save_figure(fig, paths[-1], dpi=120)
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6.4, 4))
@@ -81,6 +83,6 @@ def figures(state: dict, heldout: list[dict], out: str, title: str) -> list[str]
     ax.set(ylabel="−log10 rel. L2", title=f"{title}: held-out contexts (bar = mean)")
     fig.tight_layout()
     paths.append(os.path.join(out, "heldout.png"))
-    fig.savefig(paths[-1], dpi=120)
+    save_figure(fig, paths[-1], dpi=120)
     plt.close(fig)
     return paths

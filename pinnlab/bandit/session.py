@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..errors import SpecError
-from ..result import _atomic_json as _json
+from ..errors import DataError, SpecError
+from ..io import atomic_json as _json
 from ..spec.decomposition import parse_interface_conditions
 from .agent import ARMS, Bandit, ContextSpace
 from .trials import _problem, run_trial, trial
@@ -72,8 +72,14 @@ class Session:
             self._resume()
 
     def _resume(self) -> None:
-        with open(self.path) as fh:
-            state = json.load(fh)
+        try:
+            self._restore(_read_json(self.path, dict))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            raise DataError("not a complete session state (half-written, or of another shape);"
+                            " remove it to start afresh or use another --out", file=self.path,
+                            key="state") from None
+
+    def _restore(self, state: dict) -> None:
         mine = json.loads(json.dumps(asdict(self.setup)))
         theirs = dict(state["setup"])
         if {**theirs, "rounds": 0} != {**mine, "rounds": 0} or theirs["rounds"] > mine["rounds"]:
@@ -165,8 +171,7 @@ class Session:
         """Every method on every held-out context; written to ``heldout.json``."""
         path = os.path.join(self.out, "heldout.json")
         if os.path.exists(path):
-            with open(path) as fh:
-                return json.load(fh)
+            return _read_json(path, list)
         s, opts = self.setup, self._opts()
         rng = np.random.default_rng(s.seed + 2)
         plan = []  # (context index, method, arm)
@@ -197,8 +202,12 @@ class Session:
         path = os.path.join(self.out, "heldout_partial.json")
         done = {}
         if os.path.exists(path):
-            with open(path) as fh:
-                done = {(r["index"], tuple(r["arm"])): r["result"] for r in json.load(fh)}
+            try:
+                done = {(int(r["index"]), tuple(int(b) for b in r["arm"])): dict(r["result"])
+                        for r in _read_json(path, list)}
+            except (KeyError, TypeError, ValueError):
+                raise DataError("not a list of finished trainings (half-written?); remove it",
+                                file=path, key="state") from None
         todo = [u for u in unique if u not in done]
         self.log(f"held-out: {len(unique)} trainings on {len(self.heldout_contexts)} contexts"
                  + (f" ({len(unique) - len(todo)} already done)" if len(todo) < len(unique)
@@ -236,6 +245,20 @@ class Session:
             plan.append((j, f"metalic-{p}", {**r2, "arm": list(a1) + list(a2),
                                              "cpu_s": r1["cpu_s"] + r2["cpu_s"]}))
         return plan
+
+
+def _read_json(path: str, kind: type):
+    """A JSON state file of the expected top-level type, else a one-line :class:`DataError`."""
+    from ..io import read_text
+
+    try:
+        data = json.loads(read_text(path, limit=256 * 2**20, file=path, key="state"))
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, kind):
+        raise DataError("not a readable session file (half-written or of another shape); "
+                        "remove it to start afresh or use another --out", file=path, key="state")
+    return data
 
 
 def _public(r: dict) -> dict:

@@ -36,7 +36,9 @@ def run_trial(t: dict) -> dict:
     the network state for the ``lbfgs`` stage."""
     import torch
 
-    from ..methods.multidomain import run_multidomain
+    from ..methods import multidomain
+    from ..options import build
+    from ..train import RunContext
 
     wall0, cpu0 = time.perf_counter(), time.process_time()
     problem = _problem(t["spec"]).with_parameters(t["context"])
@@ -50,7 +52,9 @@ def run_trial(t: dict) -> dict:
              if t.get("state") else None)
     out: dict = {"stops": {}}
     try:
-        res = run_multidomain(problem, opts, seed=t["seed"], progress=False, state=state)
+        cfg = build(multidomain.options, problem.training, opts, source=problem.source)
+        res = multidomain.run(problem, cfg, RunContext(method="multidomain", seed=t["seed"],
+                                                       progress=False), state=state)
         error = res.evaluate()["rel_l2"]
         out["stops"] = res.metrics["optimizer_stops"]
         if t["stage"] == "adam":

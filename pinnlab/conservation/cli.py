@@ -16,6 +16,15 @@ from __future__ import annotations
 
 import argparse
 
+from pinnlab.commands import positive_float, positive_int, seed_int
+
+
+def _n_test(text: str) -> int:
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {text[:40]}")
+    return value
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -25,13 +34,17 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("spec", help="a problems/gpme_*.toml file")
     p.add_argument("--model", choices=["anp", "gp"], default="gp", help="base model (default gp)")
-    p.add_argument("--steps", type=int, default=1000, help="ANP training steps (default 1000)")
-    p.add_argument("--gp-iters", type=int, default=150, help="GP hyper-parameter steps")
-    p.add_argument("--n-test", type=int, default=None, help="test functions per parameter")
-    p.add_argument("--sigma-g", type=float, default=1e-3, help="finite constraint noise σ_G")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--hidden", type=int, default=64, help="ANP width (default 64)")
-    p.add_argument("--layers", type=int, default=1, help="ANP attention blocks per path (1)")
+    p.add_argument("--steps", type=positive_int, default=1000,
+                   help="ANP training steps (default 1000)")
+    p.add_argument("--gp-iters", type=positive_int, default=150,
+                   help="GP hyper-parameter steps")
+    p.add_argument("--n-test", type=_n_test, default=None, help="test functions per parameter")
+    p.add_argument("--sigma-g", type=positive_float, default=1e-3,
+                   help="finite constraint noise σ_G")
+    p.add_argument("--seed", type=seed_int, default=0)
+    p.add_argument("--hidden", type=positive_int, default=64, help="ANP width (default 64)")
+    p.add_argument("--layers", type=positive_int, default=1,
+                   help="ANP attention blocks per path (1)")
     p.add_argument("--weights", default=None, help="evaluate this saved ANP instead of training")
     p.add_argument("--save", default=None, help="write the trained ANP to this file")
     p.add_argument("--device", default="cpu", help="torch device for the ANP (cpu, cuda, ...)")
@@ -40,8 +53,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
+    from pinnlab.api import check_device
     from pinnlab.conservation.benchmark import BenchmarkConfig, evaluate_models
     from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
     from pinnlab.conservation.problems import load_problem
@@ -51,11 +63,10 @@ def run(args: argparse.Namespace) -> int:
         save_checkpoint,
         train_anp,
     )
-    from pinnlab.errors import SpecError
+    from pinnlab.io import atomic_json
 
-    if args.steps < 1 or args.gp_iters < 1 or (args.n_test is not None and args.n_test < 2):
-        raise SpecError("--steps and --gp-iters must be >= 1 and --n-test >= 2", key="cli")
     problem = load_problem(args.spec)
+    check_device(args.device, key="--device")
     cfg = BenchmarkConfig(n_test=args.n_test, sigma_g=args.sigma_g, seed=args.seed + 1234)
     cfg.anp = TrainConfig(steps=args.steps, hidden=args.hidden, layers=args.layers, seed=args.seed,
                           device=args.device)
@@ -81,6 +92,5 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.json:
         record = {"family": problem.family, "train_seconds": seconds, "rows": res["rows"]}
-        with open(args.json, "w") as fh:
-            json.dump(record, fh, indent=1)
+        atomic_json(args.json, record)
     return 0

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import tomllib
 
 from pinnlab.errors import SpecError
 from pinnlab.reference import gpme
@@ -159,14 +158,18 @@ def _pair(value, path: str, key: str) -> tuple[float, float]:
 
 def load_problem(path: str | Path) -> GPMEProblem:
     """Read a ``problems/gpme_*.toml`` spec into a :class:`GPMEProblem` (see module docstring)."""
+    from pinnlab.spec.toml import read_toml
+
     path = str(path)
+    spec = read_toml(path)
     try:
-        with open(path, "rb") as fh:
-            spec = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise SpecError("spec file not found", file=path) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"invalid TOML: {exc}", file=path) from exc
+        return _problem(spec, path)
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        raise SpecError("a value has the wrong type (see problems/gpme_*.toml)",
+                        file=path) from None
+
+
+def _problem(spec: dict, path: str) -> GPMEProblem:
     family = _get(_get(spec, "problem", path, "problem"), "family", path, "problem.family")
     if family not in FAMILIES:
         raise SpecError(

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import math
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,11 +32,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from pinnlab import checkpoint
 from pinnlab.conservation.anp import AttentiveNeuralProcess
 from pinnlab.conservation.data import FunctionBatch, sample_functions, scale_inputs
 from pinnlab.conservation.problems import GPMEProblem
 from pinnlab.errors import DataError, DivergenceError
-from pinnlab.result import _atomic_torch_save
 
 
 @dataclass
@@ -217,28 +216,22 @@ def train_anp(
 
 
 def save_checkpoint(model: AttentiveNeuralProcess, path, **info) -> None:
-    """Write the ANP's architecture and weights (on the CPU) atomically to ``path``."""
+    """Write the ANP's architecture and weights (on the CPU) atomically to ``path`` (a
+    :mod:`pinnlab.checkpoint` file of kind ``anp``)."""
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    _atomic_torch_save({"config": dict(model.config), "state": state, "info": info}, path)
+    checkpoint.save(path, {"config": dict(model.config), "state": state, "info": info},
+                    kind="anp")
 
 
-def load_checkpoint(path, hidden: int = 64, layers: int = 1) -> AttentiveNeuralProcess:
-    """An ANP from :func:`save_checkpoint`'s file, or from a bare state dict of an ANP with the
-    given ``hidden`` width and ``layers`` (the format of earlier runs)."""
+def load_checkpoint(path, key: str = "--weights") -> AttentiveNeuralProcess:
+    """An ANP from :func:`save_checkpoint`'s file (checked and read as plain tensors)."""
+    saved = checkpoint.load(path, kind="anp", key=key)
     try:
-        saved = torch.load(path, map_location="cpu")
-        if "state" in saved and "config" in saved:
-            model = AttentiveNeuralProcess(**saved["config"])
-            saved = saved["state"]
-        else:
-            model = AttentiveNeuralProcess(hidden, layers=layers)
-        model.load_state_dict(saved)
-    except (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError,
-            pickle.UnpicklingError) as exc:
-        first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
-        if isinstance(exc, pickle.UnpicklingError):
-            first = "not a torch file of tensors and plain values"
-        raise DataError(f"not a readable ANP checkpoint ({first})", file=str(path)) from None
+        model = AttentiveNeuralProcess(**saved["config"])
+        model.load_state_dict(saved["state"])
+    except (RuntimeError, KeyError, TypeError, ValueError):
+        raise DataError("checkpoint does not hold an ANP of this version", file=str(path),
+                        key=key) from None
     return model.eval()
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SpecError
+from ..io import atomic_npz
 from .gas import load_solution, species_index
 from .simple import ATM
 
@@ -108,8 +109,8 @@ class FlameProfile:
     def save(self, path: str | Path) -> None:
         extra = {k: getattr(self, k) for k in ("s_L", "T_fixed", "x_fixed", "Lambda", "V")
                  if getattr(self, k) is not None}
-        np.savez(path, species=np.array(self.species), x=self.x, T=self.T, Y=self.Y, u=self.u,
-                 rho=self.rho, pressure=self.pressure, **extra)
+        atomic_npz(path, species=np.array(self.species), x=self.x, T=self.T, Y=self.Y,
+                   u=self.u, rho=self.rho, pressure=self.pressure, **extra)
 
 
 def free_flame(mix: Mixture, width: float = 2.5e-3, n_initial: int = 501,

@@ -41,10 +41,9 @@ def load_solution(mechanism: str | Path, transport: str | None = "mixture-averag
         if transport is None:
             return ct.Solution(name)
         return ct.Solution(name, transport_model=transport)
-    except ct.CanteraError as exc:
-        first = next((ln for ln in str(exc).splitlines() if ln.strip() and "***" not in ln
-                      and "----" not in ln), "cannot be read")
-        raise SpecError(f"mechanism cannot be loaded: {first.strip()}", file=name) from None
+    except (ct.CanteraError, OSError, ValueError, UnicodeDecodeError):
+        raise SpecError("Cantera cannot read this mechanism (missing, or not a valid "
+                        "mechanism file)", file=name, key="mechanism") from None
 
 
 def species_index(solution: Any, name: str, key: str = "species") -> int:

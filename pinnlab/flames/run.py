@@ -6,13 +6,13 @@ also write ``metrics.json`` and ``solution.npz`` (x and the fields, PINN and ref
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError, SpecError
+from ..io import atomic_json, atomic_npz
 from .simple import ATM, SimpleFlame
 from .spec import FlameCase
 
@@ -47,20 +47,21 @@ def simple_flame(case: FlameCase) -> SimpleFlame:
     return flame
 
 
-def read_observations_csv(path: Path):
-    """Observations x, T, u from a CSV with a header naming the columns (any order)."""
+def read_observations_csv(case: FlameCase, name: str):
+    """Observations x, T, u from a CSV in the case's folder, with a header naming the columns
+    (any order)."""
+    from ..io import data_file
+    from ..spec.toml import read_observations
     from .case1 import Observations
 
-    try:
-        data = np.genfromtxt(path, delimiter=",", names=True)
-    except OSError:
-        raise DataError("observation file not found", file=str(path)) from None
-    names = data.dtype.names or ()
-    missing = [c for c in ("x", "T", "u") if c not in names]
+    path = data_file(name, base=str(case.path.parent), file=str(case.path),
+                     key="observations.csv")
+    obs = read_observations(path, ["x"], label=name)
+    cols = {**obs.coords, **obs.values}
+    missing = [c for c in ("x", "T", "u") if c not in cols]
     if missing:
-        raise DataError(f"missing column(s) {missing}; found {list(names)}", file=str(path))
-    return Observations(np.atleast_1d(data["x"]), np.atleast_1d(data["T"]),
-                        np.atleast_1d(data["u"]))
+        raise DataError(f"missing column(s) {missing}", file=name, key="observations.csv")
+    return Observations(cols["x"], cols["T"], cols["u"])
 
 
 def _budget(case: FlameCase, quick: bool):
@@ -107,7 +108,7 @@ def solve(case: FlameCase, out: Path | None = None, device: str = "cpu",
     else:
         spec = case.observations
         if "csv" in spec:
-            obs = read_observations_csv(case.resolve(spec["csv"]))
+            obs = read_observations_csv(case, spec["csv"])
         else:
             obs = noisy_observations(ref.x, ref.T, ref.u, int(spec.get("n", 10)),
                                      float(spec.get("noise", 0.0)), int(spec.get("seed", 0)))
@@ -152,8 +153,12 @@ def mixture(case: FlameCase):
                             key=f"flame.{key}")
     if "mechanism" not in fl:
         raise SpecError("missing mechanism file", file=file, key="flame.mechanism")
-    local = case.resolve(fl["mechanism"])
-    mech = str(local) if local.exists() else str(fl["mechanism"])
+    mech = str(fl["mechanism"])
+    if (case.path.parent / mech).exists() or "/" in mech or "\\" in mech:
+        from ..io import data_file
+
+        mech = data_file(mech, base=str(case.path.parent), file=str(case.path),
+                         key="flame.mechanism")
     return Mixture(mech, T_in=float(fl.get("T_in", 300.0)),
                    pressure=float(fl.get("pressure_atm", 1.0)) * ATM, phi=fl.get("phi"),
                    fuel=str(fl.get("fuel", "CH4:1")),
@@ -185,7 +190,7 @@ def _cantera_reference(case: FlameCase, out: Path | None) -> dict:
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
         prof.save(Path(out) / "solution.npz")
-        (Path(out) / "metrics.json").write_text(json.dumps(metrics, indent=1))
+        atomic_json(Path(out) / "metrics.json", metrics)
     return metrics
 
 
@@ -194,5 +199,5 @@ def _write(out: Path | None, metrics: dict, **arrays: np.ndarray) -> None:
         return
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    np.savez(out / "solution.npz", **arrays)
+    atomic_json(out / "metrics.json", metrics)
+    atomic_npz(out / "solution.npz", **arrays)

@@ -17,11 +17,6 @@ from typing import Any
 
 from ..errors import SpecError
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
 KINDS = ("simple", "detailed", "counterflow")
 MODES = ("forward", "inverse")
 _TRAINING_KEYS = ("warmup", "adam", "lbfgs", "lr", "decay", "decay_every", "n_collocation",
@@ -61,14 +56,11 @@ def load_case(path: str | Path) -> FlameCase:
     Raises:
         SpecError: missing file, TOML syntax, unknown kind/mode/key, non-numeric values.
     """
+    from ..spec.toml import read_toml
+
     path = Path(path)
     file = str(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SpecError("case file not found", file=file) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"invalid TOML: {exc}", file=file) from None
+    data = read_toml(path)
     case = data.get("case", {})
     kind = case.get("kind", "simple")
     mode = case.get("mode", "forward")

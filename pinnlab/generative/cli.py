@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 
+from pinnlab.commands import finite_float, positive_float, positive_int, seed_int
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("prior", help="generative priors: data, train, sample, reconstruct")
@@ -21,8 +23,8 @@ def add_parser(subparsers) -> None:
 
     d = sub.add_parser("data", help="write a PDE field family to .npz")
     d.add_argument("--family", choices=["heat", "burgers", "darcy"], default="heat")
-    d.add_argument("--n", type=int, default=2000)
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--n", type=positive_int, default=2000)
+    d.add_argument("--seed", type=seed_int, default=0)
     d.add_argument("--out", required=True)
     d.set_defaults(func=cmd_data)
 
@@ -30,10 +32,10 @@ def add_parser(subparsers) -> None:
     t.add_argument("--data", required=True)
     t.add_argument("--out", required=True, help="checkpoint file (.pt)")
     t.add_argument("--objective", choices=["vp", "vp-eps", "rf"], default="vp")
-    t.add_argument("--steps", type=int, default=1500)
-    t.add_argument("--batch", type=int, default=16)
-    t.add_argument("--base", type=int, default=16)
-    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--steps", type=positive_int, default=1500)
+    t.add_argument("--batch", type=positive_int, default=16)
+    t.add_argument("--base", type=positive_int, default=16)
+    t.add_argument("--lr", type=positive_float, default=2e-3)
     t.add_argument("--resume", action="store_true")
     t.add_argument("--device", default="cpu")
     t.set_defaults(func=cmd_train)
@@ -41,10 +43,10 @@ def add_parser(subparsers) -> None:
     s = sub.add_parser("sample", help="unconditional samples")
     s.add_argument("--checkpoint", required=True)
     s.add_argument("--data", required=True, help="dataset file (for the grid)")
-    s.add_argument("--n", type=int, default=8)
+    s.add_argument("--n", type=positive_int, default=8)
     s.add_argument("--method", default="unipc")
-    s.add_argument("--nfe", type=int, default=20)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--nfe", type=positive_int, default=20)
+    s.add_argument("--seed", type=seed_int, default=0)
     s.add_argument("--out", required=True, help=".npz with the samples (and a .png next to it)")
     s.set_defaults(func=cmd_sample)
 
@@ -53,21 +55,40 @@ def add_parser(subparsers) -> None:
     r.add_argument("--data", required=True, help="dataset file (for the grid and the PDE)")
     r.add_argument("--measurements", required=True, help="CSV: axis columns + field columns")
     r.add_argument("--method", choices=["dps", "dps_pde", "flowchef"], default="dps_pde")
-    r.add_argument("--nfe", type=int, default=50)
-    r.add_argument("--samples", type=int, default=8)
-    r.add_argument("--zeta", type=float, default=None)
-    r.add_argument("--noise-std", type=float, default=0.0)
-    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--nfe", type=positive_int, default=50)
+    r.add_argument("--samples", type=positive_int, default=8)
+    r.add_argument("--zeta", type=finite_float, default=None)
+    r.add_argument("--noise-std", type=nonnegative_float, default=0.0)
+    r.add_argument("--seed", type=seed_int, default=0)
     r.add_argument("--out", required=True, help=".npz with mean, std, samples, parameters")
     r.set_defaults(func=cmd_reconstruct)
 
 
-def cmd_data(args: argparse.Namespace) -> int:
+def nonnegative_float(text: str) -> float:
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text[:40]}")
+    return value
+
+
+def _out_file(path: str, key: str = "--out") -> str:
+    """An output file path whose folder exists and which is not a folder itself."""
+    import os
+
     from ..errors import SpecError
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise SpecError(f"{path!r} is a folder; give a file name", key=key)
+    if not os.path.isdir(folder):
+        raise SpecError(f"the folder of {path!r} does not exist", key=key)
+    return path
+
+
+def cmd_data(args: argparse.Namespace) -> int:
     from .datasets import FAMILIES
 
-    if args.n < 1:
-        raise SpecError("--n must be positive", key="--n")
+    _out_file(args.out)
     ds = FAMILIES[args.family](args.n, seed=args.seed)
     ds.save(args.out)
     print(f"wrote {args.out}: fields {ds.fields.shape}, params {ds.param_names}")
@@ -78,6 +99,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .datasets import FieldDataset
     from .prior import PriorConfig, train_prior
 
+    _out_file(args.out)
     ds = FieldDataset.load(args.data)
     cfg = PriorConfig(objective=args.objective, dim=ds.fields.ndim - 2,
                       channels=ds.fields.shape[1], base=args.base, steps=args.steps,
@@ -89,30 +111,32 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    import numpy as np
 
+    from ..io import atomic_npz
     from .datasets import FieldDataset
     from .prior import Prior
     from .sampling import check_nfe
 
     check_nfe(args.method, args.nfe)
+    _out_file(args.out)
     ds = FieldDataset.load(args.data)
     prior = Prior.load(args.checkpoint)
     u = prior.sample(args.n, ds.fields.shape[2:], args.method, args.nfe, args.seed).numpy()
-    np.savez_compressed(args.out, samples=u)
+    atomic_npz(args.out, compressed=True, samples=u)
     _plot_fields(u[:4, 0], ["sample"] * min(4, len(u)), args.out.rsplit(".", 1)[0] + ".png")
     print(f"wrote {args.out}: samples {u.shape}")
     return 0
 
 
 def cmd_reconstruct(args: argparse.Namespace) -> int:
-    import numpy as np
 
+    from ..io import atomic_npz
     from .datasets import FieldDataset
     from .guidance import HeatPDE, reconstruct
     from .measurements import read_measurements
     from .prior import Prior
 
+    _out_file(args.out)
     ds = FieldDataset.load(args.data)
     prior = Prior.load(args.checkpoint)
     channels = ["a", "u"] if ds.family == "darcy" else ["u"]
@@ -126,7 +150,7 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     if rec.params is not None:
         out[pde.param_name] = rec.params.numpy()
         print(f"{pde.param_name} = {rec.params.mean():.4g} +- {rec.params.std():.2g}")
-    np.savez_compressed(args.out, **out)
+    atomic_npz(args.out, compressed=True, **out)
     _plot_fields([out["mean"][-1], out["std"][-1]], ["posterior mean", "posterior std"],
                  args.out.rsplit(".", 1)[0] + ".png", obs.mask[-1].numpy())
     print(f"wrote {args.out}: {obs.count} observed points, {args.samples} samples")
@@ -139,6 +163,8 @@ def _plot_fields(fields, titles, path, mask=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+
+    from ..io import save_figure
 
     fig, axes = plt.subplots(1, len(fields), figsize=(3.2 * len(fields), 3), squeeze=False)
     for ax, f, title in zip(axes[0], fields, titles, strict=True):
@@ -153,5 +179,5 @@ def _plot_fields(fields, titles, path, mask=None):
                 ax.plot(c, r, "w.", ms=3)
         ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)

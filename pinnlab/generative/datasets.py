@@ -40,20 +40,29 @@ class FieldDataset:
     meta: dict = field(default_factory=dict)
 
     def save(self, path: str | Path) -> None:
-        np.savez_compressed(path, fields=self.fields, params=self.params,
-                            param_names=np.array(self.param_names), family=self.family,
-                            axes=np.array(list(self.coords)),
-                            **{f"coord_{k}": v for k, v in self.coords.items()})
+        from ..io import atomic_npz
+
+        atomic_npz(path, compressed=True, fields=self.fields, params=self.params,
+                   param_names=np.array(self.param_names), family=self.family,
+                   axes=np.array(list(self.coords)),
+                   **{f"coord_{k}": v for k, v in self.coords.items()})
 
     @classmethod
-    def load(cls, path: str | Path) -> FieldDataset:
+    def load(cls, path: str | Path, key: str = "--data") -> FieldDataset:
+        from ..spec.toml import read_npz
+
+        z = read_npz(str(path), file=str(path), key=key)
         try:
-            z = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise DataError(f"cannot read dataset: {exc}", file=str(path)) from None
-        axes = [str(a) for a in z["axes"]]
-        return cls(z["fields"], z["params"], [str(p) for p in z["param_names"]],
-                   {a: z[f"coord_{a}"] for a in axes}, str(z["family"]))
+            axes = [str(a) for a in z["axes"]]
+            ds = cls(z["fields"], z["params"], [str(p) for p in z["param_names"]],
+                     {a: z[f"coord_{a}"] for a in axes}, str(z["family"]))
+        except (KeyError, TypeError, ValueError):
+            raise DataError("not a field dataset written by 'pinnlab prior data'",
+                            file=str(path), key=key) from None
+        if ds.fields.ndim < 3 or not np.issubdtype(ds.fields.dtype, np.floating):
+            raise DataError("fields must be a float array (n, channels, *grid)",
+                            file=str(path), key=key)
+        return ds
 
 
 def heat_family(n: int, nx: int = 32, nt: int = 32, *, t_end: float = 0.05, n_modes: int = 4,

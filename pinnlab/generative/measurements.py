@@ -63,14 +63,18 @@ def points_to_observations(points: dict[str, np.ndarray], values: dict[str, np.n
 def read_measurements(path: str | Path, coords: dict[str, np.ndarray], channels: list[str],
                       noise_std: float = 0.0) -> Observations:
     """Read a CSV of measurements (see module docstring). A NaN in a value column is an error."""
+    import io
+
+    from ..io import read_text
+
+    text = read_text(str(path), limit=64 * 2**20, file=str(path), key="--measurements")
     try:
-        with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as exc:
-        raise DataError(f"cannot read measurements: {exc.strerror}", file=str(path)) from None
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error:
+        raise DataError("not a readable CSV file", file=str(path)) from None
     if not rows:
         raise DataError("no measurements", file=str(path))
-    cols = {k.strip(): k for k in rows[0]}
+    cols = {k.strip(): k for k in rows[0] if isinstance(k, str)}
     missing = [a for a in coords if a not in cols]
     if missing:
         raise DataError(f"missing coordinate column(s) {missing}", file=str(path))
@@ -78,7 +82,7 @@ def read_measurements(path: str | Path, coords: dict[str, np.ndarray], channels:
     def column(name):
         try:
             return np.array([float(r[cols[name]]) for r in rows])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, KeyError):
             raise DataError(f"column {name!r} has a non-numeric entry", file=str(path),
                             key=name) from None
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .. import checkpoint as ckpt
 from ..errors import DataError, DivergenceError, SpecError
 from .sampling import sample
 from .schedule import RectifiedFlowSchedule, VPSchedule
@@ -50,6 +51,10 @@ class Prior:
         if config.objective not in ("vp", "vp-eps", "rf"):
             raise SpecError(f"unknown objective {config.objective!r}; use vp, vp-eps or rf",
                             key="objective")
+        if not (isinstance(config.base, int) and 8 <= config.base <= 1024
+                and config.base % 8 == 0):
+            raise SpecError(f"the U-Net width must be a multiple of 8 from 8 to 1024, got "
+                            f"{config.base!r}", key="--base")
         self.config, self.device, self.dtype = config, torch.device(device), dtype
         self.net = UNet(config.dim, config.channels, config.base, tuple(config.mults)).to(
             self.device, dtype)
@@ -88,17 +93,28 @@ class Prior:
 
     def state(self) -> dict:
         return {"config": asdict(self.config), "net": self.net.state_dict(),
-                "shift": self.shift.cpu().numpy(), "scale": self.scale.cpu().numpy()}
+                "shift": self.shift.cpu().reshape(-1), "scale": self.scale.cpu().reshape(-1)}
 
     @classmethod
-    def load(cls, path: str | Path, device="cpu", dtype=torch.float32) -> Prior:
+    def load(cls, path: str | Path, device="cpu", dtype=torch.float32,
+             key: str = "--checkpoint") -> Prior:
+        """A prior from a checkpoint written by :func:`train_prior` (checked and loaded as
+        plain tensors and values: see :mod:`pinnlab.checkpoint`)."""
+        return cls.from_state(ckpt.load(path, kind="prior", key=key), device, dtype,
+                              file=str(path), key=key)
+
+    @classmethod
+    def from_state(cls, ck: dict, device="cpu", dtype=torch.float32, *, file=None,
+                   key="checkpoint") -> Prior:
         try:
-            ck = torch.load(path, map_location="cpu", weights_only=False)
-        except (OSError, RuntimeError) as exc:
-            raise DataError(f"cannot read checkpoint: {exc}", file=str(path)) from None
-        cfg = ck["config"]
-        prior = cls(PriorConfig(**cfg), ck["shift"], ck["scale"], device, dtype)
-        prior.net.load_state_dict(ck["net"])
+            cfg = dict(ck["config"])
+            cfg["mults"] = tuple(cfg["mults"])
+            prior = cls(PriorConfig(**cfg), ck["shift"].numpy(), ck["scale"].numpy(), device,
+                        dtype)
+            prior.net.load_state_dict(ck["net"])
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError):
+            raise DataError("checkpoint does not hold a prior of this version", file=file,
+                            key=key) from None
         return prior
 
 
@@ -137,18 +153,23 @@ def train_prior(fields: np.ndarray, config: PriorConfig | None = None, *,
     losses: list[float] = []
     start = 0
     if resume and checkpoint and Path(checkpoint).exists():
-        ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        prior.net.load_state_dict(ck["net"])
-        opt.load_state_dict(ck["opt"])
-        sched.load_state_dict(ck["sched"])
-        start, losses = ck["step"], list(ck["losses"])
+        ck = ckpt.load(checkpoint, kind="prior", key="--out")
+        try:
+            prior.net.load_state_dict(ck["net"])
+            opt.load_state_dict(ck["opt"])
+            sched.load_state_dict(ck["sched"])
+            start, losses = int(ck["step"]), [float(v) for v in ck["losses"]]
+        except (KeyError, TypeError, ValueError, RuntimeError):
+            raise DataError("checkpoint does not fit this prior (another width or data)",
+                            file=str(checkpoint), key="--resume") from None
     data = prior.to_normal(torch.as_tensor(fields, dtype=dtype, device=prior.device))
     gen = torch.Generator().manual_seed(config.seed + start)
 
     def save(step):
         if checkpoint:
-            torch.save({**prior.state(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                        "step": step, "losses": losses}, checkpoint)
+            ckpt.save(checkpoint, {**prior.state(), "opt": opt.state_dict(),
+                                   "sched": sched.state_dict(), "step": step,
+                                   "losses": losses}, kind="prior")
 
     from tqdm.auto import tqdm
 

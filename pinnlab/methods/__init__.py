@@ -1,42 +1,47 @@
-"""Methods: each maps a problem and options to a trained :class:`~pinnlab.result.Result`.
+"""Methods: each maps a problem and its validated options to a trained
+:class:`~pinnlab.result.Result`.
 
-``METHODS[name](problem, options, *, seed, device, out, resume, progress) -> Result``.
+A method is a small registered object (:class:`Method`): the name of the module that implements
+it and the options it presets. That module provides
+
+* ``options``: its options class (a :class:`pinnlab.options.Options`);
+* ``check(problem, cfg)``: the method's own rules (raise :class:`~pinnlab.errors.SpecError`),
+  run by ``pinnlab check`` as well as before training;
+* ``run(problem, cfg, *, seed, device, out, resume, progress) -> Result``.
+
+Modules load on first use, so listing the methods (``pinnlab --help``) imports no torch. A
+newcomer adds a method with :func:`register` without touching the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
 
 
-def _pinn(problem, options, **kw):
-    from .run import run_pinn
+@dataclass(frozen=True)
+class Method:
+    """A registered method: ``module`` implements it; ``preset`` fixes some of its options."""
 
-    return run_pinn(problem, options, **kw)
+    name: str
+    module: str
+    preset: dict = field(default_factory=dict)
 
-
-def _lpinn(problem, options, **kw):
-    from .lpinn import run_lpinn
-
-    return run_lpinn(problem, options, **kw)
-
-
-def _multidomain(problem, options, **kw):
-    from .multidomain import run_multidomain
-
-    return run_multidomain(problem, options, **kw)
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
 
 
-def _preset(name: str) -> Callable:
-    def runner(problem, options, **kw):
-        return _multidomain(problem, {"interface_conditions": name, **options}, **kw)
-
-    return runner
+METHODS: dict[str, Method] = {}
 
 
-METHODS: dict[str, Callable] = {"pinn": _pinn, "lpinn": _lpinn, "multidomain": _multidomain,
-                                "xpinn": _preset("xpinn"), "cpinn": _preset("cpinn")}
+def register(name: str, module: str, preset: dict | None = None) -> None:
+    """Add (or replace) the method ``name`` implemented by ``module`` (dotted import path)."""
+    METHODS[name] = Method(name, module, dict(preset or {}))
 
 
-def register(name: str, runner: Callable) -> None:
-    """Add a method ``runner(problem, options, *, seed, device, out, resume, progress)``."""
-    METHODS[name] = runner
+register("pinn", "pinnlab.methods.run")
+register("lpinn", "pinnlab.methods.lpinn")
+register("multidomain", "pinnlab.methods.multidomain")
+register("xpinn", "pinnlab.methods.multidomain", {"interface_conditions": "xpinn"})
+register("cpinn", "pinnlab.methods.multidomain", {"interface_conditions": "cpinn"})

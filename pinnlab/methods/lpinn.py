@@ -22,51 +22,47 @@ characteristics. The result's
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from typing import Annotated
 
 import torch
+from pydantic import Field
 
+from ..errors import SpecError
 from ..jet import Jet, JetBasis
 from ..losses import BoxSampler
 from ..nn import FieldNetwork
+from ..options import Budget, Count, Every, Network, NonNegative, Positive, Steps, build
 from ..result import Result
 from ..spec.problem import Problem
-from ..train import LossWeights, Trainer
+from ..train import LossWeights, RunContext, Trainer, run_metrics
 from .constraints import hard_constraints
 from .lagrangian import Transport, eulerian, lagrangian_residuals, read_transport
-from .pinn import PINNConfig, _default_dtype
+from .pinn import _default_dtype
 
 
-@dataclass
-class LPINNConfig:
+class LPINNConfig(Budget, Network):
     """Options of the LPINN method (``[training]`` in a spec, ``solve(..., method="lpinn",
     **options)`` or ``--option KEY=VALUE``)."""
 
-    width: int = 50
-    depth: int = 4
-    width_x: int = 32
-    depth_x: int = 2
-    activation: str = "tanh"
-    harmonics: int = 1
+    width: Annotated[int, Field(ge=1, le=4096)] = 50
+    width_x: Annotated[int, Field(ge=1, le=4096)] = 32
+    depth_x: Annotated[int, Field(ge=1, le=64)] = 2
+    harmonics: Annotated[int, Field(ge=1, le=64)] = 1
     ballistic: bool = True
-    jacobian_power: int = 3
+    jacobian_power: Annotated[int, Field(ge=0, le=8)] = 3
     velocity: str = ""
-    residual_points: int = 2048
-    resample_every: int = 500
-    adam_steps: int = 2000
-    lr: float = 2e-3
-    lr_decay: float = 0.8
-    decay_every: int = 500
-    lbfgs_steps: int = 500
-    lbfgs_history: int = 50
-    weights: dict = field(default_factory=dict)
-    dtype: str = "float64"
-    time_limit: float = 0.0
-    checkpoint_every: int = 1000
+    residual_points: Count = 2048
+    resample_every: Every = 500
+    adam_steps: Steps = 2000
+    lr: Positive = 2e-3
+    lr_decay: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.8
+    decay_every: Count = 500
+    lbfgs_steps: Steps = 500
+    weights: dict[str, NonNegative] = Field(default_factory=dict)
 
-    from_options = classmethod(PINNConfig.from_options.__func__)
-    phases = PINNConfig.phases
+    @classmethod
+    def from_options(cls, options: dict, *, source: str = "<python>") -> LPINNConfig:
+        return build(cls, options, source=source)
 
 
 class LPINNModel(torch.nn.Module):
@@ -170,30 +166,36 @@ class LPINNLoss:
         return {"characteristics": (r_x**2).mean() / m.speed**2, "state": (r_u**2).mean()}
 
 
-def run_lpinn(problem: Problem, options: dict, *, seed: int = 0, device: str = "cpu",
-              out: str | None = None, resume: bool = False, progress: bool = True) -> Result:
+options = LPINNConfig
+
+
+def check(problem: Problem, cfg: LPINNConfig) -> None:
+    """The problem must be a 1-D transport equation LPINN can follow (see
+    :func:`~pinnlab.methods.lagrangian.read_transport`); weights name its two terms."""
+    read_transport(problem, cfg.velocity or None)
+    for name in cfg.weights:
+        if name not in ("characteristics", "state"):
+            raise SpecError(f"{name!r} is not a term of LPINN (known: characteristics, state)",
+                            file=problem.source, key=f"training.weights.{name}")
+
+
+def run(problem: Problem, cfg: LPINNConfig, ctx: RunContext) -> Result:
     """Train LPINN on ``problem`` (see the module docstring) and return a :class:`Result`."""
-    cfg = LPINNConfig.from_options({**problem.training, **options}, source=problem.source)
     tr = read_transport(problem, cfg.velocity or None)
     dtype = getattr(torch, cfg.dtype)
-    gen = torch.Generator().manual_seed(seed)
-    start = time.perf_counter()
+    gen = torch.Generator().manual_seed(ctx.seed)
     with _default_dtype(dtype):
-        model = LPINNModel(problem, tr, cfg, gen).to(device=device, dtype=dtype)
+        model = LPINNModel(problem, tr, cfg, gen).to(device=ctx.device, dtype=dtype)
         loss = LPINNLoss(model, cfg, gen)
     weights = LossWeights(["characteristics", "state"], cfg.weights)
-    trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step, out=out,
-                      checkpoint_every=cfg.checkpoint_every, progress=progress,
-                      generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit)
-    trainer.run(resume=resume)
+    trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
+                      out=ctx.out, checkpoint_every=cfg.checkpoint_every,
+                      progress=ctx.progress, generators=[gen], stateful={"points": loss},
+                      time_limit=cfg.time_limit, time_clock=cfg.time_clock,
+                      identity=ctx.identity, source=problem.source)
+    trainer.run(resume=ctx.resume)
     model.eval()
-    metrics = {
-        "method": "lpinn", "device": str(device), "dtype": cfg.dtype, "seed": seed,
-        "steps": trainer.state.step,
-        "wall_s": trainer.state.wall_s if resume else time.perf_counter() - start,
-        "params": {}, "viscosity": tr.nu, "optimizer_stops": trainer.state.stops,
-        "loss_final": trainer.state.history[-1]["loss"] if trainer.state.history else None,
-        "points": {"residual": cfg.residual_points}, "config": dict(cfg.__dict__),
-    }
-    return Result(problem, "lpinn", model, metrics, trainer.state.history, dtype=dtype,
-                  device=device, module=model)
+    metrics = {**run_metrics(trainer, ctx, cfg), "params": {}, "viscosity": tr.nu,
+               "points": {"residual": cfg.residual_points}}
+    return Result(problem, ctx.method, model, metrics, trainer.state.history, dtype=dtype,
+                  device=ctx.device, module=model)

@@ -16,9 +16,10 @@ to the subdomain that contains it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from typing import Annotated
 
 import torch
+from pydantic import Field
 
 from ..errors import SpecError
 from ..jet import Jet, JetBasis
@@ -32,6 +33,7 @@ from ..losses import (
     _value_residual,
 )
 from ..nn import FieldNetwork
+from ..options import Budget, Count, Every, Network, NonNegative, Steps, build
 from ..params import ParameterSet
 from ..result import Result
 from ..spec.decomposition import (
@@ -42,43 +44,34 @@ from ..spec.decomposition import (
     parse_interface_conditions,
 )
 from ..spec.problem import Problem
-from ..train import LossWeights, Phase, Trainer
+from ..train import LossWeights, RunContext, Trainer, run_metrics
 from .interfaces import InterfaceTerms, active_terms
-from .pinn import _default_dtype, config_from_options, optimizer_phases
+from .pinn import _default_dtype
 
 
-@dataclass
-class MultiDomainConfig:
+class MultiDomainConfig(Budget, Network):
     """Options of the multi-domain method (METALIC's XPINN setup by default: ``[2, 20, 20, 1]``
     tanh networks, 1000 residual and 100 condition points per subnet, weights 20/1/5)."""
 
-    width: int = 20
-    depth: int = 2
-    activation: str = "tanh"
-    residual_points: int = 1000
-    boundary_points: int = 100
-    interface_points: int = 100
-    resample_every: int = 0
-    adam_steps: int = 1000
-    lr: float = 1e-3
-    lr_decay: float = 1.0
-    decay_every: int = 1000
-    lbfgs_steps: int = 1000
-    lbfgs_history: int = 50
-    boundary_weight: float = 20.0
-    residual_weight: float = 1.0
-    interface_weight: float = 5.0
-    data_weight: float = 1.0
-    interface_conditions: object = ""
-    interface_conditions_lbfgs: object = ""
-    dtype: str = "float64"
-    time_limit: float = 0.0
-    time_clock: str = "wall"
-    checkpoint_every: int = 1000
+    width: Annotated[int, Field(ge=1, le=4096)] = 20
+    depth: Annotated[int, Field(ge=1, le=64)] = 2
+    residual_points: Count = 1000
+    boundary_points: Count = 100
+    interface_points: Count = 100
+    resample_every: Every = 0
+    adam_steps: Steps = 1000
+    lr_decay: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    lbfgs_steps: Steps = 1000
+    boundary_weight: NonNegative = 20.0
+    residual_weight: NonNegative = 1.0
+    interface_weight: NonNegative = 5.0
+    data_weight: NonNegative = 1.0
+    interface_conditions: str | list[str] = ""
+    interface_conditions_lbfgs: str | list[str] = ""
 
     @classmethod
     def from_options(cls, options: dict, *, source: str = "<python>") -> MultiDomainConfig:
-        return config_from_options(cls, options, source=source)
+        return build(cls, options, source=source)
 
     def masks(self, problem: Problem) -> dict[str, tuple[int, ...]]:
         """The interface masks of the Adam and L-BFGS phases."""
@@ -90,9 +83,6 @@ class MultiDomainConfig:
                                             source=problem.source, key=key + "_lbfgs")
                  if self.interface_conditions_lbfgs not in ("", None) else adam)
         return {"adam": adam, "lbfgs": lbfgs}
-
-    def phases(self) -> list[Phase]:
-        return optimizer_phases(self)
 
 
 class UnionSampler:
@@ -354,54 +344,56 @@ def _subdomain_terms(problem: Problem, boxes: list[Box], cfg: MultiDomainConfig,
     return terms
 
 
-def train_multidomain(problem: Problem, cfg: MultiDomainConfig, *, seed: int = 0,
-                      device: str = "cpu", out: str | None = None, resume: bool = False,
-                      progress: bool = False, state: dict | None = None
-                      ) -> tuple[MultiDomainModel, Trainer]:
+def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
+                      state: dict | None = None) -> tuple[MultiDomainModel, Trainer]:
     """Build and train a multi-domain PINN; ``state`` (a model ``state_dict``) continues from
     an earlier stage (the two-stage bandit's L-BFGS stage)."""
     dtype = getattr(torch, cfg.dtype)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(ctx.seed)
     with _default_dtype(dtype):
-        model = MultiDomainModel(problem, cfg, gen).to(device=device, dtype=dtype)
+        model = MultiDomainModel(problem, cfg, gen).to(device=ctx.device, dtype=dtype)
         if state is not None:
             model.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
         weights = LossWeights([])
         loss = MultiDomainLoss(problem, model, cfg, weights, gen)
     trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
-                      monitor=model.params.estimates, out=out,
-                      checkpoint_every=cfg.checkpoint_every, progress=progress,
+                      monitor=model.params.estimates, out=ctx.out,
+                      checkpoint_every=cfg.checkpoint_every, progress=ctx.progress,
                       generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
-                      time_clock=cfg.time_clock)
-    trainer.run(resume=resume)
+                      time_clock=cfg.time_clock, identity=ctx.identity, source=problem.source)
+    trainer.run(resume=ctx.resume)
     return model, trainer
 
 
-def run_multidomain(problem: Problem, options: dict, *, seed: int = 0, device: str = "cpu",
-                    out: str | None = None, resume: bool = False, progress: bool = True,
-                    state: dict | None = None) -> Result:
-    """Train and wrap the outcome in a :class:`~pinnlab.result.Result` (method ``multidomain``)."""
-    cfg = MultiDomainConfig.from_options({**problem.training, **options}, source=problem.source)
-    start, cpu0 = time.perf_counter(), time.process_time()
-    model, trainer = train_multidomain(problem, cfg, seed=seed, device=device, out=out,
-                                       resume=resume, progress=progress, state=state)
+options = MultiDomainConfig
+
+
+def check(problem: Problem, cfg: MultiDomainConfig) -> None:
+    """A ``[decomposition]`` table is needed; the interface masks must parse; each
+    subdomain's terms must be buildable (a periodic pair inside one subdomain)."""
+    if problem.decomposition is None:
+        raise SpecError("the multi-domain methods need a [decomposition] table",
+                        file=problem.source, key="decomposition")
+    cfg.masks(problem)
+    subdomains, _ = problem.decomposition.geometry(problem.domain, source=problem.source)
+    for boxes in subdomains:
+        _subdomain_terms(problem, boxes, cfg, None, None)
+
+
+def run(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
+        state: dict | None = None) -> Result:
+    """Train and wrap the outcome in a :class:`~pinnlab.result.Result`."""
+    cpu0 = time.process_time()
+    model, trainer = train_multidomain(problem, cfg, ctx, state)
     model.eval()
     masks = cfg.masks(problem)
     metrics = {
-        "method": "multidomain",
-        "device": str(device),
-        "dtype": cfg.dtype,
-        "seed": seed,
-        "steps": trainer.state.step,
-        "wall_s": time.perf_counter() - start,
+        **run_metrics(trainer, ctx, cfg),
         "cpu_s": time.process_time() - cpu0,
         "params": model.params.estimates(),
         "interface_conditions": {k: mask_string(v) for k, v in masks.items()},
         "subdomains": len(model.subdomains),
-        "optimizer_stops": trainer.state.stops,
-        "loss_final": trainer.state.history[-1]["loss"] if trainer.state.history else None,
         "points": {t.name: int(t.points.shape[0]) for t, _ in trainer.losses.terms},
-        "config": dict(cfg.__dict__),
     }
-    return Result(problem, "multidomain", model, metrics, trainer.state.history,
-                  dtype=getattr(torch, cfg.dtype), device=device, module=model)
+    return Result(problem, ctx.method, model, metrics, trainer.state.history,
+                  dtype=getattr(torch, cfg.dtype), device=ctx.device, module=model)

@@ -4,102 +4,64 @@ named residual terms, causal weighting, gradient-norm weights, resampling, Adam 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field, fields
+from typing import Annotated, Literal
 
 import torch
+from pydantic import Field
 
 from ..errors import SpecError
 from ..jet import Jet, JetBasis
 from ..losses import Term, compile_terms
 from ..nn import FieldNetwork
+from ..options import Budget, Count, Every, Network, NonNegative, Positive, build
 from ..params import ParameterSet
 from ..spec.problem import Problem
-from ..train import LossWeights, Phase, Trainer
+from ..train import LossWeights, RunContext, Trainer
 from .constraints import HardConstraint, hard_constraints
 
 
-@dataclass
-class PINNConfig:
+class PINNConfig(Budget, Network):
     """Options of the PINN method (all settable from ``[training]`` in a spec, ``solve(...)`` or
-    ``--option KEY=VALUE``)."""
+    ``--option KEY=VALUE``); see :mod:`pinnlab.options` for the shared groups."""
 
-    width: int = 64
-    depth: int = 4
-    activation: str = "tanh"
-    fourier: int = 0
-    fourier_sigma: float = 1.0
-    harmonics: int = 1
+    fourier: Annotated[int, Field(ge=0, le=4096)] = 0
+    fourier_sigma: Positive = 1.0
+    harmonics: Annotated[int, Field(ge=1, le=64)] = 1
     hard_constraints: bool = True
     periodic_embedding: bool = True
-    residual_points: int = 8192
-    boundary_points: int = 512
-    initial_points: int = 512
-    resample_every: int = 1000
-    resample: str = "uniform"
-    rad_k: float = 1.0
-    rad_c: float = 1.0
-    lbfgs_resample_every: int = 0
-    adam_steps: int = 5000
-    lr: float = 1e-3
-    lr_decay: float = 0.9
-    decay_every: int = 1000
-    lbfgs_steps: int = 5000
-    lbfgs_history: int = 50
+    residual_points: Count = 8192
+    boundary_points: Count = 512
+    initial_points: Count = 512
+    resample_every: Every = 1000
+    resample: Literal["uniform", "rad"] = "uniform"
+    rad_k: NonNegative = 1.0
+    rad_c: NonNegative = 1.0
+    lbfgs_resample_every: Every = 0
     adaptive_weights: bool = False
-    weight_every: int = 500
-    weights: dict = field(default_factory=dict)
+    weight_every: Count = 500
+    weights: dict[str, NonNegative] = Field(default_factory=dict)
     causal: bool = False
-    causal_chunks: int = 32
-    causal_eps: float = 1.0
-    causal_scale: str = "initial"
-    output_scale: dict = field(default_factory=dict)
-    dtype: str = "float64"
+    causal_chunks: Annotated[int, Field(ge=1, le=4096)] = 32
+    causal_eps: NonNegative = 1.0
+    causal_scale: Literal["initial", "none"] = "initial"
+    output_scale: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(
+        default_factory=dict)
     compile: bool = False
-    time_limit: float = 0.0
-    time_clock: str = "wall"
-    checkpoint_every: int = 1000
 
     @classmethod
     def from_options(cls, options: dict, *, source: str = "<python>") -> PINNConfig:
-        return config_from_options(cls, options, source=source)
-
-    def phases(self) -> list[Phase]:
-        return optimizer_phases(self)
+        return build(cls, options, source=source)
 
 
-def optimizer_phases(cfg) -> list[Phase]:
-    """Adam (``adam_steps``, ``lr`` decayed by ``lr_decay`` every ``decay_every``) then L-BFGS
-    (``lbfgs_steps``, ``lbfgs_history``); a phase with zero steps is left out."""
-    out = []
-    if cfg.adam_steps > 0:
-        out.append(Phase("adam", cfg.adam_steps, lr=cfg.lr, decay=cfg.lr_decay,
-                         decay_every=cfg.decay_every))
-    if cfg.lbfgs_steps > 0:
-        out.append(Phase("lbfgs", cfg.lbfgs_steps, history=cfg.lbfgs_history))
-    return out
-
-
-def config_from_options(cls, options: dict, *, source: str = "<python>"):
-    """Build the dataclass ``cls`` from ``{option: value}`` (values from TOML or the command line
-    are coerced to the field's type); an unknown option or dtype is a :class:`SpecError`."""
-    known = {f.name: f for f in fields(cls)}
-    kwargs = {}
-    for k, v in options.items():
-        if k not in known:
-            raise SpecError(f"unknown training option {k!r} (known: "
-                            f"{', '.join(sorted(known))})", file=source, key=f"training.{k}")
-        default = known[k].default
-        if isinstance(default, bool):
-            v = v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes", "on")
-        elif isinstance(default, int) and not isinstance(v, int):
-            v = int(float(v))
-        elif isinstance(default, float):
-            v = float(v)
-        kwargs[k] = v
-    cfg = cls(**kwargs)
-    if getattr(cfg, "dtype", "float64") not in ("float32", "float64"):
-        raise SpecError("dtype is float32 or float64", file=source, key="training.dtype")
-    return cfg
+def check_names(problem: Problem, cfg, terms: list[str]) -> None:
+    """Options that name terms or fields must name existing ones (``weights``,
+    ``output_scale``)."""
+    for key, known in (("weights", terms), ("output_scale", problem.fields)):
+        for name in getattr(cfg, key, {}) or {}:
+            if name not in known:
+                raise SpecError(f"{name!r} is not a {'term' if key == 'weights' else 'field'} "
+                                f"of this problem (known: {', '.join(known)})",
+                                file=problem.source, key=f"training.{key}.{name}")
 
 
 class PINNModel(torch.nn.Module):
@@ -208,11 +170,13 @@ class PINNLoss:
         return False
 
     def state_dict(self) -> dict:
-        return {t.name: t.points for t in self.terms}
+        return {"points": {t.name: t.points for t in self.terms},
+                "bucket": list(self._bucket) if self._bucket else None}
 
     def load_state_dict(self, state: dict) -> None:
         for t in self.terms:
-            t.points = state[t.name]
+            t.points = state["points"][t.name]
+        self._bucket = tuple(state["bucket"]) if state["bucket"] else None
 
     def __call__(self) -> dict[str, torch.Tensor]:
         points = [t.points for t in self.terms]
@@ -257,9 +221,6 @@ class PINNLoss:
         network on the initial points (so ``ε`` is in units of the starting residual, whatever
         the equation's scale, and every weight tends to 1 as the residual falls); ``"none"``:
         raw losses (Wang et al.'s form, which needs ``ε`` matched to the residual scale)."""
-        if self.cfg.causal_scale not in ("initial", "none"):
-            raise SpecError("causal_scale is 'initial' or 'none'", file=self.problem.source,
-                            key="training.causal_scale")
         ref = {}
         params = {k: v.detach() for k, v in self.model.params.values().items()}
         for t in self.terms:
@@ -283,25 +244,26 @@ class PINNLoss:
         return (w * chunk_loss).mean()
 
 
-def train_pinn(problem: Problem, cfg: PINNConfig, *, seed: int, device: str, out: str | None,
-               resume: bool, progress: bool, monitor=None) -> tuple[PINNModel, Trainer]:
-    """Build and train a PINN; ``monitor(model) -> {name: float}`` adds numbers to the history
-    (the unknown parameters' estimates are always recorded)."""
+def train_pinn(problem: Problem, cfg: PINNConfig, ctx: RunContext
+               ) -> tuple[PINNModel, Trainer]:
+    """Build and train a PINN; ``ctx.monitor(model) -> {name: float}`` adds numbers to the
+    history (the unknown parameters' estimates are always recorded)."""
     dtype = getattr(torch, cfg.dtype)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(ctx.seed)
     with _default_dtype(dtype):
-        model = PINNModel(problem, cfg, gen).to(device=device, dtype=dtype)
+        model = PINNModel(problem, cfg, gen).to(device=ctx.device, dtype=dtype)
         loss = PINNLoss(problem, model, cfg, gen)
     names = [t.name for t in loss.terms]
     weights = LossWeights(names, cfg.weights, adaptive=cfg.adaptive_weights,
                           every=cfg.weight_every)
+    extra = ctx.monitor
     trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
                       monitor=lambda: {**model.params.estimates(),
-                                       **(monitor(model) if monitor else {})}, out=out,
-                      checkpoint_every=cfg.checkpoint_every, progress=progress,
+                                       **(extra(model) if extra else {})}, out=ctx.out,
+                      checkpoint_every=cfg.checkpoint_every, progress=ctx.progress,
                       generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
-                      time_clock=cfg.time_clock)
-    trainer.run(resume=resume)
+                      time_clock=cfg.time_clock, identity=ctx.identity, source=problem.source)
+    trainer.run(resume=ctx.resume)
     return model, trainer
 
 

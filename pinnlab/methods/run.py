@@ -1,37 +1,30 @@
-"""Run the PINN method end to end and wrap the outcome in a :class:`~pinnlab.result.Result`."""
+"""The PINN method as a registered method (see :mod:`pinnlab.methods`): its options, its own
+rules, and the run that wraps the trained model in a :class:`~pinnlab.result.Result`."""
 
 from __future__ import annotations
 
-import time
-
 import torch
 
+from ..losses import compile_terms
 from ..result import Result
 from ..spec.problem import Problem
-from .pinn import PINNConfig, train_pinn
+from ..train import RunContext, run_metrics
+from .pinn import PINNConfig, check_names, train_pinn
+
+options = PINNConfig
 
 
-def run_pinn(problem: Problem, options: dict, *, seed: int = 0, device: str = "cpu",
-             out: str | None = None, resume: bool = False, progress: bool = True) -> Result:
-    options = dict(options)
-    monitor = options.pop("monitor", None)  # Python API only: monitor(model) -> {name: float}
-    cfg = PINNConfig.from_options({**problem.training, **options}, source=problem.source)
-    start = time.perf_counter()
-    model, trainer = train_pinn(problem, cfg, seed=seed, device=device, out=out, resume=resume,
-                                progress=progress, monitor=monitor)
+def check(problem: Problem, cfg: PINNConfig) -> None:
+    """Term weights and output scales must name terms and fields of the problem."""
+    terms = [t.name for t in compile_terms(problem, {"residual": 1, "boundary": 1,
+                                                      "initial": 1})]
+    check_names(problem, cfg, terms)
+
+
+def run(problem: Problem, cfg: PINNConfig, ctx: RunContext) -> Result:
+    model, trainer = train_pinn(problem, cfg, ctx)
     model.eval()
-    metrics = {
-        "method": "pinn",
-        "device": str(device),
-        "dtype": cfg.dtype,
-        "seed": seed,
-        "steps": trainer.state.step,
-        "wall_s": trainer.state.wall_s if resume else time.perf_counter() - start,
-        "params": model.params.estimates(),
-        "optimizer_stops": trainer.state.stops,
-        "loss_final": trainer.state.history[-1]["loss"] if trainer.state.history else None,
-        "points": {t.name: int(t.points.shape[0]) for t in trainer.losses.terms},
-        "config": {k: v for k, v in cfg.__dict__.items()},
-    }
-    return Result(problem, "pinn", model, metrics, trainer.state.history,
-                  dtype=getattr(torch, cfg.dtype), device=device, module=model)
+    metrics = {**run_metrics(trainer, ctx, cfg), "params": model.params.estimates(),
+               "points": {t.name: int(t.points.shape[0]) for t in trainer.losses.terms}}
+    return Result(problem, ctx.method, model, metrics, trainer.state.history,
+                  dtype=getattr(torch, cfg.dtype), device=ctx.device, module=model)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import SpecError
 
@@ -65,82 +67,186 @@ def _param(problem, name: str, default: float | None = None) -> float:
     return p.value
 
 
-def _burgers(problem, mesh, *, field="u", viscosity="nu", **opts):
+class Options(BaseModel):
+    """A reference solver's options (beside ``solver`` in the ``[reference]`` table)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    field: str = "u"
+
+
+class ViscousOptions(Options):
+    viscosity: str = "nu"
+
+
+class BurgersOptions(ViscousOptions):
+    nodes: Annotated[int, Field(ge=16, le=20000)] = 400
+
+
+class ConvectionOptions(ViscousOptions):
+    speed: str = "beta"
+    modes: Annotated[int, Field(ge=16, le=2**20)] = 1024
+
+
+class PeriodicBurgersOptions(ViscousOptions):
+    scheme: Literal["cole_hopf", "spectral"] = "cole_hopf"
+    nodes: Annotated[int, Field(ge=16, le=20000)] = 400
+    modes: Annotated[int, Field(ge=16, le=2**20)] = 1024
+    dt: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 2e-4
+
+
+class KdVOptions(Options):
+    coefficient: str = "c"
+    modes: Annotated[int, Field(ge=16, le=2**20)] = 512
+    dt: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 2e-4
+
+
+class PoissonOptions(Options):
+    source: str
+    n: Annotated[int, Field(ge=8, le=4096)] = 256
+
+
+def _burgers(problem, mesh, o: BurgersOptions):
     from .burgers import burgers_cole_hopf
 
     x, t = mesh[problem.space[0]], mesh[problem.time]
-    nu = float(opts.pop(viscosity)) if viscosity in opts else _param(problem, viscosity)
-    u0 = initial_condition(problem, field)
+    u0 = initial_condition(problem, o.field)
     text = next(c.value for c in problem.conditions.values()
-                if c.kind == "initial" and c.field == field)
+                if c.kind == "initial" and c.field == o.field)
     exact = str(text).replace(" ", "") == "-sin(pi*x)"
-    return {field: burgers_cole_hopf(x, t, nu, u0=None if exact else u0, **opts)}
+    return {o.field: burgers_cole_hopf(x, t, _param(problem, o.viscosity),
+                                       u0=None if exact else u0, nodes=o.nodes)}
 
 
-def _convection(problem, mesh, *, field="u", speed="beta", viscosity="nu", **opts):
+def _convection(problem, mesh, o: ConvectionOptions):
     from .convection import convection_diffusion_spectral, convection_exact
 
     space = problem.space[0]
     x, t = mesh[space], mesh[problem.time]
-    beta = float(opts.pop(speed)) if speed in opts else _param(problem, speed)
-    nu = float(opts.pop(viscosity)) if viscosity in opts else _param(problem, viscosity, 0.0)
-    u0 = initial_condition(problem, field)
+    beta, nu = _param(problem, o.speed), _param(problem, o.viscosity, 0.0)
+    u0 = initial_condition(problem, o.field)
     period = problem.domain[space]
     if nu == 0.0:
-        return {field: convection_exact(x, t, beta, u0, period)}
-    return {field: convection_diffusion_spectral(x, t, beta, nu, u0, period, **opts)}
+        return {o.field: convection_exact(x, t, beta, u0, period)}
+    return {o.field: convection_diffusion_spectral(x, t, beta, nu, u0, period, modes=o.modes)}
 
 
-def _burgers_periodic(problem, mesh, *, field="u", viscosity="nu", scheme="cole_hopf", **opts):
+def _burgers_periodic(problem, mesh, o: PeriodicBurgersOptions):
     """Periodic Burgers with any mean (moving front): ``scheme`` = ``cole_hopf`` (moving frame,
     default) or ``spectral`` (ETDRK4); see :mod:`pinnlab.reference.burgers_periodic`."""
     from .burgers_periodic import burgers_moving_frame, burgers_spectral
 
     space = problem.space[0]
-    nu = float(opts.pop(viscosity)) if viscosity in opts else _param(problem, viscosity)
-    solver = {"cole_hopf": burgers_moving_frame, "spectral": burgers_spectral}.get(scheme)
-    if solver is None:
-        raise SpecError(f"scheme must be cole_hopf or spectral, got {scheme!r}",
-                        file=problem.source, key="reference.scheme")
-    return {field: solver(mesh[space], mesh[problem.time], nu, initial_condition(problem, field),
-                          problem.domain[space], **opts)}
+    args = (mesh[space], mesh[problem.time], _param(problem, o.viscosity),
+            initial_condition(problem, o.field), problem.domain[space])
+    if o.scheme == "spectral":
+        return {o.field: burgers_spectral(*args, modes=o.modes, dt=o.dt)}
+    return {o.field: burgers_moving_frame(*args, nodes=o.nodes)}
 
 
-def _kdv(problem, mesh, *, field="u", coefficient="c", **opts):
+def _kdv(problem, mesh, o: KdVOptions):
     """Periodic KdV ``u_t + c u u_x + u_xxx = 0`` by ETDRK4 (:func:`~.spectral.kdv_spectral`)."""
     from .spectral import kdv_spectral
 
     space = problem.space[0]
-    c = float(opts.pop(coefficient)) if coefficient in opts else _param(problem, coefficient)
-    return {field: kdv_spectral(mesh[space], mesh[problem.time], c,
-                                initial_condition(problem, field), problem.domain[space], **opts)}
+    return {o.field: kdv_spectral(mesh[space], mesh[problem.time],
+                                  _param(problem, o.coefficient),
+                                  initial_condition(problem, o.field), problem.domain[space],
+                                  modes=o.modes, dt=o.dt)}
 
 
-def _exact(problem, mesh, **fields):
+def _exact(problem, mesh, fields: dict):
     from .exact import exact
 
     return exact(problem, mesh, **fields)
 
 
-def _poisson(problem, mesh, **opts):
+def _check_exact(problem, options: dict) -> dict:
+    """``[reference] u = "..."``: one expression of the coordinates and parameters per
+    field."""
+    for k, v in options.items():
+        if k not in problem.fields:
+            raise SpecError(f"unknown key {k!r}: the exact reference takes one expression per "
+                            f"field ({', '.join(problem.fields)})", file=problem.source,
+                            key=f"reference.{k}")
+        problem.expression(v, f"reference.{k}", with_fields=False)
+    missing = [f for f in problem.fields if f not in options]
+    if missing:
+        raise SpecError(f"give the exact solution of {missing[0]!r} as [reference] "
+                        f"{missing[0]} = \"...\"", file=problem.source, key="reference")
+    return dict(options)
+
+
+def _poisson(problem, mesh, o: PoissonOptions):
     from .exact import poisson_fd
 
-    return poisson_fd(problem, mesh, **opts)
+    return poisson_fd(problem, mesh, source=o.source, field=o.field, n=o.n)
 
 
-SOLVERS: dict[str, Callable] = {
-    "burgers_cole_hopf": _burgers,
-    "exact": _exact,
-    "kdv_spectral": _kdv,
-    "poisson_fd": _poisson,
-    "burgers_periodic": _burgers_periodic,
-    "convection": _convection,
+@dataclass(frozen=True)
+class Solver:
+    """A registered reference solver: ``fn(problem, mesh, options) -> {field: array}`` and
+    either an options model or a ``check(problem, options) -> options`` of its own."""
+
+    fn: Callable
+    options: type[BaseModel] | None = None
+    check: Callable | None = None
+
+
+SOLVERS: dict[str, Solver] = {
+    "burgers_cole_hopf": Solver(_burgers, BurgersOptions),
+    "exact": Solver(_exact, check=_check_exact),
+    "kdv_spectral": Solver(_kdv, KdVOptions),
+    "poisson_fd": Solver(_poisson, PoissonOptions),
+    "burgers_periodic": Solver(_burgers_periodic, PeriodicBurgersOptions),
+    "convection": Solver(_convection, ConvectionOptions),
 }
 
 
-def register(name: str, solver: Callable) -> None:
-    """Add a reference solver ``solver(problem, mesh, **options) -> {field: array}``."""
-    SOLVERS[name] = solver
+def register(name: str, fn: Callable, options: type[BaseModel] | None = None,
+             check: Callable | None = None) -> None:
+    """Add a reference solver ``fn(problem, mesh, options) -> {field: array}``, with its
+    options model (a pydantic model) or its own ``check``."""
+    SOLVERS[name] = Solver(fn, options, check)
+
+
+def check_reference(problem):
+    """Validate the ``[reference]`` table of ``problem`` without solving; return the solver's
+    validated options and the true parameter values it names.
+
+    Options named like a parameter of the problem are true values (``nu = 0.0032``): they
+    set that parameter for the reference and score the estimate.
+    """
+    from ..options import describe
+
+    ref = problem.reference
+    if ref.solver not in SOLVERS:
+        raise SpecError(f"unknown reference solver {ref.solver!r} (known: "
+                        f"{', '.join(sorted(SOLVERS))})", file=problem.source,
+                        key="reference.solver")
+    truths, rest = {}, {}
+    for k, v in ref.options.items():
+        if k in problem.parameters:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+                raise SpecError("a true parameter value is a finite number", file=problem.source,
+                                key=f"reference.{k}")
+            truths[k] = float(v)
+        else:
+            rest[k] = v
+    solver = SOLVERS[ref.solver]
+    if solver.check is not None:
+        options = solver.check(problem, rest)
+    else:
+        try:
+            options = solver.options(**rest)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"])
+            raise SpecError(describe(err, solver.options, key) + f" (solver {ref.solver!r})",
+                            file=problem.source, key=f"reference.{key}") from None
+        if options.field not in problem.fields:
+            raise SpecError(f"{options.field!r} is not a field", file=problem.source,
+                            key="reference.field")
+    return options, truths
 
 
 def reference_solution(problem, grid: dict[str, int] | None = None) -> ReferenceSolution | None:
@@ -149,25 +255,20 @@ def reference_solution(problem, grid: dict[str, int] | None = None) -> Reference
     if ref is None:
         return None
     if ref.file is not None:
-        data = np.load(ref.file)
+        from ..spec.toml import read_npz
+
+        data = read_npz(ref.file, file=problem.source, key="reference.file")
         missing = [n for n in [*problem.coords, *problem.fields] if n not in data]
         if missing:
-            raise SpecError(f"reference file lacks arrays {missing}", file=ref.file,
+            raise SpecError(f"reference file lacks arrays {missing}", file=problem.source,
                             key="reference.file")
         return ReferenceSolution({c: data[c] for c in problem.coords},
                                  {f: data[f] for f in problem.fields})
-    if ref.solver not in SOLVERS:
-        raise SpecError(f"unknown reference solver {ref.solver!r} (known: "
-                        f"{', '.join(sorted(SOLVERS))})", file=problem.source,
-                        key="reference.solver")
+    options, truths = check_reference(problem)
+    target = problem.with_parameters(truths) if truths else problem
     sizes = {**ref.grid, **(grid or {})}
     axes = {c: np.linspace(lo, hi, int(sizes.get(c, 101))) for c, (lo, hi) in
             problem.domain.items()}
     sol = ReferenceSolution(axes, {})
-    try:
-        sol.fields = SOLVERS[ref.solver](problem, sol.mesh(), **dict(ref.options))
-    except (TypeError, ValueError) as exc:  # an unknown option name, a string for a number
-        options = ", ".join(f"{k} = {v!r}" for k, v in ref.options.items()) or "none"
-        raise SpecError(f"reference solver {ref.solver!r} rejects its options ({options}): "
-                        f"{exc}", file=problem.source, key="reference") from None
+    sol.fields = SOLVERS[ref.solver].fn(target, sol.mesh(), options)
     return sol

@@ -7,6 +7,7 @@ naming the file (``<python>`` when built in code) and the key.
 
 from __future__ import annotations
 
+import keyword
 import math
 import re
 from collections.abc import Mapping
@@ -17,8 +18,7 @@ import numpy as np
 from ..errors import DataError, SpecError
 from ..expr import Expression, Namespace, compile_expression
 from .decomposition import Decomposition, parse_interface_conditions
-
-CONDITION_KINDS = ("initial", "dirichlet", "neumann", "robin", "periodic")
+from .schema import CONDITION_KINDS, NAME_PATTERN
 
 
 @dataclass
@@ -127,6 +127,7 @@ class Problem:
     family: dict[str, tuple[float, float]] = field(default_factory=dict)
     source: str = "<python>"
     directory: str = "."
+    description: str = ""
 
     def __post_init__(self):
         self.domain = {k: (float(v[0]), float(v[1])) for k, v in self.domain.items()}
@@ -192,28 +193,33 @@ class Problem:
     # ---- validation ------------------------------------------------------------------
     def validate(self) -> None:
         src = self.source
+        if not isinstance(self.name, str) or not re.fullmatch(NAME_PATTERN, self.name):
+            raise SpecError("a name is plain: letters, digits, '_', '.', '-' (at most 64, not "
+                            "starting with '.' or '-'), no path", file=src, key="name")
         if not self.domain:
             raise SpecError("no coordinates: give at least one range", file=src, key="domain")
         for c, (lo, hi) in self.domain.items():
-            if not re.fullmatch(r"[A-Za-z]\w*", c):
-                raise SpecError(f"bad coordinate name {c!r}", file=src, key=f"domain.{c}")
             if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
                 raise SpecError(f"range must be finite with low < high, got [{lo}, {hi}]",
                                 file=src, key=f"domain.{c}")
         if self.time is not None and self.time not in self.domain:
             raise SpecError(f"time coordinate {self.time!r} is not in the domain",
-                            file=src, key="domain.time")
+                            file=src, key="time")
         if not self.fields:
             raise SpecError("no fields: name at least one unknown function", file=src,
                             key="fields")
-        clash = set(self.fields) & (set(self.domain) | set(self.parameters))
-        if clash:
-            raise SpecError(f"name used twice: {sorted(clash)}", file=src, key="fields")
+        self._validate_names()
         for k, p in self.parameters.items():
             self._validate_parameter(k, p)
         if not self.equations:
             raise SpecError("no equations", file=src, key="equations")
-        self.compiled_equations()
+        used = set()
+        for expr in self.compiled_equations().values():
+            used |= {s.name for s in expr.derivatives}
+        for f in self.fields:
+            if f not in used:
+                raise SpecError(f"field {f!r} appears in no equation, so nothing determines it",
+                                file=src, key="fields")
         for k, c in self.conditions.items():
             self._validate_condition(k, c)
         if self.observations is not None:
@@ -230,12 +236,38 @@ class Problem:
                 raise SpecError(f"range must be finite with low < high, got {list(rng)}",
                                 file=src, key=f"family.{k}")
         if self.reference is not None and self.reference.solver is not None:
-            from ..reference import SOLVERS
+            from ..reference import check_reference
 
-            if self.reference.solver not in SOLVERS:
-                raise SpecError(f"unknown reference solver {self.reference.solver!r} (known: "
-                                f"{', '.join(sorted(SOLVERS))})", file=self.source,
-                                key="reference.solver")
+            check_reference(self)
+
+    def _validate_names(self) -> None:
+        """Coordinates, fields and parameters: identifiers, each used once, none shadowing a
+        constant or a function, none readable as a derivative of a field."""
+        from ..expr import CONSTANTS, FUNCTIONS
+
+        seen: dict[str, str] = {}
+        groups = (("domain", list(self.domain)), ("fields", list(self.fields)),
+                  ("parameters", list(self.parameters)))
+        for table, names in groups:
+            for n in names:
+                key = f"{table}.{n}" if table != "fields" else "fields"
+                if not isinstance(n, str) or not re.fullmatch(r"[A-Za-z]\w{0,63}", n):
+                    raise SpecError(f"{str(n)[:40]!r} is not a plain name (a letter, then "
+                                    "letters, digits, '_')", file=self.source, key=key)
+                if n in CONSTANTS or n in FUNCTIONS or keyword.iskeyword(n):
+                    raise SpecError(f"{n!r} is reserved (a constant, function or keyword)",
+                                    file=self.source, key=key)
+                if n in seen:
+                    raise SpecError(f"name {n!r} used twice ({seen[n]} and {table})",
+                                    file=self.source, key=key)
+                seen[n] = table
+        ns = Namespace(self.coords, self.fields, [])
+        for table, names in groups[2:] + groups[:1]:
+            for n in names:
+                sym = ns.resolve(n)
+                if sym is not None and getattr(sym, "kind", "") == "field" and sym.index:
+                    raise SpecError(f"{n!r} reads as a derivative of field {sym.name!r}; "
+                                    "rename it", file=self.source, key=f"{table}.{n}")
 
     def _validate_decomposition(self, d: Decomposition) -> None:
         d.geometry(self.domain, source=self.source)
@@ -252,13 +284,28 @@ class Problem:
             if p.guess is None:
                 raise SpecError("unknown parameter needs a 'guess' (and optionally 'bounds')",
                                 file=self.source, key=key)
+            if not isinstance(p.guess, (int, float)) or not math.isfinite(p.guess):
+                raise SpecError("guess must be a finite number", file=self.source, key=key)
+            if p.log not in (None, True, False):
+                raise SpecError("log must be true or false", file=self.source, key=f"{key}.log")
             if p.bounds is not None:
                 lo, hi = p.bounds
+                if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+                    raise SpecError("bounds are [low, high] with finite low < high",
+                                    file=self.source, key=f"{key}.bounds")
                 if not lo < p.guess < hi:
                     raise SpecError(f"guess {p.guess} must lie strictly inside bounds "
                                     f"[{lo}, {hi}]", file=self.source, key=key)
-        elif not math.isfinite(p.value):
-            raise SpecError(f"value {p.value} is not finite", file=self.source, key=key)
+                if p.log and lo <= 0:
+                    raise SpecError(f"log = true needs a positive lower bound, got {lo}",
+                                    file=self.source, key=f"{key}.log")
+            elif p.log and p.guess <= 0:
+                raise SpecError(f"log = true needs a positive guess, got {p.guess}",
+                                file=self.source, key=f"{key}.log")
+        elif isinstance(p.value, bool) or not isinstance(p.value, (int, float)) or \
+                not math.isfinite(p.value):
+            raise SpecError(f"value {p.value!r} is not a finite number", file=self.source,
+                            key=key)
 
     def _validate_condition(self, k: str, c: Condition) -> None:
         key = f"conditions.{k}"
@@ -287,6 +334,9 @@ class Problem:
             if c not in obs.coords:
                 raise DataError(f"observations lack coordinate column {c!r}", file=src,
                                 key="observations")
+        if not obs.values:
+            raise DataError(f"no column names a field (fields: {', '.join(self.fields)})",
+                            file=src, key="observations")
         for name in obs.values:
             if name not in self.fields:
                 raise DataError(f"column {name!r} is neither a coordinate nor a field "
@@ -306,6 +356,35 @@ class Problem:
             if out.size:
                 raise DataError(f"{c} = {arr[out[0]]:g} (row {out[0] + 1}) lies outside the "
                                 f"domain [{lo:g}, {hi:g}]", file=src, key=f"observations:{c}")
+
+    def fingerprint(self) -> str:
+        """A hash of everything that defines the problem's solution (domain, fields,
+        equations, parameters, conditions, observations, decomposition, reference), not of
+        its name, file or training options: checkpoints carry it."""
+        import hashlib
+        import json
+        from dataclasses import asdict, is_dataclass
+
+        def plain(v):
+            if isinstance(v, np.ndarray):
+                return hashlib.sha256(np.ascontiguousarray(v, dtype=float).tobytes()).hexdigest()
+            if is_dataclass(v):
+                return plain(asdict(v))
+            if isinstance(v, Mapping):
+                return {str(k): plain(x) for k, x in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [plain(x) for x in v]
+            return v
+
+        obs = self.observations
+        content = {"domain": self.domain, "fields": self.fields, "time": self.time,
+                   "equations": self.equations, "parameters": self.parameters,
+                   "conditions": self.conditions, "decomposition": self.decomposition,
+                   "family": self.family, "reference": self.reference,
+                   "observations": None if obs is None else {
+                       "coords": obs.coords, "values": obs.values, "noise": obs.noise}}
+        text = json.dumps(plain(content), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def with_parameters(self, overrides: Mapping[str, float]) -> Problem:
         """A copy with parameters set to known values (``--set beta=50``)."""

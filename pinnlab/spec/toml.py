@@ -35,220 +35,201 @@ Layout (see ``problems/burgers.toml`` for a complete example)::
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import sys
 
 import numpy as np
 
-from ..errors import DataError, SpecError
+from ..errors import DataError, PinnlabError, SpecError
 from ..expr import Namespace, compile_expression
+from ..io import data_file, read_bytes, read_text
 from .decomposition import Decomposition
-from .problem import CONDITION_KINDS, Condition, Observations, Parameter, Problem, Reference
+from .problem import Condition, Observations, Parameter, Problem, Reference
+from .schema import ParameterTable, validate
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-TOP_KEYS = {"name", "description", "fields", "domain", "time", "parameters", "equations",
-            "conditions", "reference", "observations", "training", "decomposition", "family"}
+SPEC_LIMIT = 4 * 2**20      # bytes: the largest spec file
+CSV_LIMIT = 64 * 2**20      # bytes: the largest observations file
 
 
-def load(path: str | os.PathLike) -> Problem:
-    """Load and validate a TOML problem spec; raise :class:`SpecError` naming file and key."""
+def load(path: str | os.PathLike, *, data_dirs: tuple[str, ...] = ()) -> Problem:
+    """Load and validate a TOML problem spec; raise :class:`SpecError` naming file and key.
+
+    Data files the spec names resolve inside its folder or one of ``data_dirs``.
+    """
+    path = os.fspath(path)
+    return from_dict(read_toml(path), source=path,
+                     directory=os.path.dirname(os.path.abspath(path)), data_dirs=data_dirs)
+
+
+def read_toml(path: str | os.PathLike) -> dict:
+    """The tables of a TOML file: size-limited, UTF-8, well-formed (else a :class:`SpecError`
+    naming the file)."""
     path = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise SpecError("file not found", file=path) from None
+        text = read_text(path, limit=SPEC_LIMIT, file=path)
+    except DataError as exc:
+        raise SpecError(exc.message, file=path) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"malformed TOML: {exc}", file=path) from None
-    return from_dict(raw, source=path, directory=os.path.dirname(os.path.abspath(path)))
+    except RecursionError:
+        raise SpecError("malformed TOML: nested too deeply", file=path) from None
 
 
-def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".") -> Problem:
-    """Build a :class:`Problem` from the parsed TOML tables."""
-    def need(table, key, kind, where):
-        if key not in table:
-            raise SpecError(f"missing key {key!r}", file=source, key=where)
-        v = table[key]
-        if not isinstance(v, kind):
-            raise SpecError(f"expected {_kind(kind)}, got {type(v).__name__}", file=source,
-                            key=where if where.endswith(key) else f"{where}.{key}")
-        return v
-
-    unknown = set(raw) - TOP_KEYS
-    if unknown:
-        raise SpecError(f"unknown top-level key(s) {sorted(unknown)}", file=source,
-                        key=sorted(unknown)[0])
-    domain_raw = dict(need(raw, "domain", dict, "domain"))
-    time = domain_raw.pop("time", raw.get("time"))
-    domain = {}
-    for c, rng in domain_raw.items():
-        if (not isinstance(rng, list) or len(rng) != 2
-                or not all(isinstance(v, (int, float, str)) and not isinstance(v, bool)
-                           for v in rng)):
-            raise SpecError("a range is a list of two numbers or constant expressions, e.g. "
-                            "[0.0, \"2*pi\"]", file=source, key=f"domain.{c}")
-        domain[c] = tuple(float(compile_expression(v, Namespace([], []), file=source,
-                                                   key=f"domain.{c}").evaluate({}))
-                          if isinstance(v, str) else float(v) for v in rng)
-    fields = raw.get("fields", [])
-    if isinstance(fields, str):
-        fields = [fields]
-    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-        raise SpecError("fields is a list of names, e.g. [\"u\"]", file=source, key="fields")
-
-    parameters = {}
-    for k, v in raw.get("parameters", {}).items():
-        parameters[k] = _parameter(v, source, f"parameters.{k}")
-
-    equations = need(raw, "equations", dict, "equations")
-    for k, v in equations.items():
-        if not isinstance(v, str):
-            raise SpecError("an equation is text, e.g. \"u_t + u*u_x - nu*u_xx\"",
-                            file=source, key=f"equations.{k}")
-
-    conditions = {}
-    for k, v in raw.get("conditions", {}).items():
-        if not isinstance(v, dict):
-            raise SpecError("a condition is a table with 'kind', 'field', 'on', 'value'",
-                            file=source, key=f"conditions.{k}")
-        extra = set(v) - {"kind", "field", "on", "value", "alpha", "beta", "derivative"}
-        if extra:
-            raise SpecError(f"unknown key(s) {sorted(extra)}", file=source,
-                            key=f"conditions.{k}.{sorted(extra)[0]}")
-        kind = v.get("kind")
-        if kind not in CONDITION_KINDS:
-            raise SpecError(f"unknown or missing kind {kind!r} (one of "
-                            f"{', '.join(CONDITION_KINDS)})", file=source,
-                            key=f"conditions.{k}.kind")
-        conditions[k] = Condition(**v)
+def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".",
+              data_dirs: tuple[str, ...] = ()) -> Problem:
+    """Build a :class:`Problem` from the parsed TOML tables (validated by
+    :mod:`pinnlab.spec.schema` first)."""
+    raw = dict(raw)
+    domain_raw = raw.get("domain")
+    if isinstance(domain_raw, dict) and "time" in domain_raw:  # `time = "t"` inside [domain]
+        domain_raw = dict(domain_raw)
+        raw.setdefault("time", domain_raw.pop("time"))
+        raw["domain"] = domain_raw
+    doc = validate(raw, source=source)
+    constants = Namespace([], [])
+    domain = {c: tuple(_constant(v, constants, source, f"domain.{c}") for v in rng)
+              for c, rng in doc.domain.items()}
+    parameters = {k: _parameter(v, source, f"parameters.{k}") for k, v in doc.parameters.items()}
+    conditions = {k: Condition(**c.model_dump()) for k, c in doc.conditions.items()}
 
     reference = None
-    if "reference" in raw:
-        r = dict(raw["reference"])
-        grid = r.pop("grid", {})
-        solver, file = r.pop("solver", None), r.pop("file", None)
-        if (solver is None) == (file is None):
+    if doc.reference is not None:
+        r = doc.reference
+        if (r.solver is None) == (r.file is None):
             raise SpecError("give exactly one of 'solver' or 'file'", file=source,
                             key="reference")
-        if file is not None:
-            file = os.path.join(directory, file)
-            if not os.path.exists(file):
-                raise SpecError(f"reference file {file!r} not found", file=source,
+        file = None
+        if r.file is not None:
+            file = data_file(r.file, base=directory, allowed=data_dirs, file=source,
+                             key="reference.file")
+            arrays = read_npz(file, file=r.file, key="reference.file")
+            need = [*domain, *doc.fields] if isinstance(doc.fields, list) else []
+            missing = [n for n in need if n not in arrays]
+            if missing:
+                raise SpecError(f"the reference file lacks arrays {missing}", file=source,
                                 key="reference.file")
-        reference = Reference(solver=solver, file=file, grid=dict(grid), options=r)
+        reference = Reference(solver=r.solver, file=file, grid=dict(r.grid),
+                              options=dict(r.model_extra or {}))
 
     observations = None
-    if "observations" in raw:
-        o = raw["observations"]
-        f = need(o, "file", str, "observations.file")
-        observations = read_observations(os.path.join(directory, f), list(domain),
-                                         noise=float(o.get("noise", 0.0)))
+    if doc.observations is not None:
+        path = data_file(doc.observations.file, base=directory, allowed=data_dirs,
+                         file=source, key="observations.file")
+        observations = read_observations(path, list(domain), noise=doc.observations.noise,
+                                         label=doc.observations.file)
 
-    training = raw.get("training", {})
-    if not isinstance(training, dict):
-        raise SpecError("training is a table", file=source, key="training")
-    name = raw.get("name") or os.path.splitext(os.path.basename(source))[0]
-    return Problem(name=name, domain=domain, fields=fields, equations=dict(equations),
-                   parameters=parameters, conditions=conditions, time=time,
-                   reference=reference, observations=observations, training=dict(training),
-                   decomposition=_decomposition(raw.get("decomposition"), source),
-                   family=_family(raw.get("family", {}), source),
-                   source=source, directory=directory)
-
-
-def _decomposition(d, source: str) -> Decomposition | None:
-    if d is None:
-        return None
-    if not isinstance(d, dict):
-        raise SpecError("decomposition is a table", file=source, key="decomposition")
-    extra = set(d) - {"split", "strip", "interface_conditions", "flux"}
-    if extra:
-        raise SpecError(f"unknown key(s) {sorted(extra)}", file=source,
-                        key=f"decomposition.{sorted(extra)[0]}")
-    split = d.get("split", [])
-    if isinstance(split, str):
-        split = [split]
-    if not isinstance(split, list) or not all(isinstance(v, str) for v in split):
-        raise SpecError("split is a list of lines such as [\"t = 0.5\"]", file=source,
-                        key="decomposition.split")
-    flux = d.get("flux", {})
-    if not isinstance(flux, dict) or not all(isinstance(v, str) for v in flux.values()):
-        raise SpecError("flux is a table {coordinate = \"expression\"}", file=source,
-                        key="decomposition.flux")
-    return Decomposition(split=split, strip=d.get("strip"),
-                         interface_conditions=d.get("interface_conditions", "xpinn"),
-                         flux=dict(flux))
+    name = doc.name or _plain_name(os.path.splitext(os.path.basename(source))[0])
+    decomposition = None
+    if doc.decomposition is not None:
+        d = doc.decomposition
+        decomposition = Decomposition(split=list(d.split), strip=d.strip,
+                                      interface_conditions=d.interface_conditions,
+                                      flux=dict(d.flux))
+    return Problem(name=name, domain=domain, fields=list(doc.fields),
+                   equations=dict(doc.equations), parameters=parameters,
+                   conditions=conditions, time=doc.time, reference=reference,
+                   observations=observations, training=dict(doc.training),
+                   decomposition=decomposition,
+                   family={k: (float(a), float(b)) for k, (a, b) in doc.family.items()},
+                   source=source, directory=directory, description=doc.description)
 
 
-def _family(f, source: str) -> dict[str, tuple[float, float]]:
-    if not isinstance(f, dict):
-        raise SpecError("family is a table {parameter = [low, high]}", file=source,
-                        key="family")
-    out = {}
-    for k, rng in f.items():
-        if (not isinstance(rng, list) or len(rng) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)):
-            raise SpecError("a family range is a list of two numbers", file=source,
-                            key=f"family.{k}")
-        out[k] = (float(rng[0]), float(rng[1]))
-    return out
+def parse_value(text: str):
+    """A command-line value read as a TOML value (``3``, ``1e-3``, ``true``, ``{u = 2}``);
+    text that is no TOML value stays text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return text
+
+
+def _plain_name(stem: str) -> str:
+    """A default problem name from a file name: only letters, digits, ``_ . -``."""
+    name = re.sub(r"[^A-Za-z0-9_.\-]", "_", stem).lstrip(".-")[:64]
+    return name or "problem"
+
+
+def _constant(v, ns: Namespace, source: str, key: str) -> float:
+    if isinstance(v, str):
+        return compile_expression(v, ns, file=source, key=key).constant()
+    return float(v)
 
 
 def _parameter(v, source: str, key: str) -> Parameter:
-    if isinstance(v, bool):
-        raise SpecError("a parameter is a number, an expression or a table", file=source,
-                        key=key)
-    if isinstance(v, (int, float)):
-        return Parameter(value=float(v))
-    if isinstance(v, str):
-        value = compile_expression(v, Namespace([], []), file=source, key=key).evaluate({})
-        return Parameter(value=float(value))
-    if isinstance(v, dict):
-        extra = set(v) - {"value", "guess", "bounds", "log"}
-        if extra:
-            raise SpecError(f"unknown key(s) {sorted(extra)}", file=source,
-                            key=f"{key}.{sorted(extra)[0]}")
-        if "value" in v:
-            return _parameter(v["value"], source, f"{key}.value")
-        if "guess" not in v:
-            raise SpecError("an unknown parameter needs a 'guess'", file=source, key=key)
-        bounds = v.get("bounds")
-        if bounds is not None and (len(bounds) != 2 or not bounds[0] < bounds[1]):
-            raise SpecError("bounds are [low, high] with low < high", file=source,
-                            key=f"{key}.bounds")
-        return Parameter(guess=float(v["guess"]),
-                         bounds=tuple(map(float, bounds)) if bounds else None,
-                         log=v.get("log"))
-    raise SpecError(f"cannot read a parameter from {type(v).__name__}", file=source, key=key)
+    if not isinstance(v, ParameterTable):
+        return Parameter(value=_constant(v, Namespace([], []), source, key))
+    if v.value is not None:
+        if v.guess is not None or v.bounds is not None or v.log is not None:
+            raise SpecError("a known parameter has a 'value' only; an unknown one 'guess', "
+                            "'bounds', 'log'", file=source, key=key)
+        return Parameter(value=_constant(v.value, Namespace([], []), source, f"{key}.value"))
+    if v.guess is None:
+        raise SpecError("an unknown parameter needs a 'guess'", file=source, key=key)
+    return Parameter(guess=float(v.guess),
+                     bounds=tuple(map(float, v.bounds)) if v.bounds is not None else None,
+                     log=v.log)
 
 
-def read_observations(path: str, coords: list[str], *, noise: float = 0.0) -> Observations:
-    """Read a CSV whose header names the columns: coordinates (``coords``) and fields."""
-    if not os.path.exists(path):
-        raise DataError("observation file not found", file=path, key="observations.file")
-    with open(path) as fh:
-        header = fh.readline().strip()
-    names = [h.strip() for h in header.split(",")]
-    if not all(names) or len(set(names)) != len(names):
-        raise DataError(f"bad CSV header {header!r}: give unique column names", file=path,
-                        key="header")
+def read_observations(path: str, coords: list[str], *, noise: float = 0.0,
+                      label: str | None = None) -> Observations:
+    """Read a CSV whose header names the columns: coordinates (``coords``) and fields.
+
+    Errors name the file and the row and column, never the file's content.
+    """
+    label = label or path
+    key = "observations.file"
+    text = read_text(path, limit=CSV_LIMIT, file=label, key=key)
+    reader = csv.reader(io.StringIO(text))
     try:
-        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-    except ValueError as exc:
-        raise DataError(f"cannot read numbers: {exc}", file=path, key="rows") from None
-    if data.shape[1] != len(names):
-        raise DataError(f"{data.shape[1]} columns but {len(names)} names in the header",
-                        file=path, key="header")
-    cols = {n: data[:, i].astype(float) for i, n in enumerate(names)}
+        header = next(reader, None)
+        rows = list(reader)
+    except csv.Error:
+        raise DataError("not a readable CSV file", file=label, key=key) from None
+    names = [h.strip() for h in header or []]
+    if not names or not all(names) or len(set(names)) != len(names):
+        raise DataError("the first line must name each column once (coordinates and fields)",
+                        file=label, key=key)
+    if not all(re.fullmatch(r"[A-Za-z]\w{0,63}", n) for n in names):
+        raise DataError("column names must be plain names (letters, digits, '_')", file=label,
+                        key=key)
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise DataError("no rows of observations after the header", file=label, key=key)
+    data = np.empty((len(rows), len(names)))
+    for i, row in enumerate(rows):
+        if len(row) != len(names):
+            raise DataError(f"row {i + 2} has {len(row)} values, the header names "
+                            f"{len(names)}", file=label, key=key)
+        for j, cell in enumerate(row):
+            try:
+                data[i, j] = float(cell)
+            except ValueError:
+                raise DataError(f"row {i + 2}, column {names[j]!r}: not a number", file=label,
+                                key=key) from None
+    cols = {n: data[:, i] for i, n in enumerate(names)}
     return Observations(coords={n: v for n, v in cols.items() if n in coords},
                         values={n: v for n, v in cols.items() if n not in coords},
-                        noise=noise, file=path)
+                        noise=noise, file=label)
 
 
-def _kind(kind) -> str:
-    names = {dict: "a table", str: "text", list: "a list"}
-    return names.get(kind, getattr(kind, "__name__", str(kind)))
+def read_npz(path: str, *, file: str, key: str) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` data file (no pickled objects; size-limited)."""
+    data = read_bytes(path, file=file, key=key)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return {k: np.asarray(z[k]) for k in z.files}
+    except PinnlabError:
+        raise
+    except Exception:
+        raise DataError("not a readable .npz file of plain arrays", file=file,
+                        key=key) from None

@@ -125,7 +125,7 @@ def _load_models(problem, cfg, family, tag):
         if not path.exists():  # weights kept in the repository (the GPU-trained ANPs)
             path = HERE / "weights" / path.name
         if path.exists():
-            models[name] = load_checkpoint(path, cfg.anp.hidden, cfg.anp.layers)
+            models[name] = load_checkpoint(path)
     models["gp"] = FamilyGaussianProcess(problem, cfg.gp).fit()
     return models
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_missing_spec_is_one_line_error(capsys):
     assert main(["conserve", "no/such/spec.toml"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "spec file not found" in err[0]
+    assert len(err) == 1 and "file not found" in err[0]
 
 
 def test_bad_budget_is_rejected(capsys):

@@ -9,7 +9,6 @@ import pytest
 import torch
 
 import pinnlab
-from pinnlab.methods import METHODS
 from pinnlab.spec.decomposition import Decomposition
 from pinnlab.testing import assert_interface_terms, assert_terms_vanish
 
@@ -89,8 +88,8 @@ def test_poisson_reference_fourth_order():
 def test_heat_two_subdomains_small_budget():
     torch.manual_seed(0)
     pb = spec("heat").with_parameters({"a": 1.0, "b": 0.5, "c": -1.0, "d": 1.5})
-    res = METHODS["xpinn"](pb, {"adam_steps": 300, "lbfgs_steps": 300, "residual_points": 400},
-                           progress=False)
+    res = pinnlab.solve(pb, "xpinn", progress=False, adam_steps=300,
+                        lbfgs_steps=300, residual_points=400)
     assert res.metrics["interface_conditions"]["adam"] == "010100000"
     assert res.evaluate()["rel_l2"] < 2e-2
     assert "iteration" in res.metrics["optimizer_stops"]["1:lbfgs"] or \
@@ -99,10 +98,9 @@ def test_heat_two_subdomains_small_budget():
 
 def test_two_phase_masks_switch_terms():
     pb = spec("advection")
-    res = METHODS["multidomain"](pb, {"adam_steps": 50, "lbfgs_steps": 60,
+    res = pinnlab.solve(pb, "multidomain", progress=False, **{"adam_steps": 50, "lbfgs_steps": 60,
                                       "interface_conditions": "100000000",
-                                      "interface_conditions_lbfgs": "000000011"},
-                                 progress=False)
+                                      "interface_conditions_lbfgs": "000000011"})
     adam = [r for r in res.history if r["phase"] == "adam"]
     lbfgs = [r for r in res.history if r["phase"] == "lbfgs"]
     assert "interface.solution_continuity" in adam[-1] and "interface.dx_continuity" not in \

@@ -7,7 +7,6 @@ import pytest
 import torch
 
 import pinnlab
-from pinnlab.methods import METHODS
 from pinnlab.methods.multidomain import MultiDomainConfig, _subdomain_terms
 from pinnlab.reference import reference_solution
 from pinnlab.reference.spectral import kdv_spectral
@@ -86,7 +85,7 @@ def test_periodic_coordinate_split_is_a_clear_error():
     pb = kdv()
     pb.decomposition = Decomposition(split=["x = 7"])
     with pytest.raises(pinnlab.SpecError, match="both ends in one subdomain"):
-        METHODS["xpinn"](pb, {"adam_steps": 1, "lbfgs_steps": 0}, progress=False)
+        pinnlab.solve(pb, "xpinn", progress=False, **{"adam_steps": 1, "lbfgs_steps": 0})
 
 
 def test_kdv_xpinn_trains_with_periodic_terms():
@@ -96,19 +95,20 @@ def test_kdv_xpinn_trains_with_periodic_terms():
     pb.reference.options.update(modes=128, dt=2e-3)
     pb.reference.grid = {"x": 41, "t": 11}
     torch.manual_seed(0)
-    res = METHODS["xpinn"](pb, {"adam_steps": 300, "lbfgs_steps": 500, "residual_points": 300},
-                           progress=False)
+    res = pinnlab.solve(pb, "xpinn", progress=False, adam_steps=300,
+                        lbfgs_steps=500, residual_points=300)
     first, last = res.history[0], res.history[-1]
     assert "conditions.periodic[0]" in last and "conditions.periodic[1]" in last
     assert last["loss"] < 0.01 * first["loss"]
     assert res.evaluate()["rel_l2"] < 0.3
 
 
-@pytest.mark.parametrize("option, value, words", [("foo", 3, "unexpected keyword argument 'foo'"),
-                                                  ("modes", "many", "modes = 'many'")])
+@pytest.mark.parametrize("option, value, words", [("foo", 3, "unknown option 'foo'"),
+                                                  ("modes", "many", "must be a whole number")])
 def test_bad_reference_option_is_a_spec_error(option, value, words):
+    """A bad [reference] option is found by validation, before any training."""
     pb = kdv()
     pb.reference.options[option] = value
-    with pytest.raises(pinnlab.SpecError, match="rejects its options") as info:
-        reference_solution(pb, {"x": 5, "t": 2})
-    assert words in str(info.value) and info.value.key == "reference"
+    with pytest.raises(pinnlab.SpecError, match="kdv_spectral") as info:
+        pb.validate()
+    assert words in str(info.value) and info.value.key == f"reference.{option}"

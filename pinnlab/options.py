@@ -1,0 +1,186 @@
+"""Typed method options: one schema per method, assembled from shared groups.
+
+Every option a method reads is declared here with its type, range and default. The same
+declaration validates the spec's ``[training]`` table, ``solve(..., **options)`` and
+``--option KEY=VALUE``; ``pinnlab check`` runs it too, so a bad value is reported before any
+training, as one line naming the file and the key (``training.width`` for a spec value,
+``--option width`` for a command-line one) and the allowed values. The declarations also give
+the JSON Schema of the ``[training]`` table (:func:`json_schema`).
+
+Groups (a method's options class inherits those it uses and may change their defaults):
+
+* :class:`Budget`: the optimizer phases, Adam then L-BFGS, and limits;
+* :class:`Network`: the MLP (width, depth, activation, floating-point type).
+
+Values from the command line are text; :func:`parse_cli_value` reads them as TOML values
+(``3``, ``1e-3``, ``true``, ``{u = 2.0}``, ``["xpinn"]``), and keeps plain text for options whose
+type is text. Validation is strict: ``width = 3.5``, ``hard_constraints = "maybe"`` or
+``lr = "fast"`` are errors, never silently coerced.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import SpecError
+
+Steps = Annotated[int, Field(ge=0, le=10**9, description="iterations (0 skips the phase)")]
+Count = Annotated[int, Field(ge=1, le=10**8)]
+Every = Annotated[int, Field(ge=0, le=10**9)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+#: options that set how long a run goes, not what it computes: a checkpoint stays valid when
+#: they change (``--resume --steps 5000`` continues to the larger budget)
+BUDGET_KEYS = frozenset({"adam_steps", "lbfgs_steps", "time_limit", "time_clock",
+                         "checkpoint_every", "compile"})
+
+
+class Options(BaseModel):
+    """Base of every options class: unknown keys and loose types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False)
+
+    def identity(self) -> dict:
+        """The options that shape the model and the loss (for checkpoint identities)."""
+        return {k: v for k, v in self.model_dump().items() if k not in BUDGET_KEYS}
+
+
+class Budget(Options):
+    """Adam (``adam_steps`` at ``lr``, multiplied by ``lr_decay`` every ``decay_every`` steps),
+    then L-BFGS (``lbfgs_steps`` iterations, ``lbfgs_history`` curvature pairs, strong-Wolfe
+    line search)."""
+
+    adam_steps: Steps = 5000
+    lr: Positive = 1e-3
+    lr_decay: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.9
+    decay_every: Count = 1000
+    lbfgs_steps: Steps = 5000
+    lbfgs_history: Annotated[int, Field(ge=1, le=1000)] = 50
+    time_limit: NonNegative = Field(0.0, description="seconds of training, 0 for none")
+    time_clock: Literal["wall", "process"] = "wall"
+    checkpoint_every: Count = 1000
+
+    def phases(self) -> list:
+        """The optimizer phases; a phase with zero steps is left out."""
+        from .train import Phase
+
+        out = []
+        if self.adam_steps > 0:
+            out.append(Phase("adam", self.adam_steps, lr=self.lr, decay=self.lr_decay,
+                             decay_every=self.decay_every))
+        if self.lbfgs_steps > 0:
+            out.append(Phase("lbfgs", self.lbfgs_steps, history=self.lbfgs_history))
+        return out
+
+
+class Network(Options):
+    """A tanh (or sin, sigmoid) MLP of ``depth`` hidden layers of ``width`` units."""
+
+    width: Annotated[int, Field(ge=1, le=4096)] = 64
+    depth: Annotated[int, Field(ge=1, le=64)] = 4
+    activation: Literal["tanh", "sin", "sigmoid"] = "tanh"
+    dtype: Literal["float32", "float64"] = "float64"
+
+
+def parse_cli_value(cls: type[Options], key: str, text: str):
+    """A ``--option KEY=VALUE`` text as the value the option's type expects."""
+    from .spec.toml import parse_value
+
+    field = cls.model_fields.get(key)
+    if field is not None and _is_text(field.annotation):
+        return text
+    return parse_value(text)
+
+
+def _is_text(annotation) -> bool:
+    if annotation is str:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return all(isinstance(a, str) for a in typing.get_args(annotation))
+    if origin is Annotated:
+        return _is_text(typing.get_args(annotation)[0])
+    return False
+
+
+def build(cls: type[Options], spec_options: dict, overrides: dict | None = None, *,
+          source: str = "<python>", override_key: str = "options") -> Options:
+    """Validate ``spec_options`` (the spec's ``[training]`` table) and ``overrides`` (Python
+    keyword options or ``--option`` values, which win) into ``cls``.
+
+    Errors name ``source`` and ``training.KEY`` for a spec value, ``{override_key} KEY`` for an
+    override (``--option width``), with the allowed values.
+    """
+    spec_options, overrides = dict(spec_options or {}), dict(overrides or {})
+    merged = {**spec_options, **overrides}
+    merged = {k: _plain(v) for k, v in merged.items()}
+    try:
+        return cls(**merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [str(p) for p in err["loc"]]
+        top = loc[0] if loc else ""
+        if top in overrides:
+            file, key = None, f"{override_key} {'.'.join(loc)}".strip()
+        else:
+            file, key = source, ".".join(["training", *loc])
+        raise SpecError(describe(err, cls, top), file=file, key=key) from None
+
+
+def _plain(v):
+    """numpy scalars (a common Python-API input) as Python numbers."""
+    item = getattr(v, "item", None)
+    if item is not None and getattr(v, "shape", None) == ():
+        return item()
+    return v
+
+
+def describe(err: dict, cls: type[BaseModel] | None = None, key: str = "") -> str:
+    """One readable sentence for one pydantic error."""
+    kind, ctx, given = err["type"], err.get("ctx") or {}, err.get("input")
+    got = f", got {_show(given)}" if kind not in ("missing",) else ""
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+        known = ", ".join(sorted(cls.model_fields)) if cls is not None else ""
+        return f"unknown option {key!r}" + (f" (known: {known})" if known else "")
+    if kind == "missing":
+        return "missing"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}{got}"
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return f"must be a whole number{got}"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number{got}"
+    if kind == "finite_number":
+        return f"must be a finite number{got}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false{got}"
+    if kind in ("string_type",):
+        return f"must be text{got}"
+    if kind in ("dict_type", "model_type", "dataclass_type"):
+        return f"must be a table{got}"
+    if kind in ("list_type", "tuple_type"):
+        return f"must be a list{got}"
+    bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
+              "less_than_equal": "<="}
+    if kind in bounds:
+        limit = next(iter(ctx.values()), "")
+        return f"must be {bounds[kind]} {limit}{got}"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return f"{err['msg'][0].lower()}{err['msg'][1:]}{got}"
+
+
+def _show(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def json_schema(cls: type[Options]) -> dict:
+    """The JSON Schema of a method's options (the spec's ``[training]`` table)."""
+    return cls.model_json_schema()

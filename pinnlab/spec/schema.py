@@ -1,0 +1,260 @@
+"""The spec language as a schema: every table, key, type and default of a TOML problem spec.
+
+The TOML loader validates the parsed document against :class:`Document` before it builds a
+:class:`~pinnlab.spec.problem.Problem`; the same models check the parts of a problem built in
+Python, and give the spec's JSON Schema (:func:`json_schema`) for editors and ``docs/spec.md``.
+Unknown keys are errors in every table (a misspelt ``nosie`` is never silently ignored), and
+types are strict (``width = "big"`` or ``log = "yes"`` are errors). Expressions (equations,
+values, constant ranges) stay text here; :mod:`pinnlab.expr` parses them.
+
+:func:`validate` returns the document or raises one :class:`~pinnlab.errors.SpecError` naming
+the file and the dotted key of the first problem.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
+
+from ..errors import SpecError
+from ..options import describe
+
+CONDITION_KINDS = ("initial", "dirichlet", "neumann", "robin", "periodic")
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$"
+
+
+def _finite(v) -> bool:
+    return abs(v) < 1e308 if isinstance(v, int) else math.isfinite(v)
+
+
+def _expression(v):
+    """A number or the text of an expression (never a boolean, list or table)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise PydanticCustomError("expr_type", "must be a number or an expression text")
+    if not isinstance(v, str) and not _finite(v):
+        raise PydanticCustomError("expr_type", "must be a finite number")
+    return v
+
+
+def _number(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
+        raise PydanticCustomError("number_type", "must be a finite number")
+    return float(v)
+
+
+def _range(v):
+    if not isinstance(v, list) or len(v) != 2:
+        raise PydanticCustomError("range_type", "a range is a list of two numbers or constant "
+                                                "expressions, e.g. [0.0, \"2*pi\"]")
+    return [_expression(x) for x in v]
+
+
+def _number_range(v):
+    if not isinstance(v, list) or len(v) != 2:
+        raise PydanticCustomError("range_type", "a range is a list of two numbers [low, high]")
+    return [_number(x) for x in v]
+
+
+def _names(v):
+    if isinstance(v, str):
+        return [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise PydanticCustomError("names_type", "must be text or a list of text")
+    return v
+
+
+def _mask(v):
+    if isinstance(v, str) or (isinstance(v, list) and all(
+            isinstance(x, str) or (isinstance(x, int) and not isinstance(x, bool)) for x in v)):
+        return v
+    raise PydanticCustomError("mask_type", "a preset name, a list of term names or a 9-bit "
+                                           "string such as \"010100000\"")
+
+
+Expr = Annotated[Any, BeforeValidator(_expression),
+                 Field(json_schema_extra={"type": ["number", "string"]})]
+Number = Annotated[Any, BeforeValidator(_number), Field(json_schema_extra={"type": "number"})]
+Range = Annotated[Any, BeforeValidator(_range), Field(json_schema_extra={
+    "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": ["number", "string"]}})]
+NumberRange = Annotated[Any, BeforeValidator(_number_range), Field(json_schema_extra={
+    "type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"}})]
+Names = Annotated[Any, BeforeValidator(_names), Field(json_schema_extra={
+    "type": ["string", "array"], "items": {"type": "string"}})]
+Mask = Annotated[Any, BeforeValidator(_mask), Field(json_schema_extra={
+    "type": ["string", "array"]})]
+
+
+class Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ParameterTable(Table):
+    """An unknown parameter (``guess``, optional ``bounds`` and ``log``) or a known one
+    (``value``)."""
+
+    value: Expr | None = None
+    guess: Number | None = None
+    bounds: NumberRange | None = None
+    log: bool | None = Field(None, description="train log(value); default: true for positive "
+                                                "bounds")
+
+
+ParameterEntry = Annotated[
+    Annotated[ParameterTable, Tag("table")] | Annotated[Expr, Tag("value")],
+    Discriminator(lambda v: "table" if isinstance(v, dict) else "value"),
+]
+
+
+class ConditionTable(Table):
+    """An initial or boundary condition (see :class:`~pinnlab.spec.problem.Condition`)."""
+
+    kind: Literal[CONDITION_KINDS]
+    field: str = ""
+    on: str = ""
+    value: Expr = 0.0
+    alpha: Number = 1.0
+    beta: Number = 1.0
+    derivative: Annotated[int, Field(ge=0, le=8)] = 0
+
+
+class ReferenceTable(BaseModel):
+    """``solver`` (a registered reference solver, whose own options sit beside it) or
+    ``file`` (an ``.npz`` in the spec's folder), and the evaluation ``grid``."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    solver: str | None = None
+    file: str | None = None
+    grid: dict[str, Annotated[int, Field(ge=2, le=100_000)]] = Field(default_factory=dict)
+
+
+class ObservationsTable(Table):
+    """Point measurements: a CSV file (header: coordinate and field names) in the spec's
+    folder, and the relative noise level they carry."""
+
+    file: str
+    noise: Annotated[Number, Field(ge=0)] = 0.0
+
+
+class DecompositionTable(Table):
+    """Subdomains and their interface terms (multi-domain methods)."""
+
+    split: Names = Field(default_factory=list)
+    strip: str | None = None
+    interface_conditions: Mask = "xpinn"
+    flux: dict[str, str] = Field(default_factory=dict)
+
+
+class Document(Table):
+    """A whole problem spec (one TOML file)."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)] | None = Field(
+        None, description="plain name (letters, digits, _ . -): the default output folder")
+    description: str = ""
+    fields: Names
+    domain: dict[str, Range]
+    time: str | None = None
+    parameters: dict[str, ParameterEntry] = Field(default_factory=dict)
+    equations: dict[str, str]
+    conditions: dict[str, ConditionTable] = Field(default_factory=dict)
+    reference: ReferenceTable | None = None
+    observations: ObservationsTable | None = None
+    training: dict[str, Any] = Field(default_factory=dict, description="method options")
+    decomposition: DecompositionTable | None = None
+    family: dict[str, NumberRange] = Field(default_factory=dict)
+
+
+def validate(raw: dict, *, source: str) -> Document:
+    """The validated document, or one :class:`SpecError` naming ``source`` and the key."""
+    try:
+        return Document.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = _real_loc(raw, err["loc"])
+        key = ".".join(str(p) for p in loc) or None
+        if err["type"] == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            known = ", ".join(model.model_fields) if model else ""
+            where = "top-level key" if len(loc) == 1 else "key"
+            raise SpecError(f"unknown {where} {str(loc[-1])!r}"
+                            + (f" (known: {known})" if known else ""), file=source,
+                            key=key) from None
+        if err["type"] == "string_pattern_mismatch" and loc == ["name"]:
+            raise SpecError("a name is plain: letters, digits, '_', '.', '-' (at most 64, "
+                            "not starting with '.' or '-'), no path", file=source,
+                            key=key) from None
+        if err["type"] in ("expr_type", "number_type", "range_type", "names_type",
+                           "mask_type"):
+            msg = err["msg"]
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            msg = describe(err)
+        raise SpecError(msg, file=source, key=key) from None
+
+
+def _real_loc(raw, loc) -> list:
+    """``loc`` without the names pydantic gives union members: only the document's own keys
+    and indices are kept (and a missing or unknown key at the end)."""
+    out, node = [], raw
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and part not in ("table", "value"):
+            node = None  # a key that is missing or unknown: the last part
+        else:
+            continue  # a union member's name
+        out.append(part)
+    return out
+
+
+def _model_at(loc: list) -> type[BaseModel] | None:
+    """The table model at ``loc`` inside :class:`Document` (for listing its known keys)."""
+    ann: Any = Document
+    for part in loc:
+        ann = _unwrap(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            field = ann.model_fields.get(str(part))
+            if field is None:
+                return None
+            ann = field.annotation
+        elif typing.get_origin(ann) is dict:
+            ann = typing.get_args(ann)[1]
+        else:
+            return None
+    ann = _unwrap(ann)
+    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+
+
+def _unwrap(ann):
+    """Through Annotated and unions, to a table model or a dict type where there is one."""
+    origin = typing.get_origin(ann)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(ann)[0])
+    if origin is dict or (isinstance(ann, type) and issubclass(ann, BaseModel)):
+        return ann
+    for arg in typing.get_args(ann):
+        inner = _unwrap(arg)
+        if typing.get_origin(inner) is dict or (isinstance(inner, type)
+                                                 and issubclass(inner, BaseModel)):
+            return inner
+    return ann
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a spec file (the ``[training]`` table is left open here: each
+    method's options have their own schema, :func:`pinnlab.options.json_schema`)."""
+    return Document.model_json_schema()
