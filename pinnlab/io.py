@@ -172,6 +172,19 @@ def prepare_output(out: str, *, key: str = "--out") -> str:
     return out
 
 
+def check_output_file(path: str, *, key: str = "--out") -> str:
+    """An output file path that can be written later: its folder exists, and it is not a
+    folder itself (checked before any work)."""
+    path = os.fspath(path)
+    if not path.strip():
+        raise SpecError("the output file name is empty", key=key)
+    if os.path.isdir(path):
+        raise SpecError(f"{path!r} is a folder; give a file name", key=key)
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise SpecError(f"the folder of {path!r} does not exist", key=key)
+    return path
+
+
 class OutputLock:
     """Exclusive use of an output folder for the lifetime of a run (``with OutputLock(out):``).
 

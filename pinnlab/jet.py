@@ -54,14 +54,7 @@ class JetBasis:
     """
 
     def __init__(self, dim: int, indices: Iterable[Sequence[int]]):
-        wanted = {tuple(sorted(a)) for a in indices} | {()}
-        closed: set[MultiIndex] = set()
-        for a in wanted:
-            if any(i < 0 or i >= dim for i in a):
-                raise ValueError(f"multi-index {a} out of range for {dim} coordinates")
-            for r in range(len(a) + 1):
-                for pos in _combinations(len(a), r):
-                    closed.add(tuple(a[p] for p in pos))
+        closed = closure(dim, indices)
         self.dim = dim
         self.indices: list[MultiIndex] = sorted(closed, key=lambda a: (len(a), a))
         self.position = {a: k for k, a in enumerate(self.indices)}
@@ -103,6 +96,18 @@ class JetBasis:
             if k is not None:
                 parts[k] = eye[i].expand(n, d)
         return Jet(parts, self)
+
+
+def closure(dim: int, indices: Iterable[Sequence[int]]) -> set[MultiIndex]:
+    """``indices`` (sorted) with every sub-multi-index: the components a basis must carry."""
+    closed: set[MultiIndex] = set()
+    for a in {tuple(sorted(a)) for a in indices} | {()}:
+        if any(i < 0 or i >= dim for i in a):
+            raise ValueError(f"multi-index {a} out of range for {dim} coordinates")
+        for r in range(len(a) + 1):
+            for pos in _combinations(len(a), r):
+                closed.add(tuple(a[p] for p in pos))
+    return closed
 
 
 @cache

@@ -29,6 +29,7 @@ from .errors import SpecError
 
 Steps = Annotated[int, Field(ge=0, le=10**9, description="iterations (0 skips the phase)")]
 Count = Annotated[int, Field(ge=1, le=10**8)]
+Points = Annotated[int, Field(ge=1, le=2**22, description="points per term (at most 4 Mi)")]
 Every = Annotated[int, Field(ge=0, le=10**9)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]

@@ -29,7 +29,10 @@ def burgers():
 
 def test_small_burgers_solve_is_accurate(burgers):
     r = pinnlab.solve(burgers, adam_steps=300, lbfgs_steps=300, **SMALL)
-    assert r.metrics["rel_l2"] < 0.15  # a real solve at a tiny budget (1e-3 at full budget)
+    # a real solve at a tiny budget (1e-3 at full budget): measured 0.051-0.221 over seeds 0-5 at
+    # 1 and 2 threads (600 more L-BFGS steps do not narrow it); untrained (the initial condition
+    # is imposed exactly) gives 0.59
+    assert r.metrics["rel_l2"] < 0.35
     assert r.metrics["steps"] <= 600
     assert set(r.metrics["optimizer_stops"]) == {"0:adam", "1:lbfgs"}
 

@@ -140,65 +140,79 @@ def builtin_problem(family: str) -> GPMEProblem:
     raise SpecError(f"unknown GPME family {family!r}; use one of {FAMILIES}", key="problem.family")
 
 
-def _get(table: dict, key: str, path: str, dotted: str):
-    if key not in table:
-        raise SpecError(f"missing key {key!r}", file=path, key=dotted)
-    return table[key]
+class _Document:
+    """The GPME spec's tables as a schema (strict types, unknown keys refused)."""
 
+    @staticmethod
+    def model():
+        from typing import Annotated, Literal
 
-def _pair(value, path: str, key: str) -> tuple[float, float]:
-    if not (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(v, int | float) for v in value)
-    ):
-        raise SpecError(f"expected [low, high], got {value!r}", file=path, key=key)
-    return float(value[0]), float(value[1])
+        from pydantic import Field
+
+        from pinnlab.spec.schema import Number, NumberRange, Table
+
+        Int = Annotated[int, Field(ge=1, le=100_000)]
+
+        class Problem(Table):
+            family: Literal[FAMILIES]
+
+        class Domain(Table):
+            x: NumberRange
+            t: NumberRange
+            periodic: bool = False
+
+        class Parameter(Table):
+            train: NumberRange
+            test: Annotated[list[Number], Field(min_length=1, max_length=64)] | Number
+
+        class Evaluation(Table):
+            t: Number
+            n_test: Annotated[int, Field(ge=2, le=10_000)] = 50
+            n_grid: Annotated[int, Field(ge=3, le=100_000)] = 201
+
+        class Data(Table):
+            n_context: Int = 100
+            n_target: Int = 100
+            t_slots: Int = 10
+
+        class Document(Table):
+            problem: Problem
+            domain: Domain
+            fields: dict[Literal["u"], str]
+            parameters: dict[str, Parameter]
+            equations: dict[str, str] = Field(default_factory=dict)
+            evaluation: Evaluation
+            data: Data = Field(default_factory=Data)
+
+        return Document
 
 
 def load_problem(path: str | Path) -> GPMEProblem:
     """Read a ``problems/gpme_*.toml`` spec into a :class:`GPMEProblem` (see module docstring)."""
+    from pinnlab.spec.schema import validate
     from pinnlab.spec.toml import read_toml
 
     path = str(path)
-    spec = read_toml(path)
-    try:
-        return _problem(spec, path)
-    except (TypeError, ValueError, AttributeError, OverflowError):
-        raise SpecError("a value has the wrong type (see problems/gpme_*.toml)",
-                        file=path) from None
-
-
-def _problem(spec: dict, path: str) -> GPMEProblem:
-    family = _get(_get(spec, "problem", path, "problem"), "family", path, "problem.family")
-    if family not in FAMILIES:
-        raise SpecError(
-            f"unknown GPME family {family!r}; use one of {FAMILIES}",
-            file=path,
-            key="problem.family",
-        )
-    domain = _get(spec, "domain", path, "domain")
-    name = PARAMETER_OF[family]
-    par = _get(_get(spec, "parameters", path, "parameters"), name, path, f"parameters.{name}")
-    ev = spec.get("evaluation", {})
-    data = spec.get("data", {})
-    if "u" not in spec.get("fields", {}):
+    doc = validate(read_toml(path), source=path, model=_Document.model())
+    name = PARAMETER_OF[doc.problem.family]
+    if "u" not in doc.fields:
         raise SpecError("the GPME has one field named 'u'", file=path, key="fields")
-    test = _get(par, "test", path, f"parameters.{name}.test")
+    if set(doc.parameters) != {name}:
+        raise SpecError(f"the {doc.problem.family} family has one parameter, {name!r}",
+                        file=path, key="parameters")
+    par = doc.parameters[name]
+    test = par.test if isinstance(par.test, list) else [par.test]
+    (x0, x1), (t0, t1) = doc.domain.x, doc.domain.t
+    if not (x0 < x1 and t0 < t1):
+        raise SpecError("ranges are [low, high] with low < high", file=path, key="domain")
+    if not t0 < doc.evaluation.t <= t1:
+        raise SpecError(f"must lie in the time range ({t0:g}, {t1:g}]", file=path,
+                        key="evaluation.t")
     return GPMEProblem(
-        family=family,
-        x_range=_pair(_get(domain, "x", path, "domain.x"), path, "domain.x"),
-        t_range=_pair(_get(domain, "t", path, "domain.t"), path, "domain.t"),
-        train_range=_pair(
-            _get(par, "train", path, f"parameters.{name}.train"), path, f"parameters.{name}.train"
-        ),
-        test_values=tuple(float(v) for v in (test if isinstance(test, list) else [test])),
-        eval_time=float(_get(ev, "t", path, "evaluation.t")),
-        periodic=bool(domain.get("periodic", False)),
-        n_test=int(ev.get("n_test", 50)),
-        n_grid=int(ev.get("n_grid", 201)),
-        n_context=int(data.get("n_context", 100)),
-        n_target=int(data.get("n_target", 100)),
-        t_slots=int(data.get("t_slots", 10)),
+        family=doc.problem.family, x_range=(x0, x1), t_range=(t0, t1),
+        train_range=tuple(par.train), test_values=tuple(float(v) for v in test),
+        eval_time=float(doc.evaluation.t), periodic=doc.domain.periodic,
+        n_test=doc.evaluation.n_test, n_grid=doc.evaluation.n_grid,
+        n_context=doc.data.n_context, n_target=doc.data.n_target, t_slots=doc.data.t_slots,
         source=path,
     )

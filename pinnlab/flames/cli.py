@@ -10,21 +10,30 @@ import json
 from pathlib import Path
 
 
+def _out(args) -> Path | None:
+    from ..io import prepare_output
+
+    return None if args.out is None else Path(prepare_output(args.out))
+
+
 def _reference(args: argparse.Namespace) -> int:
     from .run import reference
     from .spec import load_case
 
-    metrics = reference(load_case(args.case), Path(args.out) if args.out else None)
+    case = load_case(args.case)
+    metrics = reference(case, _out(args))
     print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, list)}))
     return 0
 
 
 def _solve(args: argparse.Namespace) -> int:
+    from ..api import check_device
     from .run import solve
     from .spec import load_case
 
-    metrics = solve(load_case(args.case), Path(args.out) if args.out else None,
-                    device=args.device, quick=args.quick)
+    case = load_case(args.case)
+    check_device(args.device, key="--device")
+    metrics = solve(case, _out(args), device=args.device, quick=args.quick)
     print(json.dumps({k: v for k, v in metrics.items() if k != "stages"}))
     return 0
 

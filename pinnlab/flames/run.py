@@ -97,9 +97,15 @@ def solve(case: FlameCase, out: Path | None = None, device: str = "cpu",
     from .case1 import noisy_observations, solve_forward, solve_inverse
     from .shooting import shoot_flame_speed
 
+    known = ("s_L",) if case.mode == "forward" else ("s_L", "conductivity",
+                                                      "activation_energy")
+    for name in case.unknowns:
+        if name not in known:
+            raise SpecError(f"a {case.mode} Case 1 solve infers {', '.join(known)} only",
+                            file=str(case.path), key=f"unknowns.{name}")
     flame = simple_flame(case)
-    ref = shoot_flame_speed(flame)
     budget = _budget(case, quick)
+    ref = shoot_flame_speed(flame)
     guesses = case.unknowns
     t0 = time.perf_counter()
     if case.mode == "forward":

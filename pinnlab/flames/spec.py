@@ -19,8 +19,17 @@ from ..errors import SpecError
 
 KINDS = ("simple", "detailed", "counterflow")
 MODES = ("forward", "inverse")
-_TRAINING_KEYS = ("warmup", "adam", "lbfgs", "lr", "decay", "decay_every", "n_collocation",
-                  "width", "depth", "seed")
+_TRAINING_RANGES = {"warmup": (0, 1e8, True), "adam": (0, 1e8, True), "lbfgs": (0, 1e8, True),
+                    "lr": (1e-12, 10.0, False), "decay": (1e-6, 1.0, False),
+                    "decay_every": (1, 1e8, True), "n_collocation": (3, 2**20, True),
+                    "width": (1, 4096, True), "depth": (1, 64, True), "seed": (0, 2**62, True)}
+_TRAINING_KEYS = tuple(_TRAINING_RANGES)
+
+
+_KEYS = {"": ("case", "flame", "unknowns", "temperature_bounds", "training", "observations"),
+         "case": ("kind", "mode"), "flame": None, "unknowns": None,
+         "temperature_bounds": ("lower", "upper"), "training": None,
+         "observations": ("csv", "n", "noise", "seed")}
 
 
 @dataclass
@@ -61,6 +70,18 @@ def load_case(path: str | Path) -> FlameCase:
     path = Path(path)
     file = str(path)
     data = read_toml(path)
+    for key, allowed in _KEYS.items():
+        table = data if key == "" else data.get(key, {})
+        if not isinstance(table, dict):
+            raise SpecError("must be a table", file=file, key=key)
+        extra = sorted(set(table) - set(allowed)) if allowed is not None else []
+        if extra:
+            raise SpecError(f"unknown key {extra[0]!r} (known: {', '.join(allowed)})",
+                            file=file, key=f"{key}.{extra[0]}".lstrip("."))
+    for name, table in data.get("unknowns", {}).items():
+        if isinstance(table, dict) and set(table) - {"guess"}:
+            raise SpecError("an unknown has only a 'guess'", file=file,
+                            key=f"unknowns.{name}")
     case = data.get("case", {})
     kind = case.get("kind", "simple")
     mode = case.get("mode", "forward")
@@ -95,9 +116,27 @@ def load_case(path: str | Path) -> FlameCase:
         if key not in _TRAINING_KEYS:
             raise SpecError(f"unknown key; expected one of {_TRAINING_KEYS}", file=file,
                             key=f"training.{key}")
-        training[key] = _number(data["training"], key, file, "training", positive=False)
+        value = _number(data["training"], key, file, "training", positive=False)
+        lo, hi, whole = _TRAINING_RANGES[key]
+        if not lo <= value <= hi or (whole and value != int(value)):
+            raise SpecError(f"must be {'a whole number' if whole else 'a number'} from {lo:g} "
+                            f"to {hi:g}", file=file, key=f"training.{key}")
+        training[key] = value
     observations = data.get("observations", {})
     if mode == "inverse" and not observations:
         raise SpecError("an inverse case needs an [observations] table", file=file,
                         key="observations")
+    checks = {"csv": (str, "a file name"), "n": (int, "a whole number from 1 to 10000"),
+              "noise": ((int, float), "a number from 0 to 1"), "seed": (int, "a seed")}
+    for key, value in observations.items():
+        types, what = checks[key]
+        ok = isinstance(value, types) and not isinstance(value, bool)
+        if ok and key == "n":
+            ok = 1 <= value <= 10000
+        elif ok and key == "noise":
+            ok = 0 <= value <= 1
+        elif ok and key == "seed":
+            ok = 0 <= value < 2**63
+        if not ok:
+            raise SpecError(f"must be {what}", file=file, key=f"observations.{key}")
     return FlameCase(path, kind, mode, flame, unknowns, bounds, training, observations)

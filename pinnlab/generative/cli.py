@@ -72,17 +72,9 @@ def nonnegative_float(text: str) -> float:
 
 
 def _out_file(path: str, key: str = "--out") -> str:
-    """An output file path whose folder exists and which is not a folder itself."""
-    import os
+    from ..io import check_output_file
 
-    from ..errors import SpecError
-
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise SpecError(f"{path!r} is a folder; give a file name", key=key)
-    if not os.path.isdir(folder):
-        raise SpecError(f"the folder of {path!r} does not exist", key=key)
-    return path
+    return check_output_file(path, key=key)
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -96,10 +88,15 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..errors import DataError
     from .datasets import FieldDataset
     from .prior import PriorConfig, train_prior
 
     _out_file(args.out)
+    if args.resume and not Path(args.out).exists():
+        raise DataError("no checkpoint to resume from", file=args.out, key="--resume")
     ds = FieldDataset.load(args.data)
     cfg = PriorConfig(objective=args.objective, dim=ds.fields.ndim - 2,
                       channels=ds.fields.shape[1], base=args.base, steps=args.steps,

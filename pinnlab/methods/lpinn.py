@@ -31,7 +31,7 @@ from ..errors import SpecError
 from ..jet import Jet, JetBasis
 from ..losses import BoxSampler
 from ..nn import FieldNetwork
-from ..options import Budget, Count, Every, Network, NonNegative, Positive, Steps, build
+from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, Steps, build
 from ..result import Result
 from ..spec.problem import Problem
 from ..train import LossWeights, RunContext, Trainer, run_metrics
@@ -51,7 +51,7 @@ class LPINNConfig(Budget, Network):
     ballistic: bool = True
     jacobian_power: Annotated[int, Field(ge=0, le=8)] = 3
     velocity: str = ""
-    residual_points: Count = 2048
+    residual_points: Points = 2048
     resample_every: Every = 500
     adam_steps: Steps = 2000
     lr: Positive = 2e-3

@@ -33,7 +33,7 @@ from ..losses import (
     _value_residual,
 )
 from ..nn import FieldNetwork
-from ..options import Budget, Count, Every, Network, NonNegative, Steps, build
+from ..options import Budget, Every, Network, NonNegative, Points, Steps, build
 from ..params import ParameterSet
 from ..result import Result
 from ..spec.decomposition import (
@@ -55,9 +55,9 @@ class MultiDomainConfig(Budget, Network):
 
     width: Annotated[int, Field(ge=1, le=4096)] = 20
     depth: Annotated[int, Field(ge=1, le=64)] = 2
-    residual_points: Count = 1000
-    boundary_points: Count = 100
-    interface_points: Count = 100
+    residual_points: Points = 1000
+    boundary_points: Points = 100
+    interface_points: Points = 100
     resample_every: Every = 0
     adam_steps: Steps = 1000
     lr_decay: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0

@@ -13,7 +13,7 @@ from ..errors import SpecError
 from ..jet import Jet, JetBasis
 from ..losses import Term, compile_terms
 from ..nn import FieldNetwork
-from ..options import Budget, Count, Every, Network, NonNegative, Positive, build
+from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, build
 from ..params import ParameterSet
 from ..spec.problem import Problem
 from ..train import LossWeights, RunContext, Trainer
@@ -29,9 +29,9 @@ class PINNConfig(Budget, Network):
     harmonics: Annotated[int, Field(ge=1, le=64)] = 1
     hard_constraints: bool = True
     periodic_embedding: bool = True
-    residual_points: Count = 8192
-    boundary_points: Count = 512
-    initial_points: Count = 512
+    residual_points: Points = 8192
+    boundary_points: Points = 512
+    initial_points: Points = 512
     resample_every: Every = 1000
     resample: Literal["uniform", "rad"] = "uniform"
     rad_k: NonNegative = 1.0

@@ -20,6 +20,8 @@ from ..expr import Expression, Namespace, compile_expression
 from .decomposition import Decomposition, parse_interface_conditions
 from .schema import CONDITION_KINDS, NAME_PATTERN
 
+MAX_COMPONENTS = 512  # derivative components one jet may carry
+
 
 @dataclass
 class Parameter:
@@ -213,9 +215,15 @@ class Problem:
             self._validate_parameter(k, p)
         if not self.equations:
             raise SpecError("no equations", file=src, key="equations")
-        used = set()
+        used, indices = set(), set()
         for expr in self.compiled_equations().values():
             used |= {s.name for s in expr.derivatives}
+            indices |= {s.index for s in expr.derivatives}
+        from ..jet import closure
+
+        if len(closure(len(self.domain), indices)) > MAX_COMPONENTS:
+            raise SpecError(f"the equations need more than {MAX_COMPONENTS} distinct partial "
+                            "derivatives (with their lower orders)", file=src, key="equations")
         for f in self.fields:
             if f not in used:
                 raise SpecError(f"field {f!r} appears in no equation, so nothing determines it",

@@ -72,6 +72,8 @@ def _names(v):
         return [v]
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
         raise PydanticCustomError("names_type", "must be text or a list of text")
+    if len(v) > 64:
+        raise PydanticCustomError("names_type", "at most 64 entries")
     return v
 
 
@@ -136,7 +138,7 @@ class ReferenceTable(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
     solver: str | None = None
     file: str | None = None
-    grid: dict[str, Annotated[int, Field(ge=2, le=100_000)]] = Field(default_factory=dict)
+    grid: dict[str, Annotated[int, Field(ge=2, le=65_536)]] = Field(default_factory=dict)
 
 
 class ObservationsTable(Table):
@@ -163,11 +165,13 @@ class Document(Table):
         None, description="plain name (letters, digits, _ . -): the default output folder")
     description: str = ""
     fields: Names
-    domain: dict[str, Range]
+    domain: Annotated[dict[str, Range], Field(min_length=1, max_length=8)]
     time: str | None = None
-    parameters: dict[str, ParameterEntry] = Field(default_factory=dict)
-    equations: dict[str, str]
-    conditions: dict[str, ConditionTable] = Field(default_factory=dict)
+    parameters: Annotated[dict[str, ParameterEntry], Field(max_length=256)] = Field(
+        default_factory=dict)
+    equations: Annotated[dict[str, str], Field(min_length=1, max_length=64)]
+    conditions: Annotated[dict[str, ConditionTable], Field(max_length=256)] = Field(
+        default_factory=dict)
     reference: ReferenceTable | None = None
     observations: ObservationsTable | None = None
     training: dict[str, Any] = Field(default_factory=dict, description="method options")
@@ -175,17 +179,19 @@ class Document(Table):
     family: dict[str, NumberRange] = Field(default_factory=dict)
 
 
-def validate(raw: dict, *, source: str) -> Document:
-    """The validated document, or one :class:`SpecError` naming ``source`` and the key."""
+def validate(raw: dict, *, source: str, model: type[BaseModel] | None = None) -> Document:
+    """The validated document, or one :class:`SpecError` naming ``source`` and the key
+    (``model``: another document schema than a problem spec's)."""
+    model = model or Document
     try:
-        return Document.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = _real_loc(raw, err["loc"])
         key = ".".join(str(p) for p in loc) or None
         if err["type"] == "extra_forbidden":
-            model = _model_at(loc[:-1])
-            known = ", ".join(model.model_fields) if model else ""
+            inner = _model_at(loc[:-1], model)
+            known = ", ".join(inner.model_fields) if inner else ""
             where = "top-level key" if len(loc) == 1 else "key"
             raise SpecError(f"unknown {where} {str(loc[-1])!r}"
                             + (f" (known: {known})" if known else ""), file=source,
@@ -221,9 +227,9 @@ def _real_loc(raw, loc) -> list:
     return out
 
 
-def _model_at(loc: list) -> type[BaseModel] | None:
-    """The table model at ``loc`` inside :class:`Document` (for listing its known keys)."""
-    ann: Any = Document
+def _model_at(loc: list, root: type[BaseModel]) -> type[BaseModel] | None:
+    """The table model at ``loc`` inside ``root`` (for listing its known keys)."""
+    ann: Any = root
     for part in loc:
         ann = _unwrap(ann)
         if isinstance(ann, type) and issubclass(ann, BaseModel):

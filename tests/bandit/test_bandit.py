@@ -50,11 +50,11 @@ def test_gp_finds_the_best_arm_of_a_synthetic_reward():
         assert np.corrcoef(mean.numpy(), truth)[0, 1] > 0.97
 
 
-@pytest.mark.parametrize("policy", ["ucb", "ts"])
-def test_policies_learn_online_on_a_synthetic_reward(policy):
+def _late_score(policy, seed):
+    """Mean reward / best reward over rounds 18-25 of one online session."""
     space = ContextSpace({"s": (0.0, 1.0)})
-    agent = Bandit(space, policy, seed=1, gp_iters=60)
-    rng = np.random.default_rng(1)
+    agent = Bandit(space, policy, seed=seed, gp_iters=60)
+    rng = np.random.default_rng(seed)
     late = []
     for i in range(25):
         ctx = space.sample(rng, 1)[0]
@@ -63,8 +63,18 @@ def test_policies_learn_online_on_a_synthetic_reward(policy):
         agent.observe(ctx, arm, r)
         if i >= 17:
             late.append(r / synthetic(np.full(512, ctx["s"]), ARMS).max())
-    # random arms score 0 ± 0.2 here; Thompson sampling explores its 512 arms longer than UCB
-    assert np.mean(late) > (0.8 if policy == "ucb" else 0.35)
+    return float(np.mean(late))
+
+
+@pytest.mark.parametrize("policy", ["ucb", "ts"])
+def test_policies_learn_online_on_a_synthetic_reward(policy):
+    # one session's score depends on which arms the GP happens to rank first: over seeds 0-11
+    # (seeds 0-5 at 1 and 2 threads, identical) UCB scored -0.18-0.89, Thompson sampling
+    # -0.23-0.77, random arms -0.49 to -0.09. The mean of 3 sessions: lowest over all triples of
+    # those seeds 0.31 (UCB) and 0.09 (TS); random arms average -0.28. Thompson sampling
+    # explores its 512 arms longer than UCB.
+    score = np.mean([_late_score(policy, seed) for seed in (1, 2, 3)])
+    assert score > (0.25 if policy == "ucb" else 0.0)
 
 
 def test_context_space_log_scale_and_standardise():

@@ -29,7 +29,7 @@ def _run(argv, capsys):
     (GOOD.replace('"simple"', '"plasma"'), "unknown kind"),
     (GOOD.replace("phi = 0.42", "phi = -1.0"), "positive"),
     (GOOD + "colour = 3\n", "unknown key"),
-    (GOOD.replace("[flame]", "[flam]"), "[flame]"),
+    (GOOD.replace("[flame]", "[flam]"), "unknown key 'flam'"),
 ])
 def test_bad_case_is_one_line_exit_2(tmp_path, capsys, text, message):
     path = tmp_path / "case.toml"

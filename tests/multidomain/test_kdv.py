@@ -99,8 +99,10 @@ def test_kdv_xpinn_trains_with_periodic_terms():
                         lbfgs_steps=500, residual_points=300)
     first, last = res.history[0], res.history[-1]
     assert "conditions.periodic[0]" in last and "conditions.periodic[1]" in last
+    # measured over seeds 0-5 at 1 and 2 threads: loss ratio 5e-4-2.6e-3, rel. L2 0.109-0.247
+    # (untrained: 1.1)
     assert last["loss"] < 0.01 * first["loss"]
-    assert res.evaluate()["rel_l2"] < 0.3
+    assert res.evaluate()["rel_l2"] < 0.4
 
 
 @pytest.mark.parametrize("option, value, words", [("foo", 3, "unknown option 'foo'"),
