@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# The README's first fresh-machine command, run on a clean clone in a new virtual environment
-# (no site packages): install, then the main job on the bundled Burgers spec. Writes log.txt here
-# (pip's notes about the local package index and the progress bar are filtered out).
-#   bash results/fresh_machine/check.sh
+# The README's two fresh-machine commands, run as a new user would: a clean clone of this
+# repository's HEAD and a new virtual environment (no site packages), then exactly the README's
+# command. Writes the log here (pip's notes about the local package index and the progress bar
+# are filtered out).
+#   bash results/fresh_machine/check.sh solve   # install + the main job      -> log.txt
+#   bash results/fresh_machine/check.sh tests   # install + the test command  -> tests_log.txt
 set -euo pipefail
+mode=${1:-solve}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 git clone -q "$repo" "$work/clone"
 python -m venv "$work/venv"
 source "$work/venv/bin/activate"
 cd "$work/clone"
-export OMP_NUM_THREADS=1
+if [ "$mode" = tests ]; then
+  log="$repo/results/fresh_machine/tests_log.txt"
+  run() { pip install -q torch==2.13.0 && pip install -q -e '.[test]' && python -m pytest -q; }
+else
+  log="$repo/results/fresh_machine/log.txt"
+  export OMP_NUM_THREADS=1
+  run() { pip install -q torch==2.13.0 && pip install -q -e . && pinnlab solve problems/burgers.toml; }
+fi
 {
-  echo "# $(date -u +%F) $(git -C "$repo" rev-parse --short HEAD), $(nproc) cores"
-  time (pip install -q torch==2.13.0 && pip install -q -e .)
-  time pinnlab solve problems/burgers.toml
-} 2>&1 | grep -v "^WARNING: Location" | tr '\r' '\n' | grep -v "step/s\|s/step" \
-  | tee "$repo/results/fresh_machine/log.txt"
+  echo "# $(date -u +%F) $(git -C "$repo" rev-parse --short HEAD), $(nproc) cores, $mode"
+  time run
+} 2>&1 | grep -v "^WARNING: Location" | tr '\r' '\n' | grep -v "step/s\|s/step" | tee "$log"
