@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from .errors import DataError, SpecError
-from .options import Options, build
+from .options import Options, build, scoped
 from .result import Result
 from .spec.problem import Problem
 
@@ -68,8 +68,11 @@ def prepare(problem: Problem | str | os.PathLike, method: str = "pinn", *,
     device = check_device(device, key=f"{flag}device")
     entry = METHODS[method]
     module = entry.load()
-    cfg = build(module.options, problem.training, {**entry.preset, **(options or {})},
-                source=problem.source, override_key=option_key)
+    known = {name: m.load().options for name, m in METHODS.items()}
+    spec_options, keys = scoped(problem.training, method, module.options, known,
+                                source=problem.source)
+    cfg = build(module.options, spec_options, {**entry.preset, **(options or {})},
+                source=problem.source, override_key=option_key, spec_keys=keys)
     module.check(problem, cfg)
     return Plan(problem, method, module, cfg, int(seed), device)
 

@@ -137,6 +137,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"{args.spec}: ok — coordinates {problem.coords}, fields {problem.fields}, "
           f"unknown parameters: {unknown}, {obs} observations, method {plan.method}, terms: "
           f"{', '.join(t.name for t in terms)}")
+    for name, text in problem.definitions.items():
+        print(f"  definition {name} = {text}")
+    for f, (lo, hi) in problem.bounds.items():
+        print(f"  field {f} in [{lo}, {hi}] (sigmoid output map)")
+    for group, members in problem.simplex.items():
+        print(f"  simplex {group}: {', '.join(members)} (softmax output map)")
+    if problem.conservation is not None:
+        c = problem.conservation
+        print(f"  conservation: integral of {c.density} over {', '.join(problem.space)} = "
+              f"{c.mass if c.mass is not None else 'the reference solution' + chr(39) + 's'}")
     d = problem.decomposition
     if d is not None:
         from .spec.decomposition import mask_string, parse_interface_conditions

@@ -301,6 +301,20 @@ class Jet:
     def abs(self) -> Jet:
         return self * torch.sign(self.parts[0])
 
+    def tan(self) -> Jet:
+        return self.sin() / self.cos()
+
+    def sum(self, dim: int = -1, keepdim: bool = True) -> Jet:
+        """Sum over a dimension of the parts (a linear map: component-wise)."""
+        return Jet([p.sum(dim, keepdim=keepdim) for p in self.parts], self.basis)
+
+    def softmax(self) -> Jet:
+        """Softmax over the last dimension (channels), shifted by the detached maximum (which
+        leaves the value and every derivative unchanged)."""
+        shift = self.parts[0].detach().amax(-1, keepdim=True)
+        e = Jet([self.parts[0] - shift, *self.parts[1:]], self.basis).exp()
+        return e * e.sum().reciprocal()
+
     def where(self, cond: torch.Tensor, other: Jet) -> Jet:
         """``self`` where ``cond`` holds, else ``other`` (component-wise)."""
         return Jet([torch.where(cond, a, b) for a, b in zip(self.parts, other.parts)],

@@ -93,12 +93,34 @@ class BoxSampler:
         return x
 
 
+class GridSampler:
+    """A fixed uniform tensor grid of about ``n`` points (ends included; the generator is not
+    used): collocation that never moves, as in the flame papers."""
+
+    def __init__(self, domain: dict[str, tuple[float, float]], *, dtype=None, device=None):
+        self.domain, self.opts = domain, dict(dtype=dtype, device=device)
+
+    def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        return uniform_grid(self.domain, n, **self.opts)
+
+
+def uniform_grid(domain: dict[str, tuple[float, float]], n: int, *, dtype=None,
+                 device=None) -> torch.Tensor:
+    """About ``n`` points ``(M, d)`` on a uniform tensor grid of the box (ends included)."""
+    m = max(2, round(n ** (1.0 / len(domain))))
+    axes = [torch.linspace(lo, hi, m, dtype=dtype, device=device) for lo, hi in domain.values()]
+    return torch.stack([g.reshape(-1) for g in torch.meshgrid(*axes, indexing="ij")], 1)
+
+
 def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] = frozenset(),
-                  dtype=None, device=None) -> list[Term]:
+                  dtype=None, device=None, sampling: str = "sobol") -> list[Term]:
     """All loss terms of ``problem``; ``n_points`` maps a term kind to its point count;
-    ``skip`` lists condition names imposed exactly by the method (hard constraints)."""
+    ``skip`` lists condition names imposed exactly by the method (hard constraints);
+    ``sampling`` is ``sobol`` (scrambled Sobol points, redrawn on resampling) or ``grid`` (a
+    fixed uniform grid) for the equations' residual points."""
     terms: list[Term] = []
-    interior = BoxSampler(problem.domain, dtype=dtype, device=device)
+    interior = (GridSampler if sampling == "grid" else BoxSampler)(problem.domain, dtype=dtype,
+                                                                   device=device)
     for name, expr in problem.compiled_equations().items():
         terms.append(Term(f"equations.{name}", "residual", interior, n_points["residual"],
                           sorted({s.index for s in expr.derivatives}),
@@ -113,13 +135,14 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
             continue
         g = problem.expression(cond.value, f"{key}.value", with_fields=False)
         fi = problem.fields.index(cond.field)
+        scale = problem.constant(cond.scale, f"{key}.scale")
         if cond.kind == "initial":
             t = problem.time
             sampler = BoxSampler(problem.domain, {t: problem.domain[t][0]}, dtype=dtype,
                                  device=device)
             idx = (problem.coords.index(t),) * cond.derivative
             terms.append(Term(key, "initial", sampler, n_points["initial"], [idx],
-                              _value_residual(problem, fi, idx, g)))
+                              _scaled(_value_residual(problem, fi, idx, g), scale)))
             continue
         faces = problem.boundary(cond, key)
         for c, end, sign in faces:
@@ -128,12 +151,20 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
             suffix = "" if len(faces) == 1 else f"@{c}={end:g}"
             res = _boundary_residual(problem, fi, ci, sign, cond.kind, cond.alpha, cond.beta, g)
             terms.append(Term(key + suffix, "boundary", sampler, n_points["boundary"],
-                              [(), (ci,)] if cond.kind != "dirichlet" else [()], res))
+                              [(), (ci,)] if cond.kind != "dirichlet" else [()],
+                              _scaled(res, scale)))
     if problem.observations is not None and len(problem.observations):
         terms.append(_data_term(problem, dtype, device))
     for t in terms:
         t.basis = JetBasis(len(problem.coords), t.indices)
     return terms
+
+
+def _scaled(residual, scale: float):
+    """``residual`` times the constant ``scale`` (unchanged when it is 1)."""
+    if scale == 1.0:
+        return residual
+    return lambda points, jet, params: scale * residual(points, jet, params)
 
 
 def _equation_residual(problem: Problem, expr: Expression):
@@ -192,18 +223,28 @@ def _periodic_term(problem, key, coord, n, dtype, device, face=None) -> Term:
 
 def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None,
                name: str = "data") -> Term:
-    """``(u(x_i) − u_i) / mean|u_i|`` over the observations (or the selected ``rows``)."""
+    """``(y(x_i) − y_i) / mean|y_i|`` over the observations (or the selected ``rows``), ``y`` a
+    field or a definition (a derived quantity such as a velocity computed from a temperature)."""
     obs = problem.observations
     pts = torch.stack([torch.as_tensor(obs.coords[c], dtype=dtype) for c in problem.coords], 1)
     names = list(obs.values)
-    fis = [problem.fields.index(f) for f in names]
+    exprs = [problem.expression(f, f"observations:{f}") for f in names]
     target = torch.stack([torch.as_tensor(obs.values[f], dtype=dtype) for f in names], 1)
     scale = target.abs().mean(0).clamp_min(1e-12)
     if rows is not None:
         pts, target = pts[rows], target[rows]
     pts, target, scale = pts.to(device), target.to(device), scale.to(device)
+    indices = sorted({s.index for e in exprs for s in e.derivatives} | {()})
 
     def residual(points, jet, params):
-        return ((jet.value[:, fis] - target) / scale).flatten()
+        env = environment(problem, points, jet, params)
+        pred = torch.stack([_column(e.evaluate(env), points) for e in exprs], 1)
+        return ((pred - target) / scale).flatten()
 
-    return Term(name, "data", None, pts.shape[0], [()], residual, fixed=pts)
+    return Term(name, "data", None, pts.shape[0], indices, residual, fixed=pts)
+
+
+def _column(value, points: torch.Tensor) -> torch.Tensor:
+    """An expression's value as an ``(N,)`` tensor (constants broadcast)."""
+    value = torch.as_tensor(value, dtype=points.dtype, device=points.device)
+    return value.expand(points.shape[0]) if value.dim() == 0 else value

@@ -2,13 +2,16 @@
 
 :class:`FieldNetwork` is an MLP ``R^d -> R^F`` with the standard PINN input aids:
 
-* input scaling: each coordinate ``c ∈ [lo, hi]`` enters as ``2 (c - lo) / (hi - lo) - 1``;
+* input scaling: each coordinate ``c ∈ [lo, hi]`` enters as ``a + (b - a)(c - lo)/(hi - lo)``
+  (``input_range = (a, b)``, default ``(-1, 1)``);
 * exact periodic embedding for periodic coordinates: ``[cos(k ω c), sin(k ω c)]``,
   ``ω = 2π / (hi - lo)``, ``k = 1..K`` (any output is then exactly periodic, value and all
   derivatives);
 * optional random Fourier features ``[cos(B c̃), sin(B c̃)]``, ``B ~ N(0, σ²)``, on the scaled
   non-periodic coordinates;
-* output scaling ``field = shift + scale * raw``.
+* output scaling ``field = shift + scale * raw``;
+* output maps that hold by construction: a bounded field ``lo + (hi - lo) sigmoid(raw)``, a
+  simplex of fields ``softmax(raw_group)`` (positive, summing to one).
 
 Every step is written in :class:`~pinnlab.jet.Jet` arithmetic, so :meth:`FieldNetwork.jet`
 returns the fields together with any partial derivatives the basis asks for, in one forward pass.
@@ -37,6 +40,11 @@ class FieldNetwork(torch.nn.Module):
         periodic: coordinates embedded exactly periodically, with ``harmonics`` frequencies.
         fourier: number of random Fourier frequencies (0 = off), scale ``fourier_sigma``.
         output_scale, output_shift: per-field affine output map.
+        bounds: ``{field: (lo, hi)}`` fields mapped into their bounds by a sigmoid.
+        input_range: ``(a, b)``: each non-periodic coordinate enters mapped affinely from its
+            range onto ``[a, b]`` (a wider range gives the first layer sharper features from the
+            start; where it starts places the features' steepest point).
+        simplex: groups of fields mapped onto the simplex by a softmax.
     """
 
     def __init__(self, domain: dict[str, tuple[float, float]], fields: Sequence[str], *,
@@ -44,6 +52,9 @@ class FieldNetwork(torch.nn.Module):
                  periodic: Sequence[str] = (), harmonics: int = 1, fourier: int = 0,
                  fourier_sigma: float = 1.0, output_scale: dict[str, float] | None = None,
                  output_shift: dict[str, float] | None = None,
+                 bounds: dict[str, tuple[float, float]] | None = None,
+                 simplex: Sequence[Sequence[str]] = (),
+                 input_range: tuple[float, float] = (-1.0, 1.0),
                  generator: torch.Generator | None = None):
         super().__init__()
         if activation not in ACTIVATIONS:
@@ -53,8 +64,9 @@ class FieldNetwork(torch.nn.Module):
         self.activation = activation
         lo = torch.tensor([domain[c][0] for c in self.coords])
         hi = torch.tensor([domain[c][1] for c in self.coords])
-        self.register_buffer("in_scale", 2.0 / (hi - lo))
-        self.register_buffer("in_shift", -(hi + lo) / (hi - lo))
+        a, b = input_range
+        self.register_buffer("in_scale", (b - a) / (hi - lo))
+        self.register_buffer("in_shift", a - lo * (b - a) / (hi - lo))
         self.periodic = [self.coords.index(c) for c in periodic]
         self.plain = [i for i in range(len(self.coords)) if i not in self.periodic]
         omega = torch.tensor([2 * math.pi / (domain[self.coords[i]][1] - domain[self.coords[i]][0])
@@ -83,6 +95,9 @@ class FieldNetwork(torch.nn.Module):
                                                         for f in self.fields]))
         self.register_buffer("out_shift", torch.tensor([float(shift.get(f, 0.0))
                                                         for f in self.fields]))
+        self.bounded = [(self.fields.index(f), float(lo), float(hi))
+                        for f, (lo, hi) in (bounds or {}).items()]
+        self.groups = [[self.fields.index(f) for f in g] for g in simplex]
 
     def features(self, x: Jet) -> Jet:
         parts = []
@@ -107,7 +122,17 @@ class FieldNetwork(torch.nn.Module):
             h = self._act(h.linear(layer.weight, layer.bias))
         last = self.layers[-1]
         out = h.linear(last.weight * self.out_scale[:, None], last.bias * self.out_scale)
-        return out + self.out_shift
+        out = out + self.out_shift
+        if not self.bounded and not self.groups:
+            return out
+        chans = [out.channel(i) for i in range(len(self.fields))]
+        for i, lo, hi in self.bounded:
+            chans[i] = chans[i].sigmoid() * (hi - lo) + lo
+        for g in self.groups:
+            y = out.select(g).softmax()
+            for k, i in enumerate(g):
+                chans[i] = y.channel(k)
+        return Jet.cat(chans)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Field values at points ``x`` of shape ``(N, d)``; returns ``(N, F)``."""

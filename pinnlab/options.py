@@ -23,7 +23,7 @@ from __future__ import annotations
 import typing
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import SpecError
 
@@ -85,6 +85,16 @@ class Network(Options):
     depth: Annotated[int, Field(ge=1, le=64)] = 4
     activation: Literal["tanh", "sin", "sigmoid"] = "tanh"
     dtype: Literal["float32", "float64"] = "float64"
+    input_range: Annotated[list[Annotated[float, Field(allow_inf_nan=False, ge=-1e3, le=1e3)]],
+                           Field(min_length=2, max_length=2)] = Field(
+        [-1.0, 1.0], description="each coordinate enters the network mapped onto [a, b]")
+
+    @field_validator("input_range")
+    @classmethod
+    def _increasing(cls, v):
+        if not v[0] < v[1]:
+            raise ValueError("input_range is [a, b] with a < b")
+        return v
 
 
 def parse_cli_value(cls: type[Options], key: str, text: str):
@@ -108,15 +118,45 @@ def _is_text(annotation) -> bool:
     return False
 
 
-def build(cls: type[Options], spec_options: dict, overrides: dict | None = None, *,
-          source: str = "<python>", override_key: str = "options") -> Options:
-    """Validate ``spec_options`` (the spec's ``[training]`` table) and ``overrides`` (Python
-    keyword options or ``--option`` values, which win) into ``cls``.
+def scoped(training: dict, method: str, cls: type[Options], known: dict[str, type[Options]],
+           *, source: str = "<python>") -> tuple[dict, dict[str, str]]:
+    """The options of ``method`` in a spec's ``[training]`` table, and the dotted key of each.
 
-    Errors name ``source`` and ``training.KEY`` for a spec value, ``{override_key} KEY`` for an
-    override (``--option width``), with the allowed values.
+    Shared keys (``[training] width = 32``) apply to every method that has them; a sub-table
+    ``[training.<method>]`` holds one method's own options and wins. A shared key that no
+    registered method (``known``: name -> options class) has is an error, so a typo is never
+    silently ignored; a sub-table is validated whole by its method when that method runs.
+    """
+    options, keys = {}, {}
+    for k, v in (training or {}).items():
+        if k in known:
+            if not isinstance(v, dict):
+                raise SpecError(f"[training.{k}] holds the options of method {k!r}; it is a "
+                                "table", file=source, key=f"training.{k}")
+            continue
+        if k in cls.model_fields:
+            options[k], keys[k] = v, f"training.{k}"
+        elif not any(k in c.model_fields for c in known.values()):
+            names = sorted({n for c in known.values() for n in c.model_fields})
+            raise SpecError(f"unknown option {k!r} (known: {', '.join(names)})", file=source,
+                            key=f"training.{k}")
+    for k, v in (training or {}).get(method, {}).items():
+        options[k], keys[k] = v, f"training.{method}.{k}"
+    return options, keys
+
+
+def build(cls: type[Options], spec_options: dict, overrides: dict | None = None, *,
+          source: str = "<python>", override_key: str = "options",
+          spec_keys: dict[str, str] | None = None) -> Options:
+    """Validate ``spec_options`` (from the spec's ``[training]`` table) and ``overrides``
+    (Python keyword options or ``--option`` values, which win) into ``cls``.
+
+    Errors name ``source`` and the option's key in the spec (``spec_keys``, default
+    ``training.KEY``) for a spec value, ``{override_key} KEY`` for an override
+    (``--option width``), with the allowed values.
     """
     spec_options, overrides = dict(spec_options or {}), dict(overrides or {})
+    spec_keys = spec_keys or {}
     merged = {**spec_options, **overrides}
     merged = {k: _plain(v) for k, v in merged.items()}
     try:
@@ -128,7 +168,7 @@ def build(cls: type[Options], spec_options: dict, overrides: dict | None = None,
         if top in overrides:
             file, key = None, f"{override_key} {'.'.join(loc)}".strip()
         else:
-            file, key = source, ".".join(["training", *loc])
+            file, key = source, ".".join([spec_keys.get(top, f"training.{top}"), *loc[1:]])
         raise SpecError(describe(err, cls, top), file=file, key=key) from None
 
 

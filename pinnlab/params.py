@@ -66,6 +66,11 @@ class ParameterSet(torch.nn.Module):
                 out[name] = getattr(self, f"known_{name}")
         return out
 
+    def lr_factors(self) -> dict[int, float]:
+        """``{id(raw parameter): factor}`` for the unknowns with a learning-rate factor."""
+        return {id(self.raw[k]): float(p.lr_factor) for k, p in self.spec.items()
+                if p.unknown and p.lr_factor != 1.0}
+
     def estimates(self) -> dict[str, float]:
         """The current values of the unknown parameters as floats."""
         vals = self.values()

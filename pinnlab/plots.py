@@ -38,12 +38,13 @@ def loss_figure(result, plt):
     if not hist:
         return None
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    steps = [h["step"] for h in hist]
     skip = {"step", "phase", "wall_s", *result.problem.parameters}
-    for key in hist[0]:
-        if key in skip or not isinstance(hist[0][key], float):
+    keys = list(dict.fromkeys(k for h in hist for k in h))
+    for key in keys:
+        rows = [h for h in hist if isinstance(h.get(key), float)]
+        if key in skip or not rows:
             continue
-        ax.semilogy(steps, [max(h[key], 1e-300) for h in hist], label=key,
+        ax.semilogy([h["step"] for h in rows], [max(h[key], 1e-300) for h in rows], label=key,
                     lw=2 if key == "loss" else 1)
     switch = [h["step"] for a, h in zip(hist, hist[1:]) if a["phase"] != h["phase"]]
     for s in switch:

@@ -81,7 +81,8 @@ class Result:
         allr = np.concatenate([self.reference.fields[f].ravel() for f in per])
         out = {"rel_l2": relative_l2(allp, allr), "rel_l2_fields": per,
                "grid": {c: len(a) for c, a in self.reference.axes.items()}}
-        truth = {k: v for k, v in self.problem.reference.options.items()
+        truth = {k: v for k, v in {**self.problem.reference.options,
+                                   **self.reference.params}.items()
                  if k in self.metrics.get("params", {})}
         if truth:
             out["params_true"] = truth

@@ -62,7 +62,7 @@ def residuals_of_exact(problem: Problem, exact: ExactFn, points: np.ndarray, *, 
         for i, c in enumerate(coords):
             env[Symbol("coord", c)] = torch.as_tensor(points[:, i])
         scale = 0.0
-        for sym in expr.derivatives:
+        for sym in expr.needed():
             def field_fn(y, f=sym.name):
                 return exact(dict(zip(coords, y.T)))[f]
 

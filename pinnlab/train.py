@@ -27,10 +27,14 @@ from .errors import DataError, DivergenceError
 
 @dataclass
 class Phase:
-    """One optimizer phase: ``kind`` is ``adam`` or ``lbfgs``; ``steps`` counts optimizer
-    iterations. Adam: learning rate ``lr`` decayed by ``decay`` every ``decay_every`` steps.
-    L-BFGS: strong-Wolfe line search, ``history`` pairs, stops at ``steps`` iterations or when
-    the gradient's max-norm falls below ``tolerance_grad`` or the loss stops changing."""
+    """One optimizer phase (a stage of the trainer): ``kind`` is ``adam`` or ``lbfgs``;
+    ``steps`` counts optimizer iterations. Adam: learning rate ``lr`` decayed by ``decay`` every
+    ``decay_every`` steps. L-BFGS: strong-Wolfe line search, ``history`` pairs, stops at
+    ``steps`` iterations or when the gradient's max-norm falls below ``tolerance_grad`` or the
+    loss stops changing. ``objective`` names the loss it minimises (``main``, or another the
+    trainer was given, e.g. a warm-up fit), ``params`` the parameters it trains (``all`` or a
+    named set, e.g. ``network``); ``restore_best`` ends the phase at its lowest loss; ``name``
+    labels it in the history and the stop reasons (default: the kind)."""
 
     kind: str
     steps: int
@@ -40,6 +44,14 @@ class Phase:
     history: int = 50
     tolerance_grad: float = 1e-10
     tolerance_change: float = 1e-14
+    objective: str = "main"
+    params: str = "all"
+    restore_best: bool = False
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind
 
 
 class LossWeights:
@@ -122,6 +134,11 @@ class Trainer:
         identity: what the checkpoint belongs to (problem, method, options); a resume refuses
             a checkpoint with another identity.
         source: the spec file, named in divergence messages.
+        lr_factors: ``{id(parameter): factor}``: Adam's learning rate times ``factor`` for
+            those parameters (e.g. an eigenvalue such as a flame speed).
+        objectives: more named losses (``{name: () -> {term: loss}}``) that phases may
+            minimise instead of ``losses`` (e.g. ``warmup``: a fit to a designed profile).
+        param_sets: named parameter lists phases may train instead of all (``network``).
         progress: show a progress bar with the loss terms.
         stateful: more objects saved in and restored from checkpoints (e.g. sampled points).
         time_limit: stop every phase once this many seconds of training have passed (0: none).
@@ -146,7 +163,9 @@ class Trainer:
                  blowup: float = 1e8, generators: list[torch.Generator] = (),
                  stateful: dict[str, object] | None = None, time_limit: float = 0.0,
                  time_clock: str = "wall", identity: dict | None = None,
-                 source: str | None = None):
+                 source: str | None = None, lr_factors: dict | None = None,
+                 objectives: dict[str, Callable] | None = None,
+                 param_sets: dict[str, list] | None = None):
         self.module, self.losses, self.phases = module, losses, phases
         self.weights = weights
         self.on_step, self.monitor = on_step, monitor
@@ -156,6 +175,11 @@ class Trainer:
         self.stateful = dict(stateful or {})  # objects with state_dict()/load_state_dict()
         self.time_limit = time_limit
         self.identity, self.source = identity, source
+        self.lr_factors = dict(lr_factors or {})  # id(parameter) -> learning-rate factor
+        self.objectives = dict(objectives or {})
+        self.param_sets = dict(param_sets or {})
+        self.phase: Phase | None = None
+        self._phase_best: tuple[float, dict] | None = None
         self._clock = time.process_time if time_clock == "process" else time.perf_counter
         self._clock0 = self._clock()
         self.state = TrainState()
@@ -167,6 +191,10 @@ class Trainer:
 
     # ---- the objective -----------------------------------------------------------------
     def objective(self, step: int, *, update_weights: bool = False):
+        name = self.phase.objective if self.phase is not None else "main"
+        if name != "main":
+            terms = self.objectives[name]()
+            return sum(terms.values()), terms
         terms = self.losses()
         if self.weights is None:
             self.weights = LossWeights(list(terms))
@@ -177,13 +205,17 @@ class Trainer:
 
     @property
     def params(self) -> list[torch.nn.Parameter]:
+        """The parameters the current phase trains."""
+        name = self.phase.params if self.phase is not None else "all"
+        if name != "all":
+            return [p for p in self.param_sets[name] if p.requires_grad]
         return [p for p in self.module.parameters() if p.requires_grad]
 
     # ---- running -------------------------------------------------------------------------
     def run(self, *, resume: bool = False) -> TrainState:
         if resume:
             self._load()
-        keys = [f"{i}:{p.kind}" for i, p in enumerate(self.phases)]
+        keys = [f"{i}:{p.label}" for i, p in enumerate(self.phases)]
         total = sum(max(p.steps, self.state.done.get(k, 0)) for k, p in zip(keys, self.phases))
         bar = _bar(total, sum(self.state.done.get(k, 0) for k in keys), self.progress)
         start = time.perf_counter() - self.state.wall_s
@@ -196,10 +228,16 @@ class Trainer:
                     continue
                 if self._phase_key != key:
                     self.optimizer = None  # each phase starts its own optimizer
-                self._phase_key = key
+                    self._phase_best = None
+                self._phase_key, self.phase = key, phase
                 self.state.done.setdefault(key, 0)
                 runner = self._adam if phase.kind == "adam" else self._lbfgs
-                self.state.stops[key] = runner(phase, key, bar, start)
+                reason = runner(phase, key, bar, start)
+                if phase.restore_best and self._phase_best is not None:
+                    self.module.load_state_dict(self._phase_best[1])
+                    reason += f"; restored the best state (loss {self._phase_best[0]:.3e})"
+                self.state.stops[key] = reason
+                self.phase = None
                 self.state.wall_s = time.perf_counter() - start
             self.state.wall_s = time.perf_counter() - start
             self._save()
@@ -224,6 +262,11 @@ class Trainer:
             if step % self.log_every == 0 or self.best is None:
                 self.best = (total_f, {k: v.detach().clone()
                                        for k, v in self.module.state_dict().items()})
+        if self.phase is not None and self.phase.restore_best and (
+                self._phase_best is None or total_f < self._phase_best[0]) and (
+                step % self.log_every == 0 or self.phase.kind == "lbfgs"):
+            self._phase_best = (total_f, {k: v.detach().clone()
+                                          for k, v in self.module.state_dict().items()})
         if step % self.log_every == 0:
             row = {"step": step, "phase": phase, "loss": total_f,
                    **{k: float(v.detach()) for k, v in terms.items()},
@@ -242,19 +285,23 @@ class Trainer:
 
     def _adam(self, phase: Phase, key: str, bar, start) -> str:
         if self.optimizer is None:
-            self.optimizer = torch.optim.Adam(self.params, lr=phase.lr)
+            groups: dict[float, list] = {}
+            for p in self.params:
+                groups.setdefault(self.lr_factors.get(id(p), 1.0), []).append(p)
+            self.optimizer = torch.optim.Adam(
+                [{"params": ps, "factor": f} for f, ps in groups.items()], lr=phase.lr)
             self._restore_optimizer(key)
         opt = self.optimizer
         while self.state.done[key] < phase.steps:
             step, local = self.state.step, self.state.done[key]
             for g in opt.param_groups:
-                g["lr"] = phase.lr * phase.decay ** (local / phase.decay_every)
+                g["lr"] = g["factor"] * phase.lr * phase.decay ** (local / phase.decay_every)
             if self.on_step:
                 self.on_step(step, "adam")
             opt.zero_grad(set_to_none=True)
             total, terms = self.objective(step, update_weights=True)
             total.backward()
-            self._record(step, total, terms, phase.kind, bar, start)
+            self._record(step, total, terms, phase.label, bar, start)
             opt.step()
             self.state.step += 1
             self.state.done[key] += 1
@@ -290,18 +337,21 @@ class Trainer:
             n = min(self.LBFGS_CHUNK, phase.steps - self.state.done[key])
             for g in opt.param_groups:
                 g["max_iter"] = n
-                g["max_eval"] = int(n * 1.25) + 5
-            before = opt.state[opt._params[0]].get("n_iter", 0)
+                g["max_eval"] = 25 * n  # a strong-Wolfe search takes at most 25 evaluations
+            state = opt.state[opt._params[0]]
+            before, evals = state.get("n_iter", 0), state.get("func_evals", 0)
             opt.step(closure)
-            ran = opt.state[opt._params[0]].get("n_iter", 0) - before
+            state = opt.state[opt._params[0]]
+            ran = state.get("n_iter", 0) - before
+            out_of_evals = state.get("func_evals", 0) - evals >= 25 * n
             step0 = self.state.step
             for _ in range(max(ran, 1)):
-                self._record(self.state.step, last["total"], last["terms"], phase.kind, bar,
+                self._record(self.state.step, last["total"], last["terms"], phase.label, bar,
                              start)
                 self.state.step += 1
                 self.state.done[key] += 1
                 bar.update(1)
-            if ran < n:
+            if ran < n and (ran == 0 or not out_of_evals):  # converged or no progress
                 self.state.wall_s = time.perf_counter() - start
                 return self._lbfgs_reason(opt, phase)
             self._maybe_save(step0, start)
@@ -351,6 +401,7 @@ class Trainer:
             "module": self.module.state_dict(),
             "optimizer": self.optimizer.state_dict() if self.optimizer else None,
             "optimizer_phase": self._phase_key if self.optimizer else None,
+            "phase_best": list(self._phase_best) if self._phase_best else None,
             "state": asdict(self.state),
             "weights": self.weights.state_dict() if self.weights else None,
             "generators": [g.get_state() for g in self.generators],
@@ -386,6 +437,9 @@ class Trainer:
                             file=path, key="checkpoint") from None
         if payload.get("optimizer") is not None:
             self._pending_optimizer = (payload["optimizer_phase"], payload["optimizer"])
+            self._phase_key = payload["optimizer_phase"]
+            best = payload.get("phase_best")
+            self._phase_best = (float(best[0]), best[1]) if best else None
 
     def _restore_optimizer(self, key: str) -> None:
         pending, self._pending_optimizer = self._pending_optimizer, None

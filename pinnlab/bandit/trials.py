@@ -36,8 +36,7 @@ def run_trial(t: dict) -> dict:
     the network state for the ``lbfgs`` stage."""
     import torch
 
-    from ..methods import multidomain
-    from ..options import build
+    from ..api import prepare
     from ..train import RunContext
 
     wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -52,9 +51,10 @@ def run_trial(t: dict) -> dict:
              if t.get("state") else None)
     out: dict = {"stops": {}}
     try:
-        cfg = build(multidomain.options, problem.training, opts, source=problem.source)
-        res = multidomain.run(problem, cfg, RunContext(method="multidomain", seed=t["seed"],
-                                                       progress=False), state=state)
+        plan = prepare(problem, "multidomain", options=opts, seed=t["seed"])
+        res = plan.module.run(problem, plan.config, RunContext(method="multidomain",
+                                                               seed=t["seed"], progress=False),
+                              state=state)
         error = res.evaluate()["rel_l2"]
         out["stops"] = res.metrics["optimizer_stops"]
         if t["stage"] == "adam":

@@ -1,19 +1,15 @@
-"""The GPME problem family as Python objects, and a thin TOML layer over it.
+"""The GPME problem family as Python objects, built from a core-language spec.
 
 A :class:`GPMEProblem` names one member of u_t - (k(u) u_x)_x = 0 (diffusion, porous medium or
 Stefan), its space-time box, the range its family parameter is drawn from for training, the values
 it is tested at, and the analysis time. Exact field and exact mass come from
 :mod:`pinnlab.reference.gpme`.
 
-TOML layout (``problems/gpme_*.toml``)::
-
-    [problem]   family = "stefan"
-    [domain]    x = [0.0, 1.0]   t = [0.0, 0.1]   periodic = false
-    [fields]    u = "temperature-like conserved quantity"
-    [parameters.u_star]  train = [0.55, 0.7]   test = [0.5, 0.6]
-    [equations] pde = "u_t - (k(u)*u_x)_x"  k = "1 if u >= u_star else 0"   (documentation only)
-    [evaluation] t = 0.05  n_test = 50  n_grid = 201
-    [data]      n_context = 100  n_target = 100  t_slots = 10
+The specs (``problems/gpme_*.toml``) are ordinary problem specs: the equation in conservative
+form, the conditions, ``[family]`` (the training range of the family parameter),
+``[conservation]`` (the conserved density, the evaluation time and the tested parameter values,
+the grid and data sizes) and ``[reference] solver = "gpme"`` (the family). :func:`from_spec`
+reads them; PINNs train on the same files with ``pinnlab solve``.
 """
 
 from __future__ import annotations
@@ -54,7 +50,7 @@ class GPMEProblem:
         if self.family not in FAMILIES:
             raise SpecError(
                 f"unknown GPME family {self.family!r}; use one of {FAMILIES}",
-                key="problem.family",
+                key="reference.family",
                 **where,
             )
         for key, (lo, hi) in (("domain.x", self.x_range), ("domain.t", self.t_range)):
@@ -65,13 +61,13 @@ class GPMEProblem:
         if not self.t_range[0] <= self.eval_time <= self.t_range[1]:
             raise SpecError(
                 f"evaluation time {self.eval_time} outside domain.t {list(self.t_range)}",
-                key="evaluation.t",
+                key="conservation.time",
                 **where,
             )
         lo, hi = self.train_range
         if not hi >= lo:
             raise SpecError(
-                "train range must be [low, high]", key=f"parameters.{self.parameter}.train", **where
+                "train range must be [low, high]", key=f"family.{self.parameter}", **where
             )
         for value in (lo, hi, *self.test_values):
             self.solution(np.array(0.0), np.array(0.0), value)  # raises SpecError if out of range
@@ -83,7 +79,8 @@ class GPMEProblem:
             )
         if self.n_context % self.t_slots or self.n_target % self.t_slots:
             raise SpecError(
-                "n_context and n_target must be multiples of t_slots", key="data", **where
+                "n_context and n_target must be multiples of t_slots", key="conservation.t_slots",
+                **where
             )
 
     @property
@@ -140,79 +137,35 @@ def builtin_problem(family: str) -> GPMEProblem:
     raise SpecError(f"unknown GPME family {family!r}; use one of {FAMILIES}", key="problem.family")
 
 
-class _Document:
-    """The GPME spec's tables as a schema (strict types, unknown keys refused)."""
-
-    @staticmethod
-    def model():
-        from typing import Annotated, Literal
-
-        from pydantic import Field
-
-        from pinnlab.spec.schema import Number, NumberRange, Table
-
-        Int = Annotated[int, Field(ge=1, le=100_000)]
-
-        class Problem(Table):
-            family: Literal[FAMILIES]
-
-        class Domain(Table):
-            x: NumberRange
-            t: NumberRange
-            periodic: bool = False
-
-        class Parameter(Table):
-            train: NumberRange
-            test: Annotated[list[Number], Field(min_length=1, max_length=64)] | Number
-
-        class Evaluation(Table):
-            t: Number
-            n_test: Annotated[int, Field(ge=2, le=10_000)] = 50
-            n_grid: Annotated[int, Field(ge=3, le=100_000)] = 201
-
-        class Data(Table):
-            n_context: Int = 100
-            n_target: Int = 100
-            t_slots: Int = 10
-
-        class Document(Table):
-            problem: Problem
-            domain: Domain
-            fields: dict[Literal["u"], str]
-            parameters: dict[str, Parameter]
-            equations: dict[str, str] = Field(default_factory=dict)
-            evaluation: Evaluation
-            data: Data = Field(default_factory=Data)
-
-        return Document
+def from_spec(problem) -> GPMEProblem:
+    """The :class:`GPMEProblem` of a core-language GPME spec (``problems/gpme_*.toml``): the
+    family from ``[reference] solver = "gpme"``, the training range from ``[family]`` and the
+    evaluation set-up from ``[conservation]``."""
+    ref, src = problem.reference, problem.source
+    if ref is None or ref.solver != "gpme":
+        raise SpecError("ProbConserv needs a GPME spec ([reference] solver = \"gpme\")",
+                        file=src, key="reference.solver")
+    family = ref.options["family"]
+    name = ref.options.get("parameter") or PARAMETER_OF[family]
+    if name not in problem.family:
+        raise SpecError(f"give the training range of {name!r} in [family]", file=src,
+                        key="family")
+    c = problem.conservation
+    if c is None or c.time is None:
+        raise SpecError("give the evaluation time as [conservation] time = ...", file=src,
+                        key="conservation.time")
+    x = problem.space[0]
+    periodic = any(k.kind == "periodic" for k in problem.conditions.values())
+    lo, hi = problem.family[name]
+    return GPMEProblem(
+        family=family, x_range=problem.domain[x], t_range=problem.domain[problem.time],
+        train_range=(lo, hi), test_values=tuple(c.test or (lo, hi)), eval_time=float(c.time),
+        periodic=periodic, n_test=c.n_test, n_grid=c.n_grid, n_context=c.n_context,
+        n_target=c.n_target, t_slots=c.t_slots, source=src)
 
 
 def load_problem(path: str | Path) -> GPMEProblem:
-    """Read a ``problems/gpme_*.toml`` spec into a :class:`GPMEProblem` (see module docstring)."""
-    from pinnlab.spec.schema import validate
-    from pinnlab.spec.toml import read_toml
+    """Read a ``problems/gpme_*.toml`` spec (the one spec language, :func:`pinnlab.load`)."""
+    from pinnlab.api import load
 
-    path = str(path)
-    doc = validate(read_toml(path), source=path, model=_Document.model())
-    name = PARAMETER_OF[doc.problem.family]
-    if "u" not in doc.fields:
-        raise SpecError("the GPME has one field named 'u'", file=path, key="fields")
-    if set(doc.parameters) != {name}:
-        raise SpecError(f"the {doc.problem.family} family has one parameter, {name!r}",
-                        file=path, key="parameters")
-    par = doc.parameters[name]
-    test = par.test if isinstance(par.test, list) else [par.test]
-    (x0, x1), (t0, t1) = doc.domain.x, doc.domain.t
-    if not (x0 < x1 and t0 < t1):
-        raise SpecError("ranges are [low, high] with low < high", file=path, key="domain")
-    if not t0 < doc.evaluation.t <= t1:
-        raise SpecError(f"must lie in the time range ({t0:g}, {t1:g}]", file=path,
-                        key="evaluation.t")
-    return GPMEProblem(
-        family=doc.problem.family, x_range=(x0, x1), t_range=(t0, t1),
-        train_range=tuple(par.train), test_values=tuple(float(v) for v in test),
-        eval_time=float(doc.evaluation.t), periodic=doc.domain.periodic,
-        n_test=doc.evaluation.n_test, n_grid=doc.evaluation.n_grid,
-        n_context=doc.data.n_context, n_target=doc.data.n_target, t_slots=doc.data.t_slots,
-        source=path,
-    )
+    return from_spec(load(path))

@@ -79,7 +79,10 @@ class HardConstraint:
 def hard_constraints(problem: Problem) -> dict[str, HardConstraint]:
     """The hard constraints the spec allows, per field (see the module docstring)."""
     out: dict[str, HardConstraint] = {}
+    mapped = set(problem.bounds) | {f for g in problem.simplex.values() for f in g}
     for f in problem.fields:
+        if f in mapped:  # bounded or simplex fields keep their output map; data stay soft
+            continue
         initial, imposed = None, []
         for k, c in problem.conditions.items():
             if c.kind == "initial" and c.field == f and c.derivative == 0:

@@ -46,7 +46,7 @@ from ..spec.decomposition import (
 from ..spec.problem import Problem
 from ..train import LossWeights, RunContext, Trainer, run_metrics
 from .interfaces import InterfaceTerms, active_terms
-from .pinn import _default_dtype
+from .pinn import _default_dtype, output_bounds
 
 
 class MultiDomainConfig(Budget, Network):
@@ -123,7 +123,9 @@ class MultiDomainModel(torch.nn.Module):
             problem.domain, source=problem.source)
         self.nets = torch.nn.ModuleList(
             FieldNetwork(bounding_box(sub), problem.fields, width=cfg.width, depth=cfg.depth,
-                         activation=cfg.activation, generator=generator)
+                         activation=cfg.activation, input_range=tuple(cfg.input_range),
+                         bounds=output_bounds(problem), simplex=list(problem.simplex.values()),
+                         generator=generator)
             for sub in self.subdomains)
         self.params = ParameterSet(problem.parameters)
         boxes = [(k, b) for k, sub in enumerate(self.subdomains) for b in sub]

@@ -13,11 +13,12 @@ from ..errors import SpecError
 from ..jet import Jet, JetBasis
 from ..losses import Term, compile_terms
 from ..nn import FieldNetwork
-from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, build
+from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, Steps, build
 from ..params import ParameterSet
 from ..spec.problem import Problem
-from ..train import LossWeights, RunContext, Trainer
+from ..train import LossWeights, Phase, RunContext, Trainer
 from .constraints import HardConstraint, hard_constraints
+from .warmup import WarmupFit
 
 
 class PINNConfig(Budget, Network):
@@ -44,6 +45,10 @@ class PINNConfig(Budget, Network):
     causal_chunks: Annotated[int, Field(ge=1, le=4096)] = 32
     causal_eps: NonNegative = 1.0
     causal_scale: Literal["initial", "none"] = "initial"
+    sampling: Literal["sobol", "grid"] = "sobol"
+    warmup_steps: Steps = 0
+    warmup_target: str | dict[str, str] = "observations"
+    restore_best: bool = False
     output_scale: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(
         default_factory=dict)
     compile: bool = False
@@ -51,6 +56,23 @@ class PINNConfig(Budget, Network):
     @classmethod
     def from_options(cls, options: dict, *, source: str = "<python>") -> PINNConfig:
         return build(cls, options, source=source)
+
+    def phases(self) -> list[Phase]:
+        """The warm-up fit (``warmup_steps`` > 0: Adam on the network alone), then Adam and
+        L-BFGS, each ending at its best state when ``restore_best``."""
+        phases = super().phases()
+        for p in phases:
+            p.restore_best = self.restore_best
+        if self.warmup_steps:
+            phases.insert(0, Phase("adam", self.warmup_steps, lr=self.lr, decay=1.0,
+                                   objective="warmup", params="network", name="warmup"))
+        return phases
+
+
+def output_bounds(problem: Problem) -> dict[str, tuple[float, float]]:
+    """The bounded fields' ``(lo, hi)`` as numbers."""
+    return {f: tuple(problem.constant(v, f"fields.{f}.bounds") for v in rng)
+            for f, rng in problem.bounds.items()}
 
 
 def check_names(problem: Problem, cfg, terms: list[str]) -> None:
@@ -76,7 +98,8 @@ class PINNModel(torch.nn.Module):
                                 periodic=periodic if cfg.periodic_embedding else (),
                                 harmonics=cfg.harmonics, fourier=cfg.fourier,
                                 fourier_sigma=cfg.fourier_sigma, output_scale=cfg.output_scale,
-                                generator=generator)
+                                bounds=output_bounds(problem), input_range=tuple(cfg.input_range),
+                                simplex=list(problem.simplex.values()), generator=generator)
         self.params = ParameterSet(problem.parameters)
         self.constraints: dict[str, HardConstraint] = (
             hard_constraints(problem) if cfg.hard_constraints else {})
@@ -117,7 +140,8 @@ class PINNLoss:
                      if c.kind == "periodic"}
         n = {"residual": cfg.residual_points, "boundary": cfg.boundary_points,
              "initial": cfg.initial_points}
-        self.terms: list[Term] = compile_terms(problem, n, skip=skip, dtype=dtype, device=device)
+        self.terms: list[Term] = compile_terms(problem, n, skip=skip, dtype=dtype, device=device,
+                                               sampling=cfg.sampling)
         self.time_index = problem.coords.index(problem.time) if problem.time else None
         if cfg.compile and cfg.adaptive_weights:
             # gradient-norm weights differentiate each term separately (retain_graph=True),
@@ -125,6 +149,7 @@ class PINNLoss:
             import torch._functorch.config as functorch_config
 
             functorch_config.donated_buffer = False
+        self.basis = JetBasis(len(problem.coords), [i for t in self.terms for i in t.indices])
         self._compiled = torch.compile(self._compute) if cfg.compile else None
         self._compiled_ok = False
         self._bucket: tuple[str, int] | None = None
@@ -195,11 +220,15 @@ class PINNLoss:
         return self._compute(points)
 
     def _compute(self, points: list[torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Every term from one batched jet pass of the network over all their points (on
+        the union of the terms' derivative bases): one pass instead of one per term."""
         params = self.model.params.values()
-        out = {}
+        jet = self.model.fields_jet(torch.cat(points), self.basis, params)
+        out, start = {}, 0
         for t, x in zip(self.terms, points):
-            jet = self.model.fields_jet(x, t.basis, params)
-            r = t.residual(x, jet, params)
+            stop = start + x.shape[0]
+            r = t.residual(x, Jet([p[start:stop] for p in jet.parts], jet.basis), params)
+            start = stop
             if t.kind == "residual" and self.cfg.causal and self.time_index is not None:
                 out[t.name] = self._causal(x[:, self.time_index], r, t.name)
             else:
@@ -257,12 +286,18 @@ def train_pinn(problem: Problem, cfg: PINNConfig, ctx: RunContext
     weights = LossWeights(names, cfg.weights, adaptive=cfg.adaptive_weights,
                           every=cfg.weight_every)
     extra = ctx.monitor
+    objectives = {}
+    if cfg.warmup_steps:
+        objectives["warmup"] = WarmupFit(problem, model, cfg.warmup_target, dtype=dtype,
+                                         device=ctx.device)
     trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
                       monitor=lambda: {**model.params.estimates(),
                                        **(extra(model) if extra else {})}, out=ctx.out,
                       checkpoint_every=cfg.checkpoint_every, progress=ctx.progress,
                       generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
-                      time_clock=cfg.time_clock, identity=ctx.identity, source=problem.source)
+                      time_clock=cfg.time_clock, identity=ctx.identity, source=problem.source,
+                      lr_factors=model.params.lr_factors(), objectives=objectives,
+                      param_sets={"network": list(model.net.parameters())})
     trainer.run(resume=ctx.resume)
     return model, trainer
 

@@ -9,6 +9,7 @@ from ..losses import compile_terms
 from ..result import Result
 from ..spec.problem import Problem
 from ..train import RunContext, run_metrics
+from . import warmup
 from .pinn import PINNConfig, check_names, train_pinn
 
 options = PINNConfig
@@ -19,6 +20,8 @@ def check(problem: Problem, cfg: PINNConfig) -> None:
     terms = [t.name for t in compile_terms(problem, {"residual": 1, "boundary": 1,
                                                       "initial": 1})]
     check_names(problem, cfg, terms)
+    if cfg.warmup_steps:
+        warmup.check(problem, cfg.warmup_target)
 
 
 def run(problem: Problem, cfg: PINNConfig, ctx: RunContext) -> Result:

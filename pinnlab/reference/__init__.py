@@ -9,7 +9,7 @@ indexing="ij")``). Solvers read the problem's parameters and initial condition b
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 import numpy as np
@@ -21,10 +21,12 @@ from ..errors import SpecError
 @dataclass
 class ReferenceSolution:
     """Fields on a tensor grid: ``axes[c]`` is 1-D, ``fields[f]`` has shape ``(len(axes[c]) for c
-    in coordinate order)``."""
+    in coordinate order)``; ``params``: true values the solver computed (an eigenvalue such as
+    a flame speed), against which estimates are scored."""
 
     axes: dict[str, np.ndarray]
     fields: dict[str, np.ndarray]
+    params: dict[str, float] = field(default_factory=dict)
 
     def mesh(self) -> dict[str, np.ndarray]:
         grids = np.meshgrid(*self.axes.values(), indexing="ij")
@@ -184,8 +186,9 @@ def _poisson(problem, mesh, o: PoissonOptions):
 
 @dataclass(frozen=True)
 class Solver:
-    """A registered reference solver: ``fn(problem, mesh, options) -> {field: array}`` and
-    either an options model or a ``check(problem, options) -> options`` of its own."""
+    """A registered reference solver: ``fn(problem, mesh, options) -> {field: array}`` (or
+    ``({field: array}, {parameter: true value})``) and either an options model or a
+    ``check(problem, options) -> options`` of its own."""
 
     fn: Callable
     options: type[BaseModel] | None = None
@@ -202,6 +205,45 @@ SOLVERS: dict[str, Solver] = {
 }
 
 
+class GPMEOptions(Options):
+    """The exact GPME solutions (:mod:`pinnlab.reference.gpme`): ``family`` and the name of
+    its parameter (``k``, ``m``, ``u_star`` by default)."""
+
+    family: Literal["diffusion", "pme", "stefan"]
+    parameter: str = ""
+
+
+def _gpme(problem, mesh, o: GPMEOptions):
+    from . import gpme
+
+    name = o.parameter or {"diffusion": "k", "pme": "m", "stefan": "u_star"}[o.family]
+    fn = {"diffusion": gpme.diffusion_solution, "pme": gpme.pme_solution,
+          "stefan": gpme.stefan_solution}[o.family]
+    if problem.time is None or len(problem.space) != 1:
+        raise SpecError("the gpme reference needs one space coordinate and time",
+                        file=problem.source, key="domain")
+    return {o.field: fn(mesh[problem.time], mesh[problem.space[0]], _param(problem, name))}
+
+
+SOLVERS["gpme"] = Solver(_gpme, GPMEOptions)
+
+
+def _flame_shooting(problem, mesh, options):
+    from .flames import flame_shooting
+
+    return flame_shooting(problem, mesh, options)
+
+
+def _shooting_options():
+    from .flames import ShootingOptions
+
+    return ShootingOptions
+
+
+SOLVERS["flame_shooting"] = Solver(_flame_shooting, check=lambda pb, opts: _validated(
+    "flame_shooting", _shooting_options(), pb, opts))
+
+
 def register(name: str, fn: Callable, options: type[BaseModel] | None = None,
              check: Callable | None = None) -> None:
     """Add a reference solver ``fn(problem, mesh, options) -> {field: array}``, with its
@@ -216,8 +258,6 @@ def check_reference(problem):
     Options named like a parameter of the problem are true values (``nu = 0.0032``): they
     set that parameter for the reference and score the estimate.
     """
-    from ..options import describe
-
     ref = problem.reference
     if ref.solver not in SOLVERS:
         raise SpecError(f"unknown reference solver {ref.solver!r} (known: "
@@ -236,16 +276,7 @@ def check_reference(problem):
     if solver.check is not None:
         options = solver.check(problem, rest)
     else:
-        try:
-            options = solver.options(**rest)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            key = ".".join(str(p) for p in err["loc"])
-            raise SpecError(describe(err, solver.options, key) + f" (solver {ref.solver!r})",
-                            file=problem.source, key=f"reference.{key}") from None
-        if options.field not in problem.fields:
-            raise SpecError(f"{options.field!r} is not a field", file=problem.source,
-                            key="reference.field")
+        options = _validated(ref.solver, solver.options, problem, rest)
         dt, modes = getattr(options, "dt", None), getattr(options, "modes", 0)
         if dt is not None and problem.time is not None:
             t0, t1 = problem.domain[problem.time]
@@ -258,6 +289,23 @@ def check_reference(problem):
         raise SpecError(f"the reference grid has {points} points (at most {2**22})",
                         file=problem.source, key="reference.grid")
     return options, truths
+
+
+def _validated(name: str, model: type[BaseModel], problem, rest: dict) -> BaseModel:
+    """``rest`` validated as the options of solver ``name``; ``field`` must be a field."""
+    from ..options import describe
+
+    try:
+        options = model(**rest)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise SpecError(describe(err, model, key) + f" (solver {name!r})",
+                        file=problem.source, key=f"reference.{key}") from None
+    if options.field not in problem.fields:
+        raise SpecError(f"{options.field!r} is not a field", file=problem.source,
+                        key="reference.field")
+    return options
 
 
 def reference_solution(problem, grid: dict[str, int] | None = None) -> ReferenceSolution | None:
@@ -281,5 +329,6 @@ def reference_solution(problem, grid: dict[str, int] | None = None) -> Reference
     axes = {c: np.linspace(lo, hi, int(sizes.get(c, 101))) for c, (lo, hi) in
             problem.domain.items()}
     sol = ReferenceSolution(axes, {})
-    sol.fields = SOLVERS[ref.solver].fn(target, sol.mesh(), options)
+    out = SOLVERS[ref.solver].fn(target, sol.mesh(), options)
+    sol.fields, sol.params = out if isinstance(out, tuple) else (out, {})
     return sol

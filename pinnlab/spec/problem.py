@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,6 +22,16 @@ from .decomposition import Decomposition, parse_interface_conditions
 from .schema import CONDITION_KINDS, NAME_PATTERN
 
 MAX_COMPONENTS = 512  # derivative components one jet may carry
+
+
+@lru_cache(maxsize=64)
+def _definitions(coords: tuple, fields: tuple, params: tuple, items: tuple, source: str
+                 ) -> dict[str, Expression]:
+    out: dict[str, Expression] = {}
+    for name, text in items:
+        ns = Namespace(coords, fields, params, definitions=dict(out))
+        out[name] = compile_expression(text, ns, file=source, key=f"definitions.{name}")
+    return out
 
 
 @dataclass
@@ -36,6 +47,7 @@ class Parameter:
     guess: float | None = None
     bounds: tuple[float, float] | None = None
     log: bool | None = None
+    lr_factor: float = 1.0
 
     @property
     def unknown(self) -> bool:
@@ -57,6 +69,8 @@ class Condition:
         alpha, beta: Robin coefficients.
         derivative: for ``initial`` of second-order-in-time problems: the order of the time
             derivative fixed (0: u, 1: u_t).
+        scale: a constant expression multiplying the residual (to make it dimensionless, as
+            the equations are): the loss is ``mean((scale * residual)^2)``.
     """
 
     kind: str
@@ -66,6 +80,7 @@ class Condition:
     alpha: float = 1.0
     beta: float = 1.0
     derivative: int = 0
+    scale: str | float = 1.0
 
 
 @dataclass
@@ -96,6 +111,24 @@ class Observations:
 
 
 @dataclass
+class Conservation:
+    """A conservation law: ``density`` (an expression of the fields) integrated over space is
+    ``mass`` (an expression of time and parameters; ``None``: the reference's integral). The
+    remaining attributes set up the probabilistic conservation methods' evaluation: the time,
+    the family parameter values tested, and the grid and data sizes."""
+
+    density: str = "u"
+    mass: str | float | None = None
+    time: float | None = None
+    test: list[float] | None = None
+    n_test: int = 50
+    n_grid: int = 201
+    n_context: int = 100
+    n_target: int = 100
+    t_slots: int = 10
+
+
+@dataclass
 class Problem:
     """A PDE problem: domain, fields, parameters, equations, conditions, data, reference.
 
@@ -112,6 +145,12 @@ class Problem:
         decomposition: subdomains and interface conditions for multi-domain methods.
         family: ``{parameter: (low, high)}``, the range of a parametric family of problems
             (bandit contexts, sweeps); each must be a known parameter.
+        definitions: ``{name: text}``, named sub-expressions in order (each may use fields,
+            derivatives, parameters and earlier definitions), usable in every expression.
+        bounds: ``{field: (low, high)}`` (constant expressions): the field is
+            ``low + (high - low) sigmoid(N)``, inside its bounds by construction.
+        simplex: ``{group: [fields]}``: the fields are a softmax of the network's outputs
+            (positive, summing to one: mass fractions).
         source: the file this came from (``<python>`` otherwise), for messages.
     """
 
@@ -130,6 +169,10 @@ class Problem:
     source: str = "<python>"
     directory: str = "."
     description: str = ""
+    definitions: dict[str, str] = field(default_factory=dict)
+    bounds: dict[str, tuple] = field(default_factory=dict)
+    simplex: dict[str, list[str]] = field(default_factory=dict)
+    conservation: Conservation | None = None
 
     def __post_init__(self):
         self.domain = {k: (float(v[0]), float(v[1])) for k, v in self.domain.items()}
@@ -155,11 +198,38 @@ class Problem:
         return [k for k, p in self.parameters.items() if p.unknown]
 
     def namespace(self, *, with_fields: bool = True) -> Namespace:
-        return Namespace(self.coords, self.fields if with_fields else [], list(self.parameters))
+        """The names expressions may use; without fields, only the definitions that use no
+        field either."""
+        defs = self.compiled_definitions()
+        if not with_fields:
+            defs = {k: e for k, e in defs.items() if not e.derivatives}
+        return Namespace(self.coords, self.fields if with_fields else [], list(self.parameters),
+                         definitions=defs)
+
+    def compiled_definitions(self) -> dict[str, Expression]:
+        """The definitions compiled in order (cached on their text)."""
+        return _definitions(tuple(self.coords), tuple(self.fields), tuple(self.parameters),
+                            tuple(self.definitions.items()), self.source)
 
     def expression(self, text, key: str, *, with_fields: bool = True) -> Expression:
         return compile_expression(text, self.namespace(with_fields=with_fields),
                                   file=self.source, key=key)
+
+    def constant(self, text, key: str) -> float:
+        """A constant expression of the known parameters (and definitions of them)."""
+        expr = self.expression(text, key, with_fields=False)
+        from ..expr import Symbol
+
+        env = {}
+        for s in expr.symbols:
+            p = self.parameters.get(s.name) if s.kind == "param" else None
+            if p is None or p.unknown:
+                raise SpecError(f"must be a constant of known parameters, but uses {s.name!r}",
+                                file=self.source, key=key)
+            env[Symbol("param", s.name)] = float(p.value)
+        from ..expr.syntax import _finite
+
+        return _finite(expr.evaluate(env), str(text), self.source, key)
 
     def compiled_equations(self) -> dict[str, Expression]:
         return {k: self.expression(v, f"equations.{k}") for k, v in self.equations.items()}
@@ -213,6 +283,8 @@ class Problem:
         self._validate_names()
         for k, p in self.parameters.items():
             self._validate_parameter(k, p)
+        self.compiled_definitions()
+        self._validate_outputs()
         if not self.equations:
             raise SpecError("no equations", file=src, key="equations")
         used, indices = set(), set()
@@ -247,6 +319,8 @@ class Problem:
             from ..reference import check_reference
 
             check_reference(self)
+        if self.conservation is not None:
+            self._validate_conservation(self.conservation)
 
     def _validate_names(self) -> None:
         """Coordinates, fields and parameters: identifiers, each used once, none shadowing a
@@ -255,7 +329,8 @@ class Problem:
 
         seen: dict[str, str] = {}
         groups = (("domain", list(self.domain)), ("fields", list(self.fields)),
-                  ("parameters", list(self.parameters)))
+                  ("parameters", list(self.parameters)),
+                  ("definitions", list(self.definitions)))
         for table, names in groups:
             for n in names:
                 key = f"{table}.{n}" if table != "fields" else "fields"
@@ -276,6 +351,47 @@ class Problem:
                 if sym is not None and getattr(sym, "kind", "") == "field" and sym.index:
                     raise SpecError(f"{n!r} reads as a derivative of field {sym.name!r}; "
                                     "rename it", file=self.source, key=f"{table}.{n}")
+
+    def _validate_outputs(self) -> None:
+        """Bounded and simplex fields: existing fields, constant bounds low < high, each field
+        in one map at most."""
+        seen: set[str] = set()
+        for f, rng in self.bounds.items():
+            key = f"fields.{f}.bounds"
+            if f not in self.fields:
+                raise SpecError(f"{f!r} is not a field", file=self.source, key=key)
+            if not isinstance(rng, (list, tuple)) or len(rng) != 2:
+                raise SpecError("bounds are [low, high]", file=self.source, key=key)
+            lo, hi = (self.constant(v, key) for v in rng)
+            if not lo < hi:
+                raise SpecError(f"bounds need low < high, got [{lo:g}, {hi:g}]",
+                                file=self.source, key=key)
+            seen.add(f)
+        for group, members in self.simplex.items():
+            key = f"fields.{group}.species"
+            if len(members) < 2:
+                raise SpecError("a simplex has at least two members", file=self.source, key=key)
+            for f in members:
+                if f not in self.fields or f in seen:
+                    raise SpecError(f"{f!r} is not a field, or already bounded",
+                                    file=self.source, key=key)
+                seen.add(f)
+
+    def _validate_conservation(self, c: Conservation) -> None:
+        self.expression(c.density, "conservation.density")
+        if c.mass is not None:
+            expr = self.expression(c.mass, "conservation.mass", with_fields=False)
+            if any(s.kind == "coord" and s.name != self.time for s in expr.symbols):
+                raise SpecError("the total mass depends on time and parameters only",
+                                file=self.source, key="conservation.mass")
+        if c.time is not None and self.time is not None:
+            lo, hi = self.domain[self.time]
+            if not lo <= c.time <= hi:
+                raise SpecError(f"must lie in the time range [{lo:g}, {hi:g}]",
+                                file=self.source, key="conservation.time")
+        if c.n_context % c.t_slots or c.n_target % c.t_slots:
+            raise SpecError("n_context and n_target must be multiples of t_slots",
+                            file=self.source, key="conservation.t_slots")
 
     def _validate_decomposition(self, d: Decomposition) -> None:
         d.geometry(self.domain, source=self.source)
@@ -310,6 +426,9 @@ class Problem:
             elif p.log and p.guess <= 0:
                 raise SpecError(f"log = true needs a positive guess, got {p.guess}",
                                 file=self.source, key=f"{key}.log")
+            if not (isinstance(p.lr_factor, (int, float)) and 0 < p.lr_factor < 1e6):
+                raise SpecError("lr_factor must be a positive number", file=self.source,
+                                key=f"{key}.lr_factor")
         elif isinstance(p.value, bool) or not isinstance(p.value, (int, float)) or \
                 not math.isfinite(p.value):
             raise SpecError(f"value {p.value!r} is not a finite number", file=self.source,
@@ -335,6 +454,7 @@ class Problem:
         else:
             self.boundary(c, key)
         self.expression(c.value, f"{key}.value", with_fields=False)
+        self.constant(c.scale, f"{key}.scale")
 
     def _validate_observations(self, obs: Observations) -> None:
         src = obs.file or self.source
@@ -345,10 +465,11 @@ class Problem:
         if not obs.values:
             raise DataError(f"no column names a field (fields: {', '.join(self.fields)})",
                             file=src, key="observations")
+        observable = [*self.fields, *self.definitions]
         for name in obs.values:
-            if name not in self.fields:
-                raise DataError(f"column {name!r} is neither a coordinate nor a field "
-                                f"(fields: {', '.join(self.fields)})", file=src,
+            if name not in observable:
+                raise DataError(f"column {name!r} is neither a coordinate nor a field or "
+                                f"definition (fields: {', '.join(self.fields)})", file=src,
                                 key=f"observations:{name}")
         for name, arr in {**obs.coords, **obs.values}.items():
             if not np.all(np.isfinite(arr)):
@@ -387,6 +508,8 @@ class Problem:
         obs = self.observations
         content = {"domain": self.domain, "fields": self.fields, "time": self.time,
                    "equations": self.equations, "parameters": self.parameters,
+                   "definitions": self.definitions, "bounds": self.bounds,
+                   "simplex": self.simplex,
                    "conditions": self.conditions, "decomposition": self.decomposition,
                    "family": self.family, "reference": self.reference,
                    "observations": None if obs is None else {

@@ -103,14 +103,30 @@ class Table(BaseModel):
 
 
 class ParameterTable(Table):
-    """An unknown parameter (``guess``, optional ``bounds`` and ``log``) or a known one
-    (``value``)."""
+    """An unknown parameter (``guess``, optional ``bounds``, ``log`` and ``lr_factor``) or a
+    known one (``value``)."""
 
     value: Expr | None = None
     guess: Number | None = None
     bounds: NumberRange | None = None
     log: bool | None = Field(None, description="train log(value); default: true for positive "
                                                 "bounds")
+    lr_factor: Annotated[Number, Field(gt=0)] | None = Field(
+        None, description="multiplies the optimizer's learning rate for this parameter")
+
+
+class FieldTable(Table):
+    """One field's output map: ``bounds`` (a sigmoid between two constant expressions), or
+    ``species`` (a simplex: fields ``<name>_<species>``, positive, summing to one)."""
+
+    bounds: Range | None = None
+    species: Annotated[list[str], Field(min_length=2, max_length=64)] | None = None
+
+
+FieldsEntry = Annotated[
+    Annotated[dict[str, FieldTable], Tag("table")] | Annotated[Names, Tag("value")],
+    Discriminator(lambda v: "table" if isinstance(v, dict) else "value"),
+]
 
 
 ParameterEntry = Annotated[
@@ -129,6 +145,7 @@ class ConditionTable(Table):
     alpha: Number = 1.0
     beta: Number = 1.0
     derivative: Annotated[int, Field(ge=0, le=8)] = 0
+    scale: Expr = Field(1.0, description="constant multiplying the residual")
 
 
 class ReferenceTable(BaseModel):
@@ -158,17 +175,36 @@ class DecompositionTable(Table):
     flux: dict[str, str] = Field(default_factory=dict)
 
 
+class ConservationTable(Table):
+    """A conservation law as data: the conserved density (integrated over space), its exact
+    total when known, and the evaluation set-up of the probabilistic conservation methods."""
+
+    density: str = "u"
+    mass: Expr | None = Field(None, description="exact total U(t); default: the reference's "
+                                                "integral")
+    time: Number | None = Field(None, description="evaluation time")
+    test: Annotated[list[Number], Field(min_length=1, max_length=64)] | None = Field(
+        None, description="family parameter values evaluated")
+    n_test: Annotated[int, Field(ge=2, le=10_000)] = 50
+    n_grid: Annotated[int, Field(ge=3, le=100_000)] = 201
+    n_context: Annotated[int, Field(ge=1, le=100_000)] = 100
+    n_target: Annotated[int, Field(ge=1, le=100_000)] = 100
+    t_slots: Annotated[int, Field(ge=1, le=10_000)] = 10
+
+
 class Document(Table):
     """A whole problem spec (one TOML file)."""
 
     name: Annotated[str, Field(pattern=NAME_PATTERN)] | None = Field(
         None, description="plain name (letters, digits, _ . -): the default output folder")
     description: str = ""
-    fields: Names
+    fields: FieldsEntry
     domain: Annotated[dict[str, Range], Field(min_length=1, max_length=8)]
     time: str | None = None
     parameters: Annotated[dict[str, ParameterEntry], Field(max_length=256)] = Field(
         default_factory=dict)
+    definitions: Annotated[dict[str, str], Field(max_length=256)] = Field(
+        default_factory=dict, description="named sub-expressions, in order")
     equations: Annotated[dict[str, str], Field(min_length=1, max_length=64)]
     conditions: Annotated[dict[str, ConditionTable], Field(max_length=256)] = Field(
         default_factory=dict)
@@ -177,6 +213,7 @@ class Document(Table):
     training: dict[str, Any] = Field(default_factory=dict, description="method options")
     decomposition: DecompositionTable | None = None
     family: dict[str, NumberRange] = Field(default_factory=dict)
+    conservation: ConservationTable | None = None
 
 
 def validate(raw: dict, *, source: str, model: type[BaseModel] | None = None) -> Document:

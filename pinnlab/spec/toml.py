@@ -47,7 +47,7 @@ from ..errors import DataError, PinnlabError, SpecError
 from ..expr import Namespace, compile_expression
 from ..io import data_file, read_bytes, read_text
 from .decomposition import Decomposition
-from .problem import Condition, Observations, Parameter, Problem, Reference
+from .problem import Condition, Conservation, Observations, Parameter, Problem, Reference
 from .schema import ParameterTable, validate
 
 if sys.version_info >= (3, 11):
@@ -113,7 +113,7 @@ def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".",
             file = data_file(r.file, base=directory, allowed=data_dirs, file=source,
                              key="reference.file")
             arrays = read_npz(file, file=r.file, key="reference.file")
-            need = [*domain, *doc.fields] if isinstance(doc.fields, list) else []
+            need = [*domain, *_fields(doc.fields, source)[0]]
             missing = [n for n in need if n not in arrays]
             if missing:
                 raise SpecError(f"the reference file lacks arrays {missing}", file=source,
@@ -135,13 +135,37 @@ def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".",
         decomposition = Decomposition(split=list(d.split), strip=d.strip,
                                       interface_conditions=d.interface_conditions,
                                       flux=dict(d.flux))
-    return Problem(name=name, domain=domain, fields=list(doc.fields),
+    fields, bounds, simplex = _fields(doc.fields, source)
+    return Problem(name=name, domain=domain, fields=fields, bounds=bounds, simplex=simplex,
+                   definitions=dict(doc.definitions),
                    equations=dict(doc.equations), parameters=parameters,
                    conditions=conditions, time=doc.time, reference=reference,
                    observations=observations, training=dict(doc.training),
                    decomposition=decomposition,
                    family={k: (float(a), float(b)) for k, (a, b) in doc.family.items()},
-                   source=source, directory=directory, description=doc.description)
+                   source=source, directory=directory, description=doc.description,
+                   conservation=(Conservation(**doc.conservation.model_dump())
+                                 if doc.conservation is not None else None))
+
+
+def _fields(entry, source: str) -> tuple[list[str], dict, dict]:
+    """Field names, bounds and simplex groups from ``fields = [...]`` or ``[fields.<name>]``
+    tables (``species = [...]`` makes fields ``<name>_<species>``)."""
+    if isinstance(entry, list):
+        return list(entry), {}, {}
+    names, bounds, simplex = [], {}, {}
+    for name, t in entry.items():
+        if t.species is not None and t.bounds is not None:
+            raise SpecError("a field has bounds or species, not both", file=source,
+                            key=f"fields.{name}")
+        if t.species is not None:
+            simplex[name] = [f"{name}_{k}" for k in t.species]
+            names += simplex[name]
+        else:
+            names.append(name)
+            if t.bounds is not None:
+                bounds[name] = tuple(t.bounds)
+    return names, bounds, simplex
 
 
 def parse_value(text: str):
@@ -169,7 +193,8 @@ def _parameter(v, source: str, key: str) -> Parameter:
     if not isinstance(v, ParameterTable):
         return Parameter(value=_constant(v, Namespace([], []), source, key))
     if v.value is not None:
-        if v.guess is not None or v.bounds is not None or v.log is not None:
+        if v.guess is not None or v.bounds is not None or v.log is not None or \
+                v.lr_factor is not None:
             raise SpecError("a known parameter has a 'value' only; an unknown one 'guess', "
                             "'bounds', 'log'", file=source, key=key)
         return Parameter(value=_constant(v.value, Namespace([], []), source, f"{key}.value"))
@@ -177,7 +202,7 @@ def _parameter(v, source: str, key: str) -> Parameter:
         raise SpecError("an unknown parameter needs a 'guess'", file=source, key=key)
     return Parameter(guess=float(v.guess),
                      bounds=tuple(map(float, v.bounds)) if v.bounds is not None else None,
-                     log=v.log)
+                     log=v.log, lr_factor=float(v.lr_factor or 1.0))
 
 
 def read_observations(path: str, coords: list[str], *, noise: float = 0.0,

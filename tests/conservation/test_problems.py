@@ -31,13 +31,16 @@ def test_mass_outside_time_domain_raises():
 
 def test_bad_specs_raise(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[problem]\nfamily = "burgers"\n')
-    with pytest.raises(SpecError, match="problem.family: must be one of"):
-        load_problem(bad)
     good = (ROOT / "problems" / "gpme_stefan.toml").read_text()
-    bad.write_text(good.replace("t = 0.05", "t = 0.5"))
-    with pytest.raises(SpecError, match="evaluation.t: must lie in the time range"):
+    bad.write_text(good.replace('family = "stefan"', 'family = "burgers"'))
+    with pytest.raises(SpecError, match="reference.family: must be one of"):
         load_problem(bad)
-    bad.write_text(good.replace("train = [0.55, 0.7]", "train = [0.55, 1.7]"))
+    bad.write_text(good.replace("time = 0.05", "time = 0.5"))
+    with pytest.raises(SpecError, match="conservation.time: must lie in the time range"):
+        load_problem(bad)
+    bad.write_text(good.replace("u_star = [0.55, 0.7]", "u_star = [0.55, 1.7]"))
     with pytest.raises(SpecError):
+        load_problem(bad)
+    bad.write_text(good.replace('solver = "gpme"', 'solver = "exact"'))
+    with pytest.raises(SpecError, match="reference"):
         load_problem(bad)

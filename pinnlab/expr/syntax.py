@@ -11,22 +11,32 @@ reaches ``eval`` or ``exec``.
 Derivative notation: ``<field>_<coords>`` where ``<coords>`` is a run of coordinate names,
 e.g. ``u_x``, ``u_xx``, ``u_xt``, ``T_xx``, ``Y_CH4_x`` (a field whose own name contains an
 underscore is matched first). Mixed derivatives are symmetric: ``u_tx`` is ``u_xt``.
+
+The derivative of any expression: ``diff(k*u_x, x)`` or, the same, ``(k*u_x)_x`` (the
+conservative or flux form); ``diff(e, x, t)`` is mixed. Definitions (named sub-expressions
+given in the namespace, e.g. ``rho = "rho_in*s_L/u"``) are used by name, and may be
+differentiated like any expression. Plug-ins add named functions (``cp(T)``) through the
+namespace.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
 
-from .errors import SpecError
+from ..errors import SpecError
+from .evaluate import run as _run
 
+#: built-in functions and their number of arguments (``diff``: an expression, then coordinates)
 FUNCTIONS = {
-    "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "abs", "sigmoid",
-    "erf", "where", "heaviside",
+    "sin": 1, "cos": 1, "tan": 1, "exp": 1, "log": 1, "sqrt": 1, "tanh": 1, "sinh": 1,
+    "cosh": 1, "abs": 1, "sigmoid": 1, "erf": 1, "heaviside": 1, "where": 3, "max": 2,
+    "min": 2, "clip": 3, "diff": None,
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
 MAX_LENGTH = 2000   # characters of one expression
@@ -52,22 +62,38 @@ class Symbol:
         return self.name + "_" + "".join(coords[i] for i in self.index)
 
 
+@dataclass(frozen=True)
+class PluginFunction:
+    """A function a plug-in adds to the language: ``fn(*args)`` of numbers, tensors or jets
+    (``arity`` arguments; ``None``: any number), with a one-line description for ``check``."""
+
+    name: str
+    fn: Callable
+    arity: int | None = 1
+    doc: str = ""
+
+
 @dataclass
 class Namespace:
-    """The names an expression may use: coordinates, fields, parameters (all by name)."""
+    """The names an expression may use: coordinates, fields, parameters, definitions (compiled
+    expressions) and plug-in functions, all by name."""
 
     coords: Sequence[str]
     fields: Sequence[str]
     params: Sequence[str] = ()
     extra: Mapping[str, float] = field(default_factory=dict)
+    definitions: Mapping[str, Expression] = field(default_factory=dict)
+    functions: Mapping[str, PluginFunction] = field(default_factory=dict)
 
-    def resolve(self, name: str) -> Symbol | float | None:
+    def resolve(self, name: str) -> Symbol | float | Expression | None:
         if name in self.coords:
             return Symbol("coord", name)
         if name in self.fields:
             return Symbol("field", name)
         if name in self.params:
             return Symbol("param", name)
+        if name in self.definitions:
+            return self.definitions[name]
         if name in self.extra:
             return float(self.extra[name])
         if name in CONSTANTS:
@@ -119,15 +145,26 @@ class Expression:
     """
 
     def __init__(self, text: str, program: tuple, symbols: set[Symbol], *,
-                 file: str | None = None, key: str | None = None):
+                 file: str | None = None, key: str | None = None, dim: int = 0):
         self.text = text
         self.program = program
         self.symbols = symbols
-        self.file, self.key = file, key
+        self.file, self.key, self.dim = file, key, dim
 
     @property
     def derivatives(self) -> set[Symbol]:
         return {s for s in self.symbols if s.kind == "field"}
+
+    def needed(self) -> set[Symbol]:
+        """Every field component an evaluation reads: :attr:`derivatives` and, per field,
+        their lower-order parts (what a derivative operator's jet mode looks up)."""
+        from ..jet import closure
+
+        out = set()
+        for f in {s.name for s in self.derivatives}:
+            idx = [s.index for s in self.derivatives if s.name == f]
+            out |= {Symbol("field", f, i) for i in closure(self.dim, idx)}
+        return out
 
     @property
     def params(self) -> set[str]:
@@ -136,9 +173,10 @@ class Expression:
     def evaluate(self, env: Mapping[Symbol, object]):
         """Evaluate with ``env`` mapping each symbol to a tensor, a float or a :class:`Jet`.
 
-        Shapes broadcast as in torch; the result has the broadcast shape of the inputs.
+        Shapes broadcast as in torch; the result has the broadcast shape of the inputs. The
+        field derivatives in :attr:`derivatives` must all be in ``env``.
         """
-        return _run(self.program, env)
+        return _run(self.program, env, dim=self.dim)
 
     def constant(self) -> float:
         """The value of an expression without symbols (a finite real number, else an
@@ -147,7 +185,7 @@ class Expression:
             names = ", ".join(sorted(s.name for s in self.symbols))
             raise SpecError(f"must be a constant, but {self.text!r} uses {names}",
                             file=self.file, key=self.key)
-        return _finite(_run(self.program, {}), self.text, self.file, self.key)
+        return _finite(_run(self.program, {}, dim=self.dim), self.text, self.file, self.key)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -164,7 +202,7 @@ def compile_expression(
     text = str(text)
     if len(text) > MAX_LENGTH:
         raise SpecError(f"expression longer than {MAX_LENGTH} characters", file=file, key=key)
-    source = text.replace("^", "**")
+    source = _desugar(text.replace("^", "**"), namespace)
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
@@ -176,7 +214,35 @@ def compile_expression(
                         key=key) from None
     symbols: set[Symbol] = set()
     program = _translate(tree.body, namespace, symbols, text, file, key)
-    return Expression(text, program, symbols, file=file, key=key)
+    return Expression(text, program, symbols, file=file, key=key, dim=len(namespace.coords))
+
+
+_SUFFIX = re.compile(r"\)_([A-Za-z][A-Za-z0-9_]*)")
+
+
+def _desugar(text: str, ns: Namespace) -> str:
+    """``(e)_x`` → ``diff((e), x)`` and ``f(e)_x`` → ``diff(f(e), x)`` where the suffix is a run of
+    coordinates (anything else is left for the parser to report)."""
+    start = 0
+    for _ in range(MAX_LENGTH):
+        m = _SUFFIX.search(text, start)
+        if m is None:
+            return text
+        index = ns._split_coords(m.group(1))
+        close, depth, i = m.start(), 0, m.start()
+        while i >= 0:
+            depth += {")": 1, "(": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+            i -= 1
+        if index is None or i < 0:
+            start = m.end()
+            continue
+        while i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_"):
+            i -= 1  # a function call: differentiate the call
+        coords = ", ".join(ns.coords[k] for k in index)
+        text = f"{text[:i]}diff({text[i:close + 1]}, {coords}){text[m.end():]}"
+    return text
 
 
 def _clip(text: str, n: int = 60) -> str:
@@ -197,8 +263,19 @@ _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 
 def _translate(node, ns: Namespace, symbols: set, text: str, file, key) -> tuple:
+    dim = len(ns.coords)
+
     def fail(msg: str):
         raise SpecError(f"{msg} in {_clip(text)!r}", file=file, key=key)
+
+    def need(sym: Symbol, shift: tuple) -> Symbol:
+        """Record ``sym`` (shifted by the derivative operators around it)."""
+        if sym.kind == "field":
+            sym = Symbol("field", sym.name, tuple(sorted(sym.index + shift)))
+            if len(sym.index) > MAX_ORDER:
+                fail(f"a derivative of order {len(sym.index)} (at most {MAX_ORDER})")
+        symbols.add(sym)
+        return sym
 
     def fold(p: tuple) -> tuple:
         """Evaluate an operation on constants now (so 1/0 or (-1)**0.5 fail here, naming the
@@ -206,12 +283,12 @@ def _translate(node, ns: Namespace, symbols: set, text: str, file, key) -> tuple
         args = {"bin": p[2:], "neg": p[1:], "call": p[2] if p[0] == "call" else ()}[p[0]]
         if args and all(a[0] == "num" for a in args):
             try:
-                return ("num", _finite(_run(p, {}), text, file, key))
+                return ("num", _finite(_run(p, {}, dim=dim), text, file, key))
             except (ArithmeticError, ValueError, TypeError):
                 fail("a constant part has no finite real value")
         return p
 
-    def walk(n, depth: int = 0) -> tuple:
+    def walk(n, depth: int = 0, shift: tuple = ()) -> tuple:
         if depth > MAX_DEPTH:
             fail(f"expression nested more deeply than {MAX_DEPTH} levels")
         d = depth + 1
@@ -232,112 +309,64 @@ def _translate(node, ns: Namespace, symbols: set, text: str, file, key) -> tuple
                 fail(f"unknown symbol {_clip(n.id, 40)!r}{hint}")
             if isinstance(sym, float):
                 return ("num", sym)
-            if len(sym.index) > MAX_ORDER:
-                fail(f"a derivative of order {len(sym.index)} (at most {MAX_ORDER})")
-            symbols.add(sym)
+            if isinstance(sym, Expression):  # a definition: its symbols, shifted
+                for s in sym.symbols:
+                    need(s, shift)
+                return ("def", n.id, sym.program)
+            if sym.kind == "coord":
+                return ("coord", need(sym, shift), list(ns.coords).index(sym.name))
+            need(sym, shift)
             return ("sym", sym)
         if isinstance(n, ast.BinOp) and type(n.op) in _BINOPS:
-            return fold(("bin", _BINOPS[type(n.op)], walk(n.left, d), walk(n.right, d)))
+            return fold(("bin", _BINOPS[type(n.op)], walk(n.left, d, shift),
+                         walk(n.right, d, shift)))
         if isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd)):
-            inner = walk(n.operand, d)
+            inner = walk(n.operand, d, shift)
             return fold(("neg", inner)) if isinstance(n.op, ast.USub) else inner
         if isinstance(n, ast.Compare):
             if len(n.ops) != 1 or type(n.ops[0]) not in _CMPOPS:
                 fail("only single comparisons <, <=, >, >= are allowed")
-            return ("cmp", _CMPOPS[type(n.ops[0])], walk(n.left, d),
-                    walk(n.comparators[0], d))
+            return ("cmp", _CMPOPS[type(n.ops[0])], walk(n.left, d, shift),
+                    walk(n.comparators[0], d, shift))
         if isinstance(n, ast.Call):
             if not isinstance(n.func, ast.Name):
                 fail("only plain function calls are allowed")
             name = n.func.id
-            if name not in FUNCTIONS:
-                fail(f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))})")
             if n.keywords:
                 fail(f"keyword arguments are not allowed in {name}()")
-            want = 3 if name == "where" else 1
-            if len(n.args) != want:
+            if name == "diff":
+                return derivative(n, d, shift)
+            plugin = ns.functions.get(name)
+            if name not in FUNCTIONS and plugin is None:
+                known = sorted([*FUNCTIONS, *ns.functions])
+                fail(f"unknown function {name!r} (known: {', '.join(known)})")
+            want = plugin.arity if plugin is not None else FUNCTIONS[name]
+            if want is not None and len(n.args) != want:
                 fail(f"{name}() takes {want} argument(s), got {len(n.args)}")
-            return fold(("call", name, tuple(walk(a, d) for a in n.args)))
-        token = ast.get_source_segment(text.replace("^", "**"), n) or type(n).__name__
-        fail(f"unsupported syntax {token!r}")
+            args = tuple(walk(a, d, shift) for a in n.args)
+            if plugin is not None:
+                return ("fn", name, plugin.fn, args)
+            return fold(("call", name, args))
+        fail(f"unsupported syntax ({type(n).__name__})")
+
+    def derivative(n, depth: int, shift: tuple) -> tuple:
+        """``diff(expr, x, ...)``: the derivative of ``expr`` in the named coordinates."""
+        if len(n.args) < 2 or not all(isinstance(a, ast.Name) and a.id in ns.coords
+                                      for a in n.args[1:]):
+            fail("diff(expression, coordinate, ...) differentiates in named coordinates "
+                 f"({', '.join(ns.coords)})")
+        index = tuple(sorted(list(ns.coords).index(a.id) for a in n.args[1:]))
+        if len(index) + len(shift) > MAX_ORDER:
+            fail(f"derivatives of total order above {MAX_ORDER}")
+        child = walk(n.args[0], depth, tuple(sorted(shift + index)))
+        return ("d", index, child) if child[0] != "num" else ("num", 0.0)
 
     return walk(node)
 
 
 def _hint(name: str, ns: Namespace) -> str:
-    known = [*ns.coords, *ns.fields, *ns.params]
+    known = [*ns.coords, *ns.fields, *ns.params, *ns.definitions]
     near = [k for k in known if k.lower() == name.lower()]
     if near:
         return f" (did you mean {near[0]!r}?)"
     return f" (known: {', '.join(known)})"
-
-
-def _apply(name: str, x):
-    from .jet import Jet
-
-    if isinstance(x, Jet):
-        return getattr(x, name)()
-    if not isinstance(x, torch.Tensor):  # a constant: double precision whatever the default dtype
-        try:
-            if name == "sigmoid":
-                return 1.0 / (1.0 + math.exp(-x))
-            return abs(x) if name == "abs" else getattr(math, name)(x)
-        except (ValueError, OverflowError):  # log(-1), exp(1000): as torch would give
-            return float(getattr(torch, name if name != "sigmoid" else "sigmoid")(
-                torch.tensor(float(x), dtype=torch.float64)))
-    if name == "sigmoid":
-        return torch.sigmoid(x)
-    return getattr(torch, name)(x)
-
-
-def _run(p: tuple, env: Mapping[Symbol, object]):
-    op = p[0]
-    if op == "num":
-        return p[1]
-    if op == "sym":
-        return env[p[1]]
-    if op == "neg":
-        return -_run(p[1], env)
-    if op == "bin":
-        a, b = _run(p[2], env), _run(p[3], env)
-        o = p[1]
-        if o == "+":
-            return a + b
-        if o == "-":
-            return a - b
-        if o == "*":
-            return a * b
-        if o == "/":
-            return a / b
-        return a ** b
-    if op == "cmp":
-        return _compare(p[1], _value(_run(p[2], env)), _value(_run(p[3], env)))
-    if op == "call":
-        name, args = p[1], p[2]
-        if name == "where":
-            return _where(*(_run(a, env) for a in args))
-        if name == "heaviside":
-            v = _value(_run(args[0], env))
-            return torch.as_tensor(v >= 0, dtype=torch.get_default_dtype()) * 1.0
-        return _apply(name, _run(args[0], env))
-    raise AssertionError(op)
-
-
-def _value(x):
-    from .jet import Jet
-
-    return x.value if isinstance(x, Jet) else x
-
-
-def _compare(o: str, a, b):
-    a = torch.as_tensor(a)
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[o]
-
-
-def _where(cond, a, b):
-    from .jet import Jet
-
-    if isinstance(a, Jet) or isinstance(b, Jet):
-        ref = a if isinstance(a, Jet) else b
-        return ref._lift(a).where(cond, ref._lift(b))
-    return torch.where(cond, torch.as_tensor(a), torch.as_tensor(b))

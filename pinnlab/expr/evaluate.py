@@ -1,0 +1,152 @@
+"""Evaluate compiled expression programs on numbers, tensors or jets.
+
+A program (built by :mod:`pinnlab.expr.syntax`) is a tree of tuples::
+
+    ("num", v)  ("sym", Symbol)  ("neg", a)  ("bin", op, a, b)  ("cmp", op, a, b)
+    ("call", name, args)  ("fn", name, function, args)  ("def", name, program)
+    ("d", multi-index, program)
+
+``env`` maps each :class:`~pinnlab.expr.syntax.Symbol` to a value: a float, a tensor ``(N,)``
+or a jet. Derivative symbols of fields (``u_x``) are looked up directly. The derivative
+operator ``("d", m, child)`` — ``diff(k*u_x, x)`` or ``(k*u_x)_x`` in the text — evaluates the child
+in *jet mode*: every leaf becomes a :class:`~pinnlab.jet.Jet` on the basis ``{a + m}`` (``a``
+ranging over the basis asked of the node, ``{()}`` at the top), whose components are read from
+``env`` (a field ``u_b`` gives the components ``u_{a+b}``, a coordinate its value and unit
+derivative, a parameter a constant), and the node's components are the child's components
+shifted by ``m``. Nested operators compose; the field derivatives needed are known at compile
+time (:attr:`Expression.derivatives`), so ``env`` always holds them.
+
+Definitions (``("def", name, program)``) are evaluated once per call and basis (memoised).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+
+import torch
+
+from ..jet import Jet, JetBasis
+
+
+def run(p: tuple, env: Mapping, basis: JetBasis | None = None, memo: dict | None = None,
+        dim: int = 0):
+    """The value of program ``p``: plain values when ``basis`` is ``None``, else a jet on
+    ``basis`` (see the module docstring). ``dim`` is the number of coordinates."""
+    memo = {} if memo is None else memo
+    op = p[0]
+    if op == "num":
+        return p[1]
+    if op == "sym":
+        return env[p[1]] if basis is None else _leaf(p[1], env, basis)
+    if op == "coord":
+        return env[p[1]] if basis is None else _coordinate(env[p[1]], p[2], basis)
+    if op == "neg":
+        return -run(p[1], env, basis, memo, dim)
+    if op == "bin":
+        a, b = run(p[2], env, basis, memo, dim), run(p[3], env, basis, memo, dim)
+        o = p[1]
+        if o == "+":
+            return a + b
+        if o == "-":
+            return a - b
+        if o == "*":
+            return a * b
+        if o == "/":
+            return a / b
+        return a ** b
+    if op == "cmp":
+        return _compare(p[1], _value(run(p[2], env, basis, memo, dim)),
+                        _value(run(p[3], env, basis, memo, dim)))
+    if op == "def":
+        key = (p[1], None if basis is None else tuple(basis.indices))
+        if key not in memo:
+            memo[key] = run(p[2], env, basis, memo, dim)
+        return memo[key]
+    if op == "d":
+        return _derivative(p[1], p[2], env, basis, memo, dim)
+    if op == "fn":
+        return p[2](*(run(a, env, basis, memo, dim) for a in p[3]))
+    if op == "call":
+        name, args = p[1], [run(a, env, basis, memo, dim) for a in p[2]]
+        return apply(name, *args)
+    raise AssertionError(op)
+
+
+@lru_cache(maxsize=256)
+def _basis(dim: int, indices: tuple) -> JetBasis:
+    return JetBasis(dim, indices)
+
+
+def _derivative(m: tuple, child: tuple, env, basis, memo, dim):
+    """Components ``a`` of ``d^m child`` for ``a`` in ``basis`` (or the value if ``None``)."""
+    outer = basis.indices if basis is not None else [()]
+    inner = _basis(dim, tuple(sorted({tuple(sorted(a + m)) for a in outer})))
+    value = run(child, env, inner, memo, dim)
+    if not isinstance(value, Jet):  # a constant: every derivative vanishes
+        zero = 0.0 * _value(value)
+        return zero if basis is None else Jet([value * 0.0] * len(basis), basis)
+    parts = [value.d(a + m) for a in outer]
+    return parts[0] if basis is None else Jet(parts, basis)
+
+
+def _leaf(sym, env, basis: JetBasis) -> Jet | float:
+    """A field (its derivative components) or a parameter (a constant) on ``basis``."""
+    if sym.kind == "field":
+        return Jet([env[type(sym)("field", sym.name, tuple(sorted(a + sym.index)))]
+                    for a in basis.indices], basis)
+    return env[sym]
+
+
+def _coordinate(v, position: int, basis: JetBasis) -> Jet:
+    """The coordinate at ``position`` with values ``v``: unit first derivative, no other."""
+    v = torch.as_tensor(v)
+    k = basis.position.get((position,))
+    parts = [v] + [torch.zeros_like(v)] * (len(basis) - 1)
+    if k is not None:
+        parts[k] = torch.ones_like(v)
+    return Jet(parts, basis)
+
+
+def _value(x):
+    return x.value if isinstance(x, Jet) else x
+
+
+def _compare(o: str, a, b):
+    a = torch.as_tensor(a)
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[o]
+
+
+def apply(name: str, *args):
+    """A built-in function of numbers, tensors or jets."""
+    if name == "where":
+        return where(*args)
+    if name == "heaviside":
+        return torch.as_tensor(_value(args[0]) >= 0, dtype=torch.get_default_dtype()) * 1.0
+    if name in ("max", "min"):
+        a, b = args
+        pick = _compare(">=" if name == "max" else "<=", _value(a), _value(b))
+        return where(pick, a, b)
+    if name == "clip":
+        x, lo, hi = args
+        return apply("min", apply("max", x, lo), hi)
+    x = args[0]
+    if isinstance(x, Jet):
+        return getattr(x, name)()
+    if not isinstance(x, torch.Tensor):  # a constant: double precision whatever the default dtype
+        try:
+            if name == "sigmoid":
+                return 1.0 / (1.0 + math.exp(-x))
+            return abs(x) if name == "abs" else getattr(math, name)(x)
+        except (ValueError, OverflowError):  # log(-1), exp(1000): as torch would give
+            return float(getattr(torch, name)(torch.tensor(float(x), dtype=torch.float64)))
+    return getattr(torch, name)(x)
+
+
+def where(cond, a, b):
+    """``a`` where ``cond`` holds, else ``b`` (jets component-wise)."""
+    if isinstance(a, Jet) or isinstance(b, Jet):
+        ref = a if isinstance(a, Jet) else b
+        return ref._lift(a).where(cond, ref._lift(b))
+    return torch.where(torch.as_tensor(cond), torch.as_tensor(a), torch.as_tensor(b))

@@ -1,0 +1,77 @@
+"""The warm-up stage: before the physics, fit the network's fields to a target profile.
+
+A stiff problem (a flame, a shock) trains far better from a start near the right shape than from
+a random network. The target is either the observations (``warmup_target = "observations"``: the
+observed fields at the observed points, clipped into any field bounds) or one expression per
+field of the coordinates and known parameters (``warmup_target = {T = "T_in + ..."}``) on a grid.
+The loss is ``mean(((u(x_i) - target_i) / max|target|)^2)`` per field, summed; only the network's
+weights train in this stage (the unknown parameters keep their guesses).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..errors import SpecError
+from ..expr import Symbol
+from ..jet import JetBasis
+from ..losses import uniform_grid
+from ..spec.problem import Problem
+
+
+def check(problem: Problem, target) -> None:
+    """The target must name fields, and observations must exist when used."""
+    if target == "observations":
+        obs = problem.observations
+        if obs is None or not any(f in problem.fields for f in obs.values):
+            raise SpecError("warmup_target = \"observations\" needs observations of a field",
+                            file=problem.source, key="training.warmup_target")
+        return
+    if isinstance(target, str) or not target:
+        raise SpecError("warmup_target is \"observations\" or a table {field = expression}",
+                        file=problem.source, key="training.warmup_target")
+    for f, text in target.items():
+        key = f"training.warmup_target.{f}"
+        if f not in problem.fields:
+            raise SpecError(f"{f!r} is not a field", file=problem.source, key=key)
+        problem.expression(text, key, with_fields=False)
+
+
+class WarmupFit:
+    """The warm-up objective (module docstring): ``__call__() -> {"warmup": loss}``."""
+
+    def __init__(self, problem: Problem, model, target, *, points: int = 512, dtype=None,
+                 device=None):
+        from .pinn import output_bounds
+
+        self.model = model
+        opts = dict(dtype=dtype, device=device)
+        if target == "observations":
+            obs = problem.observations
+            names = [f for f in obs.values if f in problem.fields]
+            x = torch.stack([torch.as_tensor(obs.coords[c], **opts) for c in problem.coords], 1)
+            values = torch.stack([torch.as_tensor(obs.values[f], **opts) for f in names], 1)
+        else:
+            names = list(target)
+            x = uniform_grid(problem.domain, points, **opts)
+            env = {Symbol("coord", c): x[:, i] for i, c in enumerate(problem.coords)}
+            env.update({Symbol("param", k): torch.tensor(float(p.value if p.value is not None
+                                                               else p.guess), **opts)
+                        for k, p in problem.parameters.items()})
+            values = torch.stack([
+                torch.as_tensor(problem.expression(target[f], f"training.warmup_target.{f}",
+                                                   with_fields=False).evaluate(env),
+                                **opts).expand(x.shape[0]) for f in names], 1)
+        for j, f in enumerate(names):  # clip into the bounds the output map can reach
+            if f in problem.bounds:
+                lo, hi = output_bounds(problem)[f]
+                pad = 1e-6 * (hi - lo)
+                values[:, j] = values[:, j].clamp(lo + pad, hi - pad)
+        self.x, self.values = x, values
+        self.index = [problem.fields.index(f) for f in names]
+        self.scale = 1.0 / values.abs().amax(0).clamp_min(1e-12)
+        self.basis = JetBasis(len(problem.coords), [])
+
+    def __call__(self) -> dict[str, torch.Tensor]:
+        pred = self.model.fields_jet(self.x, self.basis).value[:, self.index]
+        return {"warmup": (((pred - self.values) * self.scale) ** 2).mean(0).sum()}

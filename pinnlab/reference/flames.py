@@ -1,0 +1,66 @@
+"""Reference solvers of 1-D premixed flames, registered in :data:`pinnlab.reference.SOLVERS`.
+
+``flame_shooting``: the simplified-physics flame (FlamePINN-1D Case 1) by shooting on the flame
+speed (:func:`pinnlab.flames.shooting.shoot_flame_speed`). It reads the spec's parameters by
+name (SI units)::
+
+    phi   equivalence ratio            p      pressure [Pa]           T_in  inlet temperature [K]
+    W     molar mass [kg/mol]          lam    conductivity [W/(m K)]  cp    [J/(kg K)]
+    q_F   heat of reaction [J/kg]      A      pre-exponential factor  E_a   [J/mol]
+    nu    reaction order               grad_T0  inlet dT/dx [K/m]
+
+and the domain ``x = [0, L]``; unknown parameters take their true values from the
+``[reference]`` table as usual. It returns ``T`` on the grid and the flame speed ``s_L`` as a
+parameter truth (the estimate is scored against it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+from pydantic import Field
+
+from ..errors import SpecError
+from . import Options, _param
+
+SIMPLE_FLAME = {"phi": "phi", "p": "pressure", "T_in": "T_in", "W": "molar_mass",
+                "lam": "conductivity", "cp": "cp", "q_F": "heat_of_reaction",
+                "A": "pre_exponential", "E_a": "activation_energy", "nu": "reaction_order",
+                "grad_T0": "grad_T0"}
+
+
+class ShootingOptions(Options):
+    field: str = "T"
+    speed: str = "s_L"
+    nodes: Annotated[int, Field(ge=100, le=200_000)] = 10_000
+
+
+def simple_flame(problem):
+    """The :class:`~pinnlab.flames.simple.SimpleFlame` of a spec (parameters by name)."""
+    from ..flames.simple import SimpleFlame
+
+    missing = [k for k in SIMPLE_FLAME if k not in problem.parameters]
+    if missing:
+        raise SpecError(f"flame_shooting needs parameters {missing}", file=problem.source,
+                        key="parameters")
+    (x0, x1), = problem.domain.values()
+    if x0 != 0.0:
+        raise SpecError("flame_shooting needs the inlet at x = 0", file=problem.source,
+                        key="domain")
+    kw = {attr: _param(problem, name) for name, attr in SIMPLE_FLAME.items()}
+    try:
+        return SimpleFlame(length=x1, **kw)
+    except SpecError as exc:
+        raise SpecError(exc.message, file=problem.source, key=f"parameters.{exc.key}") from None
+
+
+def flame_shooting(problem, mesh, o: ShootingOptions):
+    """``T`` on ``mesh`` and ``{speed: s_L}`` of the shooting solution."""
+    from ..flames.shooting import shoot_flame_speed
+
+    if len(problem.domain) != 1:
+        raise SpecError("flame_shooting solves 1-D flames", file=problem.source, key="domain")
+    sol = shoot_flame_speed(simple_flame(problem), n_points=o.nodes)
+    x = next(iter(mesh.values()))
+    return {o.field: np.interp(x, sol.x, sol.T)}, {o.speed: sol.s_L}
