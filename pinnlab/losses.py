@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .errors import SpecError
 from .expr import Expression, Symbol
 from .jet import Jet, JetBasis
 from .spec.problem import Problem
@@ -112,15 +113,48 @@ def uniform_grid(domain: dict[str, tuple[float, float]], n: int, *, dtype=None,
     return torch.stack([g.reshape(-1) for g in torch.meshgrid(*axes, indexing="ij")], 1)
 
 
+class UnionSampler:
+    """Uniform points on a union of boxes (faces when ``fixed`` pins a coordinate): each box
+    gets a share of the points proportional to its measure in the free coordinates."""
+
+    def __init__(self, boxes: list[dict], fixed: dict[str, float] | None = None, *, dtype=None,
+                 device=None):
+        fixed = fixed or {}
+        self.samplers = [BoxSampler(b, fixed, dtype=dtype, device=device) for b in boxes]
+        sizes = []
+        for b in boxes:
+            m = 1.0
+            for c, (lo, hi) in b.items():
+                m *= 1.0 if c in fixed else hi - lo
+            sizes.append(m)
+        total = sum(sizes)
+        self.shares = [s / total for s in sizes]
+
+    def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        if len(self.samplers) == 1:
+            return self.samplers[0](n, generator)
+        counts = [int(n * s) for s in self.shares]
+        for i in sorted(range(len(counts)), key=lambda i: n * self.shares[i] - counts[i],
+                        reverse=True)[: n - sum(counts)]:
+            counts[i] += 1
+        return torch.cat([s(c, generator) for s, c in zip(self.samplers, counts) if c])
+
+
 def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] = frozenset(),
-                  dtype=None, device=None, sampling: str = "sobol") -> list[Term]:
+                  dtype=None, device=None, sampling: str = "sobol",
+                  region: list[dict] | None = None, data: bool = True) -> list[Term]:
     """All loss terms of ``problem``; ``n_points`` maps a term kind to its point count;
     ``skip`` lists condition names imposed exactly by the method (hard constraints);
     ``sampling`` is ``sobol`` (scrambled Sobol points, redrawn on resampling) or ``grid`` (a
-    fixed uniform grid) for the equations' residual points."""
+    fixed uniform grid) for the equations' residual points. ``region`` (a union of boxes, a
+    subdomain) restricts every term to it: residual points inside it, conditions on the parts
+    of the boundary it touches (a periodic pair must lie in it whole); ``data`` adds the
+    observations' term."""
     terms: list[Term] = []
-    interior = (GridSampler if sampling == "grid" else BoxSampler)(problem.domain, dtype=dtype,
-                                                                   device=device)
+    boxes = region if region is not None else [problem.domain]
+    opts = dict(dtype=dtype, device=device)
+    interior = (GridSampler(problem.domain, **opts) if sampling == "grid" and region is None
+                else UnionSampler(boxes, **opts))
     for name, expr in problem.compiled_equations().items():
         terms.append(Term(f"equations.{name}", "residual", interior, n_points["residual"],
                           sorted({s.index for s in expr.derivatives}),
@@ -130,30 +164,40 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
         if key in skip:
             continue
         if cond.kind == "periodic":
-            terms.append(_periodic_term(problem, key, cond.on, n_points["boundary"], dtype,
-                                        device))
+            lo, hi = problem.domain[cond.on]
+            face = [b for b in boxes if b[cond.on][0] == lo]
+            if bool(face) != any(b[cond.on][1] == hi for b in boxes):
+                raise SpecError(f"periodic in {cond.on} needs both ends in one subdomain: do "
+                                f"not split {cond.on} (a strip is fine)", file=problem.source,
+                                key=key)
+            if face:
+                terms.append(_periodic_term(problem, key, cond.on, n_points["boundary"], dtype,
+                                            device, UnionSampler(face, {cond.on: lo}, **opts)))
             continue
         g = problem.expression(cond.value, f"{key}.value", with_fields=False)
         fi = problem.fields.index(cond.field)
         scale = problem.constant(cond.scale, f"{key}.scale")
         if cond.kind == "initial":
-            t = problem.time
-            sampler = BoxSampler(problem.domain, {t: problem.domain[t][0]}, dtype=dtype,
-                                 device=device)
-            idx = (problem.coords.index(t),) * cond.derivative
-            terms.append(Term(key, "initial", sampler, n_points["initial"], [idx],
-                              _scaled(_value_residual(problem, fi, idx, g), scale)))
-            continue
-        faces = problem.boundary(cond, key)
+            faces = [(problem.time, problem.domain[problem.time][0], -1)]
+        else:
+            faces = problem.boundary(cond, key)
         for c, end, sign in faces:
-            sampler = BoxSampler(problem.domain, {c: end}, dtype=dtype, device=device)
+            touching = [b for b in boxes if b[c][0 if sign < 0 else 1] == end]
+            if not touching:
+                continue
+            sampler = UnionSampler(touching, {c: end}, **opts)
             ci = problem.coords.index(c)
+            if cond.kind == "initial":
+                idx = (ci,) * cond.derivative
+                terms.append(Term(key, "initial", sampler, n_points["initial"], [idx],
+                                  _scaled(_value_residual(problem, fi, idx, g), scale)))
+                continue
             suffix = "" if len(faces) == 1 else f"@{c}={end:g}"
             res = _boundary_residual(problem, fi, ci, sign, cond.kind, cond.alpha, cond.beta, g)
             terms.append(Term(key + suffix, "boundary", sampler, n_points["boundary"],
                               [(), (ci,)] if cond.kind != "dirichlet" else [()],
                               _scaled(res, scale)))
-    if problem.observations is not None and len(problem.observations):
+    if data and problem.observations is not None and len(problem.observations):
         terms.append(_data_term(problem, dtype, device))
     for t in terms:
         t.basis = JetBasis(len(problem.coords), t.indices)

@@ -27,9 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import SpecError
 
-Steps = Annotated[int, Field(ge=0, le=10**9, description="iterations (0 skips the phase)")]
+Steps = Annotated[int, Field(ge=0, le=10**9)]
 Count = Annotated[int, Field(ge=1, le=10**8)]
-Points = Annotated[int, Field(ge=1, le=2**22, description="points per term (at most 4 Mi)")]
+Points = Annotated[int, Field(ge=1, le=2**22)]
 Every = Annotated[int, Field(ge=0, le=10**9)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -43,7 +43,8 @@ BUDGET_KEYS = frozenset({"adam_steps", "lbfgs_steps", "time_limit", "time_clock"
 class Options(BaseModel):
     """Base of every options class: unknown keys and loose types are errors."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False)
+    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False,
+                              use_attribute_docstrings=True)
 
     def identity(self) -> dict:
         """The options that shape the model and the loss (for checkpoint identities)."""
@@ -56,14 +57,23 @@ class Budget(Options):
     line search)."""
 
     adam_steps: Steps = 5000
+    """Adam steps (0 skips Adam)."""
     lr: Positive = 1e-3
+    """Adam's learning rate."""
     lr_decay: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.9
+    """the learning rate is multiplied by this every ``decay_every`` steps."""
     decay_every: Count = 1000
+    """steps per learning-rate decay."""
     lbfgs_steps: Steps = 5000
+    """L-BFGS iterations after Adam (0 skips L-BFGS)."""
     lbfgs_history: Annotated[int, Field(ge=1, le=1000)] = 50
-    time_limit: NonNegative = Field(0.0, description="seconds of training, 0 for none")
+    """curvature pairs L-BFGS keeps."""
+    time_limit: NonNegative = 0.0
+    """seconds of training after which every phase stops (0: no limit)."""
     time_clock: Literal["wall", "process"] = "wall"
+    """the clock of ``time_limit``: wall time, or this process's CPU time."""
     checkpoint_every: Count = 1000
+    """steps between checkpoints (``--resume`` continues from the last)."""
 
     def phases(self) -> list:
         """The optimizer phases; a phase with zero steps is left out."""
@@ -82,12 +92,17 @@ class Network(Options):
     """A tanh (or sin, sigmoid) MLP of ``depth`` hidden layers of ``width`` units."""
 
     width: Annotated[int, Field(ge=1, le=4096)] = 64
+    """hidden units per layer."""
     depth: Annotated[int, Field(ge=1, le=64)] = 4
+    """hidden layers."""
     activation: Literal["tanh", "sin", "sigmoid"] = "tanh"
+    """the activation function."""
     dtype: Literal["float32", "float64"] = "float64"
+    """floating-point type of the whole computation."""
     input_range: Annotated[list[Annotated[float, Field(allow_inf_nan=False, ge=-1e3, le=1e3)]],
                            Field(min_length=2, max_length=2)] = Field(
-        [-1.0, 1.0], description="each coordinate enters the network mapped onto [a, b]")
+        default_factory=lambda: [-1.0, 1.0])
+    """``[a, b]``: each coordinate enters the network mapped from its range onto it."""
 
     @field_validator("input_range")
     @classmethod

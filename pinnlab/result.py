@@ -42,9 +42,12 @@ class Result:
     module: torch.nn.Module | None = None
     reference: ReferenceSolution | None = None
 
-    def predict(self, points: Mapping[str, np.ndarray] | np.ndarray) -> dict[str, np.ndarray]:
+    def predict(self, points: Mapping[str, np.ndarray] | np.ndarray,
+                definitions: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
         """Fields at ``points``: a mapping ``{coordinate: array}`` (arrays broadcast; the
-        result has their shape) or an array ``(N, d)`` in coordinate order."""
+        result has their shape) or an array ``(N, d)`` in coordinate order. ``definitions``
+        names derived quantities of the spec (``[definitions]``) to evaluate there too, with
+        the estimated parameters (methods whose model gives field jets)."""
         pb = self.problem
         if isinstance(points, Mapping):
             missing = [c for c in pb.coords if c not in points]
@@ -66,7 +69,27 @@ class Result:
                 x = torch.as_tensor(flat[i:i + 65536], dtype=self.dtype, device=self.device)
                 outs.append(self.fn(x).detach().cpu().numpy())
         out = np.concatenate(outs) if outs else np.zeros((0, len(pb.fields)))
-        return {f: out[:, i].reshape(shape) for i, f in enumerate(pb.fields)}
+        result = {f: out[:, i].reshape(shape) for i, f in enumerate(pb.fields)}
+        for name in definitions:
+            result[name] = self._definition(name, flat).reshape(shape)
+        return result
+
+    def _definition(self, name: str, flat: np.ndarray) -> np.ndarray:
+        from .jet import JetBasis
+        from .losses import environment
+
+        expr = self.problem.compiled_definitions().get(name)
+        model = self.module
+        if expr is None or not hasattr(model, "fields_jet"):
+            raise DataError(f"{name!r} is not a definition this result can evaluate",
+                            key="predict")
+        basis = JetBasis(len(self.problem.coords), [s.index for s in expr.derivatives])
+        params = model.params.values()
+        with torch.no_grad():
+            x = torch.as_tensor(flat, dtype=self.dtype, device=self.device)
+            env = environment(self.problem, x, model.fields_jet(x, basis, params), params)
+            value = torch.as_tensor(expr.evaluate(env), dtype=self.dtype)
+        return np.broadcast_to(value.cpu().numpy(), (len(flat),)).copy()
 
     # ---- evaluation -----------------------------------------------------------------------
     def evaluate(self) -> dict:

@@ -456,7 +456,7 @@ def run_metrics(trainer: Trainer, ctx: RunContext, cfg) -> dict:
     st = trainer.state
     return {"method": ctx.method, "device": str(ctx.device), "dtype": cfg.dtype,
             "seed": ctx.seed, "steps": st.step, "wall_s": st.wall_s,
-            "optimizer_stops": dict(st.stops),
+            "optimizer_stops": dict(st.stops), "phase_steps": dict(st.done),
             "loss_final": st.history[-1]["loss"] if st.history else None,
             "config": cfg.model_dump()}
 

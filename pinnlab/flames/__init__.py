@@ -3,7 +3,8 @@
 Submodules (imported on demand; torch and cantera load only there):
 
 * :mod:`~pinnlab.flames.simple`, :mod:`~pinnlab.flames.shooting`: Case 1 physics and its shooting
-  reference; :mod:`~pinnlab.flames.case1`: the Case 1 PINN (forward and inverse);
+  reference (registered as the ``flame_shooting`` reference; Case 1 itself is a core-language
+  spec, ``problems/flames/case1_forward.toml``);
 * :mod:`~pinnlab.flames.gas`, :mod:`~pinnlab.flames.kinetics`: differentiable thermo, transport and
   kinetics of a Cantera mechanism;
 * :mod:`~pinnlab.flames.jet`, :mod:`~pinnlab.flames.nets`, :mod:`~pinnlab.flames.training`: Taylor

@@ -1,9 +1,9 @@
 """Flame case files (TOML) → validated :class:`FlameCase` objects.
 
-A case file has the tables ``[case]`` (``kind`` = "simple" | "detailed" | "counterflow",
+A case file has the tables ``[case]`` (``kind`` = "detailed" | "counterflow",
 ``mode`` = "forward" | "inverse"), ``[flame]`` (inlet state and domain), optional
 ``[temperature_bounds]``, ``[unknowns.<name>]`` (``guess``), ``[training]`` (iteration counts,
-see :class:`pinnlab.flames.case1.Budget`) and, for inverse problems, ``[observations]`` (``csv``,
+read by the Case 2 and 3 benchmark scripts) and, for inverse problems, ``[observations]`` (``csv``,
 a file relative to the case file, or ``n`` and ``noise`` to sample them from the reference).
 Every error names the file and the key.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import SpecError
 
-KINDS = ("simple", "detailed", "counterflow")
+KINDS = ("detailed", "counterflow")  # Case 1 ("simple") is a core-language spec now
 MODES = ("forward", "inverse")
 _TRAINING_RANGES = {"warmup": (0, 1e8, True), "adam": (0, 1e8, True), "lbfgs": (0, 1e8, True),
                     "lr": (1e-12, 10.0, False), "decay": (1e-6, 1.0, False),
@@ -83,7 +83,7 @@ def load_case(path: str | Path) -> FlameCase:
             raise SpecError("an unknown has only a 'guess'", file=file,
                             key=f"unknowns.{name}")
     case = data.get("case", {})
-    kind = case.get("kind", "simple")
+    kind = case.get("kind", "detailed")
     mode = case.get("mode", "forward")
     if kind not in KINDS:
         raise SpecError(f"unknown kind {kind!r}; expected one of {KINDS}", file=file,

@@ -41,24 +41,39 @@ from .pinn import _default_dtype
 
 
 class LPINNConfig(Budget, Network):
-    """Options of the LPINN method (``[training]`` in a spec, ``solve(..., method="lpinn",
-    **options)`` or ``--option KEY=VALUE``)."""
+    """Lagrangian PINN for one-dimensional transport u_t + a(u) u_x = nu u_xx (periodic):
+    one network for the state on the characteristics, one for the characteristics."""
 
     width: Annotated[int, Field(ge=1, le=4096)] = 50
+    """hidden units per layer of the state network."""
     width_x: Annotated[int, Field(ge=1, le=4096)] = 32
+    """hidden units per layer of the characteristics network."""
     depth_x: Annotated[int, Field(ge=1, le=64)] = 2
+    """hidden layers of the characteristics network."""
     harmonics: Annotated[int, Field(ge=1, le=64)] = 1
+    """harmonics of the periodic embedding of the label X."""
     ballistic: bool = True
+    """characteristics start at the initial velocity (else at rest)."""
     jacobian_power: Annotated[int, Field(ge=0, le=8)] = 3
+    """the viscous state residual is multiplied by x_X to this power."""
     velocity: str = ""
+    """the velocity a(u) stated as an expression (checked against the equation)."""
     residual_points: Points = 2048
+    """points of the residuals."""
     resample_every: Every = 500
+    """Adam steps between new points (0: never)."""
     adam_steps: Steps = 2000
+    """Adam steps (0 skips Adam)."""
     lr: Positive = 2e-3
+    """Adam's learning rate."""
     lr_decay: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.8
+    """the learning rate is multiplied by this every ``decay_every`` steps."""
     decay_every: Count = 500
+    """steps per learning-rate decay."""
     lbfgs_steps: Steps = 500
+    """L-BFGS iterations after Adam (0 skips L-BFGS)."""
     weights: dict[str, NonNegative] = Field(default_factory=dict)
+    """weights of the two terms, ``characteristics`` and ``state``."""
 
     @classmethod
     def from_options(cls, options: dict, *, source: str = "<python>") -> LPINNConfig:

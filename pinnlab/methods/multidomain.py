@@ -23,15 +23,7 @@ from pydantic import Field
 
 from ..errors import SpecError
 from ..jet import Jet, JetBasis
-from ..losses import (
-    BoxSampler,
-    Term,
-    _boundary_residual,
-    _data_term,
-    _equation_residual,
-    _periodic_term,
-    _value_residual,
-)
+from ..losses import Term, _data_term, compile_terms
 from ..nn import FieldNetwork
 from ..options import Budget, Every, Network, NonNegative, Points, Steps, build
 from ..params import ParameterSet
@@ -50,24 +42,41 @@ from .pinn import _default_dtype, output_bounds
 
 
 class MultiDomainConfig(Budget, Network):
-    """Options of the multi-domain method (METALIC's XPINN setup by default: ``[2, 20, 20, 1]``
-    tanh networks, 1000 residual and 100 condition points per subnet, weights 20/1/5)."""
+    """Multi-domain PINN (XPINN, cPINN): one network per subdomain of the spec's
+    ``[decomposition]``, joined by the chosen interface terms (METALIC's set-up by default: 2
+    hidden layers of 20, 1000 residual and 100 condition points per subdomain, weights
+    20/1/5)."""
 
     width: Annotated[int, Field(ge=1, le=4096)] = 20
+    """hidden units per layer of each subdomain's network."""
     depth: Annotated[int, Field(ge=1, le=64)] = 2
+    """hidden layers of each subdomain's network."""
     residual_points: Points = 1000
+    """residual points per subdomain."""
     boundary_points: Points = 100
+    """points per condition and subdomain."""
     interface_points: Points = 100
+    """points per interface."""
     resample_every: Every = 0
+    """Adam steps between new points (0: never)."""
     adam_steps: Steps = 1000
+    """Adam steps (0 skips Adam)."""
     lr_decay: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    """the learning rate is multiplied by this every ``decay_every`` steps."""
     lbfgs_steps: Steps = 1000
+    """L-BFGS iterations after Adam (0 skips L-BFGS)."""
     boundary_weight: NonNegative = 20.0
+    """weight of the condition terms."""
     residual_weight: NonNegative = 1.0
+    """weight of the residual terms."""
     interface_weight: NonNegative = 5.0
+    """weight of the active interface terms."""
     data_weight: NonNegative = 1.0
+    """weight of the data terms."""
     interface_conditions: str | list[str] = ""
+    """interface terms during Adam: a preset, term names or a 9-bit mask (default: the spec's)."""
     interface_conditions_lbfgs: str | list[str] = ""
+    """interface terms during L-BFGS (default: those of Adam)."""
 
     @classmethod
     def from_options(cls, options: dict, *, source: str = "<python>") -> MultiDomainConfig:
@@ -83,31 +92,6 @@ class MultiDomainConfig(Budget, Network):
                                             source=problem.source, key=key + "_lbfgs")
                  if self.interface_conditions_lbfgs not in ("", None) else adam)
         return {"adam": adam, "lbfgs": lbfgs}
-
-
-class UnionSampler:
-    """Uniform points on a union of boxes (faces when ``fixed`` pins a coordinate): each box
-    gets a share of the points proportional to its measure in the free coordinates."""
-
-    def __init__(self, boxes: list[Box], fixed: dict[str, float] | None = None, *, dtype=None,
-                 device=None):
-        fixed = fixed or {}
-        self.samplers = [BoxSampler(b, fixed, dtype=dtype, device=device) for b in boxes]
-        sizes = []
-        for b in boxes:
-            m = 1.0
-            for c, (lo, hi) in b.items():
-                m *= 1.0 if c in fixed else hi - lo
-            sizes.append(m)
-        total = sum(sizes)
-        self.shares = [s / total for s in sizes]
-
-    def __call__(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        counts = [int(n * s) for s in self.shares]
-        for i in sorted(range(len(counts)), key=lambda i: n * self.shares[i] - counts[i],
-                        reverse=True)[: n - sum(counts)]:
-            counts[i] += 1
-        return torch.cat([s(c, generator) for s, c in zip(self.samplers, counts) if c])
 
 
 class MultiDomainModel(torch.nn.Module):
@@ -298,52 +282,9 @@ class MultiDomainLoss:
 def _subdomain_terms(problem: Problem, boxes: list[Box], cfg: MultiDomainConfig, dtype,
                      device) -> list[Term]:
     """Residual terms on the subdomain and condition terms on its part of the boundary."""
-    d = len(problem.coords)
-    terms = []
-    interior = UnionSampler(boxes, dtype=dtype, device=device)
-    for name, expr in problem.compiled_equations().items():
-        terms.append(Term(f"equations.{name}", "residual", interior, cfg.residual_points,
-                          sorted({s.index for s in expr.derivatives}),
-                          _equation_residual(problem, expr)))
-    for name, cond in problem.conditions.items():
-        key = f"conditions.{name}"
-        if cond.kind == "periodic":  # both ends must be in this subdomain (one network)
-            lo, hi = problem.domain[cond.on]
-            face = [b for b in boxes if b[cond.on][0] == lo]
-            if bool(face) != any(b[cond.on][1] == hi for b in boxes):
-                raise SpecError(f"periodic in {cond.on} needs both ends in one subdomain: do not "
-                                f"split {cond.on} (a strip is fine)", file=problem.source, key=key)
-            if face:
-                terms.append(_periodic_term(problem, key, cond.on, cfg.boundary_points, dtype,
-                                            device, UnionSampler(face, {cond.on: lo},
-                                                                 dtype=dtype, device=device)))
-            continue
-        g = problem.expression(cond.value, f"{key}.value", with_fields=False)
-        fi = problem.fields.index(cond.field)
-        if cond.kind == "initial":
-            t = problem.time
-            faces = [(t, problem.domain[t][0], -1)]
-        else:
-            faces = problem.boundary(cond, key)
-        for c, end, sign in faces:
-            touching = [b for b in boxes if b[c][0 if sign < 0 else 1] == end]
-            if not touching:
-                continue
-            sampler = UnionSampler(touching, {c: end}, dtype=dtype, device=device)
-            ci = problem.coords.index(c)
-            suffix = "" if len(faces) == 1 else f"@{c}={end:g}"
-            if cond.kind == "initial":
-                idx = (ci,) * cond.derivative
-                terms.append(Term(key, "initial", sampler, cfg.boundary_points, [idx],
-                                  _value_residual(problem, fi, idx, g)))
-            else:
-                res = _boundary_residual(problem, fi, ci, sign, cond.kind, cond.alpha,
-                                         cond.beta, g)
-                terms.append(Term(key + suffix, "boundary", sampler, cfg.boundary_points,
-                                  [(), (ci,)] if cond.kind != "dirichlet" else [()], res))
-    for t in terms:
-        t.basis = JetBasis(d, t.indices)
-    return terms
+    n = {"residual": cfg.residual_points, "boundary": cfg.boundary_points,
+         "initial": cfg.boundary_points}
+    return compile_terms(problem, n, dtype=dtype, device=device, region=boxes, data=False)
 
 
 def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,

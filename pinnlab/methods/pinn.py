@@ -22,36 +22,63 @@ from .warmup import WarmupFit
 
 
 class PINNConfig(Budget, Network):
-    """Options of the PINN method (all settable from ``[training]`` in a spec, ``solve(...)`` or
-    ``--option KEY=VALUE``); see :mod:`pinnlab.options` for the shared groups."""
+    """The physics-informed neural network: one network for all fields, initial and
+    Dirichlet data imposed exactly where the spec allows, an optional warm-up fit, Adam then
+    L-BFGS."""
 
     fourier: Annotated[int, Field(ge=0, le=4096)] = 0
+    """random Fourier features of the non-periodic coordinates (0: none)."""
     fourier_sigma: Positive = 1.0
+    """standard deviation of the Fourier frequencies."""
     harmonics: Annotated[int, Field(ge=1, le=64)] = 1
+    """harmonics of the exact periodic embedding of periodic coordinates."""
     hard_constraints: bool = True
+    """impose initial and Dirichlet data exactly where the spec allows (else soft terms)."""
     periodic_embedding: bool = True
+    """make periodic coordinates exactly periodic (else soft periodic terms)."""
     residual_points: Points = 8192
+    """points of each equation's residual."""
     boundary_points: Points = 512
+    """points of each boundary condition."""
     initial_points: Points = 512
+    """points of each initial condition."""
     resample_every: Every = 1000
+    """Adam steps between new residual points (0: never)."""
     resample: Literal["uniform", "rad"] = "uniform"
+    """how new residual points are drawn: uniformly, or by the residual (RAD)."""
     rad_k: NonNegative = 1.0
+    """RAD: the residual's exponent."""
     rad_c: NonNegative = 1.0
+    """RAD: the uniform part of the density."""
     lbfgs_resample_every: Every = 0
+    """L-BFGS iterations between new points (0: never)."""
     adaptive_weights: bool = False
+    """balance the terms' weights by their gradient norms."""
     weight_every: Count = 500
+    """steps between weight updates."""
     weights: dict[str, NonNegative] = Field(default_factory=dict)
+    """fixed weights by term name (``equations.burgers``, ``conditions.inlet``, ``data``)."""
     causal: bool = False
+    """causal weighting of the residual along time."""
     causal_chunks: Annotated[int, Field(ge=1, le=4096)] = 32
+    """time chunks of the causal weights."""
     causal_eps: NonNegative = 1.0
+    """causality parameter: larger waits longer for earlier times."""
     causal_scale: Literal["initial", "none"] = "initial"
+    """losses measured in units of the initial residual, or raw."""
     sampling: Literal["sobol", "grid"] = "sobol"
+    """residual points: scrambled Sobol (redrawn) or a fixed uniform grid."""
     warmup_steps: Steps = 0
+    """Adam steps fitting the network to ``warmup_target`` before the physics (0: none)."""
     warmup_target: str | dict[str, str] = "observations"
+    """\"observations\", or a table ``{field = expression}`` of the starting profile."""
     restore_best: bool = False
+    """end each phase at its lowest loss."""
     output_scale: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(
         default_factory=dict)
+    """per-field factor of the network's output."""
     compile: bool = False
+    """``torch.compile`` the loss (faster steps after a one-off compilation)."""
 
     @classmethod
     def from_options(cls, options: dict, *, source: str = "<python>") -> PINNConfig:

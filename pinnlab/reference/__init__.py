@@ -33,6 +33,20 @@ class ReferenceSolution:
         return dict(zip(self.axes, grids))
 
 
+def noisy_samples(x: np.ndarray, profiles: dict[str, np.ndarray], n: int, noise: float,
+                  seed: int = 0) -> dict[str, np.ndarray]:
+    """Synthetic observations of 1-D profiles: ``n`` uniformly spaced points of ``x``, each
+    profile interpolated there with multiplicative noise ``y (1 + noise N(0, 1))``; returns the
+    columns ``{"x": ..., name: ...}`` (one ``numpy`` generator, seeded, draws the noise of each
+    profile in turn)."""
+    rng = np.random.default_rng(seed)
+    xo = np.linspace(x[0], x[-1], n)
+    out = {"x": xo}
+    for name, y in profiles.items():
+        out[name] = np.interp(xo, x, y) * (1.0 + noise * rng.standard_normal(n))
+    return out
+
+
 def initial_condition(problem, field: str) -> Callable[[np.ndarray], np.ndarray]:
     """The spec's initial condition of ``field`` as a numpy function of the space coordinate."""
     import torch

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import numpy as np
 
-from pinnlab.flames.case1 import noisy_observations
 from pinnlab.flames.shooting import shoot_flame_speed
 from pinnlab.flames.simple import SimpleFlame
+from pinnlab.reference import noisy_samples
 
 HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
     ref = shoot_flame_speed(SimpleFlame(phi=0.46))
     for n, noise in ((10, 0.02), (10, 0.0)):
-        obs = noisy_observations(ref.x, ref.T, ref.u, n, noise, seed=0)
+        obs = noisy_samples(ref.x, {"T": ref.T, "u": ref.u}, n, noise, seed=0)
         path = HERE / f"case1_obs_n{n}_noise{round(100 * noise)}.csv"
-        np.savetxt(path, np.column_stack([obs.x, obs.T, obs.u]), delimiter=",",
+        np.savetxt(path, np.column_stack([obs["x"], obs["T"], obs["u"]]), delimiter=",",
                    header="x,T,u", comments="", fmt="%.10g")
         print(f"wrote {path}")

@@ -1,5 +1,9 @@
 """Case 1 benchmark: shooting reference table, PINN forward (φ × p sweep) and inverse (n × noise).
 
+The PINN runs solve the core-language specs ``problems/flames/case1_forward.toml`` and
+``case1_inverse.toml`` with ``pinnlab.solve`` (φ and p set as parameters, the inverse
+observations drawn from the shooting reference with ``pinnlab.reference.noisy_samples``).
+
 Usage (from the repository root):
 
     python results/flames/case1.py reference               # shooting table, seconds
@@ -36,8 +40,10 @@ N_OBS = [5, 6, 7, 8, 9, 10, 12, 15, 20, 25]
 NOISES = [0.0, 0.01, 0.02]
 PUBLISHED = {1.0: [0.26794, 0.29293, 0.31815, 0.34354, 0.36904, 0.39461],
              1.2: [0.25847, 0.28257, 0.30689, 0.33137, 0.35596, 0.38062]}
-BUDGET = dict(warmup=1000, adam=10000, lbfgs=5000, n_collocation=201)
-QUICK = dict(warmup=100, adam=200, lbfgs=50, n_collocation=101)
+SPECS = {"forward": HERE.parents[1] / "problems" / "flames" / "case1_forward.toml",
+         "inverse": HERE.parents[1] / "problems" / "flames" / "case1_inverse.toml"}
+BUDGET: dict = {}  # the specs' own [training] budgets: 1000 warm-up, 10 000 Adam, 5000 L-BFGS
+QUICK = dict(warmup_steps=100, adam_steps=200, lbfgs_steps=50, residual_points=101)
 
 
 def reference_table() -> dict:
@@ -59,38 +65,51 @@ def _run(job: dict) -> dict:
     import torch
 
     torch.set_num_threads(1)
-    from pinnlab.flames.case1 import Budget, noisy_observations, solve_forward, solve_inverse
+    import pinnlab
+    from pinnlab.reference import noisy_samples
+    from pinnlab.spec.problem import Observations
 
     flame = SimpleFlame(phi=job["phi"], pressure=job["p_atm"] * ATM)
     ref = shoot_flame_speed(flame)
-    budget = Budget(**job["budget"])
+    problem = pinnlab.load(SPECS[job["mode"]]).with_parameters(
+        {"phi": job["phi"], "p": job["p_atm"] * ATM})
+    if job["mode"] == "inverse":
+        obs = noisy_samples(ref.x, {"T": ref.T, "u": ref.u}, job["n_obs"], job["noise"],
+                            seed=job["seed"])
+        problem.observations = Observations({"x": obs["x"]}, {"T": obs["T"], "u": obs["u"]},
+                                            noise=job["noise"])
+        problem.validate()
     t0 = time.perf_counter()
-    if job["mode"] == "forward":
-        result = solve_forward(flame, budget, device=job["device"])
-    else:
-        obs = noisy_observations(ref.x, ref.T, ref.u, job["n_obs"], job["noise"], seed=job["seed"])
-        result = solve_inverse(flame, obs, budget, device=job["device"])
+    result = pinnlab.solve(problem, device=job["device"], progress=False, **job["budget"])
     wall = time.perf_counter() - t0
-    T = result.temperature(ref.x)
-    u = result.velocity(ref.x)
-    record = dict(job, s_L=result.s_L, s_L_ref=ref.s_L, conductivity=result.conductivity,
-                  activation_energy=result.activation_energy,
-                  err_s_L=result.s_L / ref.s_L - 1.0,
-                  err_conductivity=result.conductivity / flame.conductivity - 1.0,
-                  err_activation_energy=result.activation_energy / flame.activation_energy - 1.0,
+    T = result.predict({"x": ref.x})["T"]
+    est = {**{k: v for k, v in problem.parameters.items() if not v.unknown},
+           **result.metrics["params"]}
+    value = {k: (v.value if hasattr(v, "value") else v) for k, v in est.items()}
+    s_L = value["s_L"]
+    u = flame.velocity(T, s_L)
+    stages = []
+    for key, reason in result.metrics["optimizer_stops"].items():
+        label = key.split(":", 1)[1]
+        hist = [(h["step"], h["loss"]) for h in result.history if h["phase"] == label]
+        stages.append(dict(name=label, iterations=result.metrics["phase_steps"].get(key, 0),
+                           best_loss=min((v for _, v in hist), default=float("nan")),
+                           stop_reason=reason, history=hist))
+    record = dict(job, s_L=s_L, s_L_ref=ref.s_L, conductivity=value["lam"],
+                  activation_energy=value["E_a"], err_s_L=s_L / ref.s_L - 1.0,
+                  err_conductivity=value["lam"] / flame.conductivity - 1.0,
+                  err_activation_energy=value["E_a"] / flame.activation_energy - 1.0,
                   T_rel_l2=float(np.linalg.norm(T - ref.T) / np.linalg.norm(ref.T)),
                   u_rel_l2=float(np.linalg.norm(u - ref.u) / np.linalg.norm(ref.u)),
-                  wall_s=wall,
-                  stages=[dict(name=s.name, iterations=s.iterations, best_loss=s.best_loss,
-                               wall_s=s.wall_time, stop_reason=s.stop_reason,
-                               history=s.history) for s in result.stages])
+                  wall_s=wall, stages=stages)
     if job.get("profile"):
         every = 20
         record["profile"] = dict(x=ref.x[::every].tolist(), T_ref=ref.T[::every].tolist(),
                                  u_ref=ref.u[::every].tolist(), T=T[::every].tolist(),
                                  u=u[::every].tolist())
         if job["mode"] == "inverse":
-            record["profile"]["obs"] = dict(x=obs.x.tolist(), T=obs.T.tolist(), u=obs.u.tolist())
+            record["profile"]["obs"] = dict(x=obs["x"].tolist(), T=obs["T"].tolist(),
+                                            u=obs["u"].tolist())
     return record
 
 

@@ -1,6 +1,9 @@
 """Flame Case 1 on the one path (a core-language spec through ``pinnlab.solve``) next to the
-flame-specific stack it replaces (``pinnlab.flames.case1``), same budget, same seeds, run in
+flame-specific stack it replaced (``pinnlab.flames.case1``), same budget, same seeds, run in
 one process, interleaved run by run.
+
+The flame-specific stack was removed after this comparison (commit 20dd640 is the last that
+has it): run this script on that commit to repeat it.
 
     python results/unified/case1.py forward --seeds 0 1 2
     python results/unified/case1.py inverse --seeds 0 1 2
@@ -22,14 +25,15 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-SPECS = {"forward": os.path.join(ROOT, "problems", "flames", "case1.toml"),
-         "inverse": os.path.join(ROOT, "problems", "flames", "case1_inverse_spec.toml")}
+SPECS = {"forward": os.path.join(ROOT, "problems", "flames", "case1_forward.toml"),
+         "inverse": os.path.join(ROOT, "problems", "flames", "case1_inverse.toml")}
 OBS = os.path.join(ROOT, "problems", "flames", "case1_obs_n10_noise2.csv")
 TRUE = {"lam": 2.6e-2, "E_a": 1.214172e5}
 
 
 def old_stack(what: str, seed: int) -> dict:
     from pinnlab.flames.case1 import Budget, solve_forward, solve_inverse
+
     from pinnlab.flames.run import read_observations_csv
     from pinnlab.flames.shooting import shoot_flame_speed
     from pinnlab.flames.simple import SimpleFlame
@@ -100,8 +104,9 @@ def runs(what: str, seeds: list[int]) -> None:
 def steptime(blocks: int = 20, per_block: int = 20) -> None:
     """Seconds per loss + backward of the two stacks on the same 201 points, alternating
     blocks of ``per_block`` steps (median and spread over ``blocks`` blocks each)."""
-    import pinnlab
     from pinnlab.flames.case1 import Budget, Case1Model
+
+    import pinnlab
     from pinnlab.flames.simple import SimpleFlame
     from pinnlab.methods.pinn import PINNLoss, PINNModel, _default_dtype
     from pinnlab.options import build

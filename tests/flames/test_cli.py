@@ -8,12 +8,12 @@ from pinnlab.cli import main
 
 GOOD = """
 [case]
-kind = "simple"
+kind = "detailed"
 mode = "forward"
 [flame]
-phi = 0.42
-pressure_atm = 1.0
-T_in = 298.0
+mechanism = "h2o2.yaml"
+phi = 1.0
+fuel = "H2:1"
 """
 
 
@@ -24,10 +24,9 @@ def _run(argv, capsys):
 
 
 @pytest.mark.parametrize("text, message", [
-    (GOOD + "[temperature_bounds]\nlower = 290.0\nupper = 3000.0\n", "exclude"),
-    (GOOD + "[temperature_bounds]\nlower = 350.0\nupper = 6000.0\n", "exclude"),
-    (GOOD.replace('"simple"', '"plasma"'), "unknown kind"),
-    (GOOD.replace("phi = 0.42", "phi = -1.0"), "positive"),
+    (GOOD.replace('"detailed"', '"plasma"'), "unknown kind"),
+    (GOOD.replace('"detailed"', '"simple"'), "unknown kind"),
+    (GOOD.replace("phi = 1.0", "phi = -1.0"), "positive"),
     (GOOD + "colour = 3\n", "unknown key"),
     (GOOD.replace("[flame]", "[flam]"), "unknown key 'flam'"),
 ])
@@ -44,13 +43,19 @@ def test_missing_case_file(tmp_path, capsys):
     assert code == 2 and "not found" in err
 
 
-def test_reference_command_prints_flame_speed(tmp_path, capsys):
-    path = tmp_path / "case.toml"
-    path.write_text(GOOD)
-    code, out, _ = _run(["flame", "reference", str(path), "--out", str(tmp_path / "o")], capsys)
+def test_case1_is_a_core_spec_solved_by_the_cli(tmp_path, capsys):
+    """Case 1 runs through ``pinnlab solve`` like every spec: s_L is scored against the
+    shooting reference."""
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = os.path.join(root, "problems", "flames", "case1_forward.toml")
+    code, out, _ = _run(["solve", spec, "--steps", "50", "--lbfgs-steps", "10", "--quiet",
+                         "--option", "warmup_steps=50", "--out", str(tmp_path / "o")], capsys)
     assert code == 0
-    assert json.loads(out)["s_L"] == pytest.approx(0.29293, abs=5e-6)
-    assert (tmp_path / "o" / "solution.npz").exists()
+    metrics = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert metrics["params_true"]["s_L"] == pytest.approx(0.29293, abs=5e-6)
+    assert set(metrics["params_rel_error"]) == {"s_L"}
 
 
 DETAILED = """

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(p.name for p in ROOT.glob("tutorials/flames_*.ipynb")))
-def test_notebook_executes(name):
+def test_notebook_executes(name, monkeypatch):
+    monkeypatch.setenv("PINNLAB_ROOT", str(ROOT))
     nb = nbformat.read(ROOT / "tutorials" / name, as_version=4)
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(ROOT)}}).execute()
