@@ -247,9 +247,32 @@ def read_observations(path: str, coords: list[str], *, noise: float = 0.0,
                         noise=noise, file=label)
 
 
+NPZ_LIMIT = 2**30  # bytes: the largest total size of an .npz's arrays once decompressed
+
+
 def read_npz(path: str, *, file: str, key: str) -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` data file (no pickled objects; size-limited)."""
+    """The arrays of an ``.npz`` data file (no pickled objects; size-limited, also once
+    decompressed)."""
+    import zipfile
+
     data = read_bytes(path, file=file, key=key)
+    try:
+        size = 0
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():  # the sizes the headers declare, before reading
+                size += info.file_size
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    header = (np.lib.format.read_array_header_1_0 if version == (1, 0) else
+                              np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = header(member)
+                size += int(np.prod(shape, dtype=float)) * dtype.itemsize
+    except Exception:
+        raise DataError("not a readable .npz file of plain arrays", file=file,
+                        key=key) from None
+    if size > NPZ_LIMIT:
+        raise DataError(f"the arrays would take {size} bytes (at most {NPZ_LIMIT})", file=file,
+                        key=key)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             return {k: np.asarray(z[k]) for k in z.files}

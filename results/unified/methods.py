@@ -1,0 +1,80 @@
+"""Every method on every spec: PINN, LPINN and the multi-domain methods on a Burgers, a GPME and
+a flame spec, at one small budget each, or the one-line reason the method does not apply.
+
+    python results/unified/methods.py            # writes methods.json and methods.md here
+
+All runs use one torch thread, seed 0, and the same budget per spec (Adam then L-BFGS steps
+below; the PINN on the flame adds the spec's warm-up fit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SPECS = {"burgers": "problems/burgers.toml", "gpme_diffusion": "problems/gpme_diffusion.toml",
+         "gpme_stefan": "problems/gpme_stefan.toml",
+         "flame_case1": "problems/flames/case1_forward.toml"}
+METHODS = ["pinn", "lpinn", "xpinn", "cpinn", "multidomain"]
+BUDGET = {"adam_steps": 2000, "lbfgs_steps": 1000}
+
+
+def one(spec: str, method: str) -> dict:
+    import pinnlab
+    from pinnlab.api import prepare
+    from pinnlab.errors import PinnlabError
+
+    path = os.path.join(ROOT, SPECS[spec])
+    row = {"spec": spec, "method": method}
+    try:
+        prepare(path, method, options=dict(BUDGET))
+    except PinnlabError as exc:
+        return {**row, "ran": False, "reason": exc.one_line()}
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        r = pinnlab.solve(path, method, progress=False, **BUDGET)
+    except PinnlabError as exc:
+        return {**row, "ran": True, "error": exc.one_line(),
+                "cpu_s": time.process_time() - c0}
+    m = r.metrics
+    return {**row, "ran": True, "rel_l2": m.get("rel_l2"),
+            "params_rel_error": m.get("params_rel_error", {}), "cpu_s": time.process_time() - c0,
+            "wall_s": time.perf_counter() - t0, "stops": m["optimizer_stops"]}
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| spec | method | rel. L2 | parameter error | CPU s | note |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        if not r["ran"]:
+            reason = r["reason"].split(": ", 2)[-1]
+            lines.append(f"| {r['spec']} | {r['method']} | — | — | — | does not apply: "
+                         f"{reason} |")
+            continue
+        if "error" in r:
+            lines.append(f"| {r['spec']} | {r['method']} | — | — | {r['cpu_s']:.0f} | "
+                         f"{r['error'].split(': ', 2)[-1]} |")
+            continue
+        perr = ", ".join(f"{k} {100 * v:+.2f}%" for k, v in r["params_rel_error"].items())
+        lines.append(f"| {r['spec']} | {r['method']} | {r['rel_l2']:.2e} | {perr or '—'} | "
+                     f"{r['cpu_s']:.0f} | |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    rows = []
+    for spec in SPECS:
+        for method in METHODS:
+            rows.append(one(spec, method))
+            print(json.dumps(rows[-1]), flush=True)
+    with open(os.path.join(HERE, "methods.json"), "w") as fh:
+        json.dump(rows, fh, indent=1)
+    with open(os.path.join(HERE, "methods.md"), "w") as fh:
+        fh.write(table(rows))
+    print(table(rows))
