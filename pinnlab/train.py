@@ -18,100 +18,14 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 import torch
 
 from .errors import DataError, DivergenceError
+from .stages import LossWeights, Phase, RunContext, TrainState, _bar, _short, run_metrics
 
-
-@dataclass
-class Phase:
-    """One optimizer phase (a stage of the trainer): ``kind`` is ``adam`` or ``lbfgs``;
-    ``steps`` counts optimizer iterations. Adam: learning rate ``lr`` decayed by ``decay`` every
-    ``decay_every`` steps. L-BFGS: strong-Wolfe line search, ``history`` pairs, stops at
-    ``steps`` iterations or when the gradient's max-norm falls below ``tolerance_grad`` or the
-    loss stops changing. ``objective`` names the loss it minimises (``main``, or another the
-    trainer was given, e.g. a warm-up fit), ``params`` the parameters it trains (``all`` or a
-    named set, e.g. ``network``); ``restore_best`` ends the phase at its lowest loss; ``name``
-    labels it in the history and the stop reasons (default: the kind)."""
-
-    kind: str
-    steps: int
-    lr: float = 1e-3
-    decay: float = 0.9
-    decay_every: int = 1000
-    history: int = 50
-    tolerance_grad: float = 1e-10
-    tolerance_change: float = 1e-14
-    objective: str = "main"
-    params: str = "all"
-    restore_best: bool = False
-    name: str = ""
-
-    @property
-    def label(self) -> str:
-        return self.name or self.kind
-
-
-class LossWeights:
-    """Named loss weights: fixed, or balanced by gradient norms.
-
-    Gradient-norm balancing (Wang et al.): every ``every`` steps,
-    ``ŵ_k = Σ_j ‖∇_θ L_j‖ / ‖∇_θ L_k‖`` and ``w_k ← α w_k + (1 - α) ŵ_k``.
-    """
-
-    def __init__(self, names: list[str], fixed: dict[str, float] | None = None, *,
-                 adaptive: bool = False, every: int = 500, momentum: float = 0.9):
-        self.values = {n: float((fixed or {}).get(n, 1.0)) for n in names}
-        self.adaptive, self.every, self.momentum = adaptive, every, momentum
-
-    def maybe_update(self, step: int, losses: dict[str, torch.Tensor], params: list) -> None:
-        if not self.adaptive or step % self.every != 0 or len(losses) < 2:
-            return
-        norms = {}
-        for name, loss in losses.items():
-            grads = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
-            norms[name] = math.sqrt(sum(float((g**2).sum()) for g in grads if g is not None))
-        total = sum(norms.values())
-        for name, norm in norms.items():
-            target = total / max(norm, 1e-30)
-            self.values[name] = self.momentum * self.values[name] + (1 - self.momentum) * target
-
-    def state_dict(self) -> dict:
-        return dict(self.values)
-
-    def load_state_dict(self, state: dict) -> None:
-        self.values.update(state)
-
-
-@dataclass
-class TrainState:
-    """Where a run stands: ``step`` counts every optimizer iteration so far; ``done`` the
-    iterations of each phase (keyed ``"0:adam"``, ``"1:lbfgs"``); ``stops`` why each phase
-    ended."""
-
-    step: int = 0
-    done: dict[str, int] = field(default_factory=dict)
-    stops: dict[str, str] = field(default_factory=dict)
-    history: list[dict] = field(default_factory=list)
-    wall_s: float = 0.0
-
-
-@dataclass
-class RunContext:
-    """How a method runs (not what it computes): seed, device, output folder, resume,
-    progress bar, and the identity a checkpoint must carry to be resumed here."""
-
-    method: str = "pinn"
-    seed: int = 0
-    device: str = "cpu"
-    out: str | None = None
-    resume: bool = False
-    progress: bool = True
-    identity: dict | None = None
-    monitor: Callable | None = None
-    source: str | None = None
+__all__ = ["LossWeights", "Phase", "RunContext", "TrainState", "Trainer", "run_metrics"]
 
 
 _LIMIT_STOPS = ("step limit", "iteration limit", "time limit")
@@ -131,6 +45,9 @@ class Trainer:
         monitor: ``monitor() -> {name: float}`` extra numbers for the history (e.g. parameter
             estimates), recorded every ``log_every`` steps.
         out: folder for ``checkpoint.pt``; ``None`` keeps nothing on disk.
+        checkpoint_file: the checkpoint's path when it is not ``out/checkpoint.pt``.
+        kind: the checkpoint's kind (``trainer``; ``prior`` for a generative prior), which a
+            loader of another kind refuses.
         identity: what the checkpoint belongs to (problem, method, options); a resume refuses
             a checkpoint with another identity.
         source: the spec file, named in divergence messages.
@@ -165,11 +82,14 @@ class Trainer:
                  time_clock: str = "wall", identity: dict | None = None,
                  source: str | None = None, lr_factors: dict | None = None,
                  objectives: dict[str, Callable] | None = None,
-                 param_sets: dict[str, list] | None = None):
+                 param_sets: dict[str, list] | None = None,
+                 checkpoint_file: str | None = None, kind: str = "trainer"):
         self.module, self.losses, self.phases = module, losses, phases
         self.weights = weights
         self.on_step, self.monitor = on_step, monitor
         self.out, self.checkpoint_every, self.log_every = out, checkpoint_every, log_every
+        self.checkpoint_file = str(checkpoint_file) if checkpoint_file else None
+        self.kind = kind
         self.progress, self.blowup = progress, blowup
         self.generators = list(generators)
         self.stateful = dict(stateful or {})  # objects with state_dict()/load_state_dict()
@@ -279,7 +199,7 @@ class Trainer:
     def _maybe_save(self, before: int, start: float) -> None:
         """Checkpoint when the step counter crossed a multiple of ``checkpoint_every``."""
         every = self.checkpoint_every
-        if self.out and self.state.step // every > before // every:
+        if self.path() and self.state.step // every > before // every:
             self.state.wall_s = time.perf_counter() - start
             self._save()
 
@@ -295,13 +215,15 @@ class Trainer:
         while self.state.done[key] < phase.steps:
             step, local = self.state.step, self.state.done[key]
             for g in opt.param_groups:
-                g["lr"] = g["factor"] * phase.lr * phase.decay ** (local / phase.decay_every)
+                g["lr"] = g["factor"] * phase.lr * phase.lr_factor(local)
             if self.on_step:
                 self.on_step(step, "adam")
             opt.zero_grad(set_to_none=True)
             total, terms = self.objective(step, update_weights=True)
             total.backward()
             self._record(step, total, terms, phase.label, bar, start)
+            if phase.clip > 0:
+                torch.nn.utils.clip_grad_norm_(self.params, phase.clip)
             opt.step()
             self.state.step += 1
             self.state.done[key] += 1
@@ -378,16 +300,18 @@ class Trainer:
         if self.best is not None:
             self.module.load_state_dict(self.best[1])
         self.optimizer = None
-        if self.out:
+        if self.path():
             self._save(tag="best")
         where = f"; best state (loss {self.best[0]:.3e}) kept" if self.best else ""
-        saved = f" in {self.out}/checkpoint.pt" if self.out else ""
+        saved = f" in {self.path()}" if self.path() else ""
         raise DivergenceError(f"training diverged at step {step}: loss = {value:.3e}{where}"
                               f"{saved}; lower the learning rate or check the spec",
                               file=self.source, key="training")
 
     # ---- checkpoints ---------------------------------------------------------------------
     def path(self) -> str | None:
+        if self.checkpoint_file:
+            return self.checkpoint_file
         return os.path.join(self.out, "checkpoint.pt") if self.out else None
 
     def _save(self, tag: str = "") -> None:
@@ -396,7 +320,7 @@ class Trainer:
         path = self.path()
         if path is None:
             return
-        os.makedirs(self.out, exist_ok=True)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         payload = {
             "module": self.module.state_dict(),
             "optimizer": self.optimizer.state_dict() if self.optimizer else None,
@@ -409,7 +333,7 @@ class Trainer:
             "first_loss": self.first_loss,
             "tag": tag,
         }
-        checkpoint.save(path, payload, kind="trainer", identity=self.identity)
+        checkpoint.save(path, payload, kind=self.kind, identity=self.identity)
 
     def _load(self) -> None:
         from . import checkpoint
@@ -418,9 +342,9 @@ class Trainer:
         if path is None:
             return
         if not os.path.lexists(path):
-            raise DataError("--resume: no checkpoint.pt in the output folder", file=self.out,
+            raise DataError("--resume: no checkpoint to continue from", file=path,
                             key="--resume")
-        payload = checkpoint.load(path, kind="trainer", identity=self.identity)
+        payload = checkpoint.load(path, kind=self.kind, identity=self.identity)
         try:
             self.module.load_state_dict(payload["module"])
             self.state = TrainState(**payload["state"])
@@ -449,39 +373,3 @@ class Trainer:
             except (ValueError, KeyError, TypeError) as exc:
                 raise DataError(f"optimizer state does not fit ({type(exc).__name__})",
                                 file=self.path(), key="checkpoint") from None
-
-
-def run_metrics(trainer: Trainer, ctx: RunContext, cfg) -> dict:
-    """The metrics every training run reports (``metrics.json``)."""
-    st = trainer.state
-    return {"method": ctx.method, "device": str(ctx.device), "dtype": cfg.dtype,
-            "seed": ctx.seed, "steps": st.step, "wall_s": st.wall_s,
-            "optimizer_stops": dict(st.stops), "phase_steps": dict(st.done),
-            "loss_final": st.history[-1]["loss"] if st.history else None,
-            "config": cfg.model_dump()}
-
-
-def _short(row: dict, terms: dict) -> str:
-    parts = [f"loss={row['loss']:.2e}"]
-    for k in terms:
-        parts.append(f"{k.split('.')[-1]}={row[k]:.1e}")
-    return " ".join(parts)
-
-
-class _NoBar:
-    def update(self, n=1):
-        pass
-
-    def set_postfix_str(self, s):
-        pass
-
-    def close(self):
-        pass
-
-
-def _bar(total: int, initial: int, show: bool):
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)

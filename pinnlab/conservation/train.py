@@ -36,7 +36,8 @@ from pinnlab import checkpoint
 from pinnlab.conservation.anp import AttentiveNeuralProcess
 from pinnlab.conservation.data import FunctionBatch, sample_functions, scale_inputs
 from pinnlab.conservation.problems import GPMEProblem
-from pinnlab.errors import DataError, DivergenceError
+from pinnlab.errors import DataError
+from pinnlab.train import LossWeights, Phase, Trainer
 
 
 @dataclass
@@ -146,73 +147,96 @@ def train_anp(
     model: AttentiveNeuralProcess | None = None,
     log_every: int = 0,
 ) -> TrainResult:
-    """Train (or continue training) an ANP on functions of ``problem``; cosine-decayed Adam."""
+    """Train (or continue training) an ANP on functions of ``problem`` with the trainer: one
+    Adam phase on a stream of function batches, cosine schedule with warm-up, clipped
+    gradients; validation and the kept weights as in the module docstring."""
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     if model is None:
         model = AttentiveNeuralProcess(config.hidden, layers=config.layers)
     model = model.to(device=config.device, dtype=config.dtype).train()
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: _lr_factor(k, config))
     result = TrainResult(model)
-    val = None
-    if config.val_every > 0:
-        val = sample_functions(problem, config.n_val, np.random.default_rng(config.seed + 10_007))
-    best_state, best, best_score = None, math.inf, math.inf
-    start, cpu_start = time.perf_counter(), time.process_time()
     elbo = model.elbo_loss
     if config.compile and config.softc_weight == 0:
         elbo = torch.compile(model.elbo_loss, mode=config.compile)
     batches = _batches(problem, config, rng)
+
+    def losses() -> dict[str, torch.Tensor]:
+        cs, cu, ts, tu, params = to_tensors(problem, next(batches), config.dtype, config.device)
+        if config.softc_weight > 0:
+            ts.requires_grad_(True)
+        loss, mu = elbo(cs, cu, ts, tu)
+        if config.softc_weight <= 0:
+            return {"elbo": loss}
+        return {"elbo": loss, "softc": gpme_residual(problem, mu, ts, params).pow(2).mean()}
+
+    keeper = _Keeper(problem, config, model, result, verbose=bool(log_every))
+    phase = Phase("adam", config.steps, lr=config.lr, schedule="cosine", warmup=config.warmup,
+                  floor=0.05, clip=config.clip)
+    trainer = Trainer(model, losses, [phase], weights=LossWeights(
+        ["elbo", "softc"], {"softc": config.softc_weight}), on_step=keeper.on_step,
+        log_every=1, progress=bool(log_every), blowup=math.inf)
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
-        for step in range(config.steps):
-            cs, cu, ts, tu, params = to_tensors(problem, next(batches), config.dtype, config.device)
-            if config.softc_weight > 0:
-                ts.requires_grad_(True)
-            loss, mu = elbo(cs, cu, ts, tu)
-            if config.softc_weight > 0:
-                residual = gpme_residual(problem, mu, ts, params)
-                loss = loss + config.softc_weight * residual.pow(2).mean()
-            if not torch.isfinite(loss):
-                raise DivergenceError(f"ANP loss became {float(loss)} at step {step}")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-            opt.step()
-            sched.step()
-            result.losses.append(float(loss.detach()))  # also waits for the device: honest times
-            result.step_ends.append(time.perf_counter() - start)
-            if log_every and (step + 1) % log_every == 0:
-                recent = np.mean(result.losses[-log_every:])
-                print(f"step {step + 1:5d}  loss {recent:+.4f}", flush=True)
-            if val is not None and ((step + 1) % config.val_every == 0 or step + 1 == config.steps):
-                v = validation_nll(model, problem, val, config.dtype, config.device)
-                result.val_history.append((step + 1, v))
-                if v < best:
-                    best, result.best_step = v, step + 1
-                    best_state = copy.deepcopy(model.state_dict())
-                    if config.checkpoint:
-                        save_checkpoint(model, config.checkpoint, step=step + 1, validation_nll=v)
-                if config.val_score is not None:
-                    score = config.val_score(model)
-                    result.score_history.append((step + 1, score))
-                    if score < best_score:
-                        best_score, result.best_score_step = score, step + 1
-                        if config.score_checkpoint:
-                            save_checkpoint(model, config.score_checkpoint, step=step + 1,
-                                            validation_score=score)
-                if log_every:
-                    extra = (f"  score {result.score_history[-1][1]:.4f}"
-                             if config.val_score is not None else "")
-                    print(f"step {step + 1:5d}  validation NLL {v:+.4f}{extra}", flush=True)
+        trainer.run()
     finally:  # stop the data workers also when the run diverges
         batches.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    keeper.finish(config.steps)
+    result.losses = [row["loss"] for row in trainer.state.history]
+    result.step_ends = [row["wall_s"] for row in trainer.state.history]
     result.seconds = time.perf_counter() - start
     result.cpu_seconds = time.process_time() - cpu_start
     model.eval()
     return result
+
+
+class _Keeper:
+    """Validation every ``val_every`` steps and at the end: the weights with the lowest
+    validation NLL (kept, and written to ``checkpoint``), and those with the lowest
+    ``val_score`` (written to ``score_checkpoint``)."""
+
+    def __init__(self, problem, config: TrainConfig, model, result: TrainResult, verbose: bool):
+        self.problem, self.config, self.model, self.result = problem, config, model, result
+        self.verbose, self.last = verbose, 0
+        self.best, self.best_score, self.best_state = math.inf, math.inf, None
+        self.val = None
+        if config.val_every > 0:
+            self.val = sample_functions(problem, config.n_val,
+                                        np.random.default_rng(config.seed + 10_007))
+
+    def on_step(self, step: int, kind: str) -> bool:
+        if self.val is not None and step > 0 and step % self.config.val_every == 0:
+            self.validate(step)
+        return False
+
+    def finish(self, steps: int) -> None:
+        if self.val is not None and self.last != steps:
+            self.validate(steps)
+        if self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+
+    def validate(self, step: int) -> None:
+        config, result, model = self.config, self.result, self.model
+        self.last = step
+        v = validation_nll(model, self.problem, self.val, config.dtype, config.device)
+        result.val_history.append((step, v))
+        if v < self.best:
+            self.best, result.best_step = v, step
+            self.best_state = copy.deepcopy(model.state_dict())
+            if config.checkpoint:
+                save_checkpoint(model, config.checkpoint, step=step, validation_nll=v)
+        if config.val_score is not None:
+            score = config.val_score(model)
+            result.score_history.append((step, score))
+            if score < self.best_score:
+                self.best_score, result.best_score_step = score, step
+                if config.score_checkpoint:
+                    save_checkpoint(model, config.score_checkpoint, step=step,
+                                    validation_score=score)
+        if self.verbose:
+            extra = (f"  score {result.score_history[-1][1]:.4f}"
+                     if config.val_score is not None else "")
+            print(f"step {step:5d}  validation NLL {v:+.4f}{extra}", flush=True)
 
 
 def save_checkpoint(model: AttentiveNeuralProcess, path, **info) -> None:
@@ -233,11 +257,3 @@ def load_checkpoint(path, key: str = "--weights") -> AttentiveNeuralProcess:
         raise DataError("checkpoint does not hold an ANP of this version", file=str(path),
                         key=key) from None
     return model.eval()
-
-
-def _lr_factor(k: int, config: TrainConfig) -> float:
-    """Linear warm-up to 1 over ``warmup`` steps, then cosine decay from 1 to 0.05."""
-    if k < config.warmup:
-        return (k + 1) / config.warmup
-    span = max(config.steps - config.warmup, 1)
-    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (k - config.warmup) / span))

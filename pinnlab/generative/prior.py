@@ -10,8 +10,9 @@ Objectives (fields normalised per channel to zero mean, unit standard deviation,
 * "vp-eps": the same with noise prediction, loss |eps_hat(x_t, t) - eps|^2;
 * "rf": x_s = (1 - s) x0 + s eps, s ~ U(0, 1), loss |v_hat(x_s, s) - (eps - x0)|^2 (velocity).
 
-Training shows a tqdm progress bar, writes a checkpoint (network, optimiser, step, losses, config,
-normalisation) every ``checkpoint_every`` steps and at the end, and resumes from it.
+Training runs on :class:`pinnlab.train.Trainer`: a progress bar, a checkpoint (network,
+optimiser, step, losses, random generator, config, normalisation) every ``checkpoint_every``
+steps and at the end, an exact resume from it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import numpy as np
 import torch
 
 from .. import checkpoint as ckpt
-from ..errors import DataError, DivergenceError, SpecError
+from ..errors import DataError, SpecError
+from ..train import Phase, Trainer
 from .sampling import sample
 from .schedule import RectifiedFlowSchedule, VPSchedule
 from .unet import UNet
@@ -100,8 +102,13 @@ class Prior:
              key: str = "--checkpoint") -> Prior:
         """A prior from a checkpoint written by :func:`train_prior` (checked and loaded as
         plain tensors and values: see :mod:`pinnlab.checkpoint`)."""
-        return cls.from_state(ckpt.load(path, kind="prior", key=key), device, dtype,
-                              file=str(path), key=key)
+        saved = ckpt.load(path, kind="prior", key=key)
+        try:
+            record = {**saved["stateful"]["prior"], "net": saved["module"]}
+        except (KeyError, TypeError):
+            raise DataError("checkpoint does not hold a prior of this version", file=str(path),
+                            key=key) from None
+        return cls.from_state(record, device, dtype, file=str(path), key=key)
 
     @classmethod
     def from_state(cls, ck: dict, device="cpu", dtype=torch.float32, *, file=None,
@@ -137,7 +144,9 @@ def train_prior(fields: np.ndarray, config: PriorConfig | None = None, *,
                 checkpoint: str | Path | None = None, resume: bool = False,
                 checkpoint_every: int = 500, progress: bool = True, device="cpu",
                 dtype=torch.float32) -> tuple[Prior, list[float]]:
-    """Train a prior on ``fields`` (n, channels, *grid); returns (prior, per-step losses)."""
+    """Train a prior on ``fields`` (n, channels, *grid) with the trainer (one Adam phase,
+    cosine learning rate, a fresh minibatch and noise level every step); returns
+    (prior, per-step losses). ``resume`` continues from ``checkpoint`` exactly."""
     config = config or PriorConfig()
     fields = np.asarray(fields)
     if fields.ndim != config.dim + 2 or fields.shape[1] != config.channels:
@@ -148,47 +157,37 @@ def train_prior(fields: np.ndarray, config: PriorConfig | None = None, *,
     axes = (0,) + tuple(range(2, fields.ndim))
     shift, scale = fields.mean(axis=axes), fields.std(axis=axes) + 1e-8
     prior = Prior(config, shift, scale, device, dtype)
-    opt = torch.optim.Adam(prior.net.parameters(), lr=config.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, config.steps)
-    losses: list[float] = []
-    start = 0
-    if resume and checkpoint and Path(checkpoint).exists():
-        ck = ckpt.load(checkpoint, kind="prior", key="--out")
-        try:
-            prior.net.load_state_dict(ck["net"])
-            opt.load_state_dict(ck["opt"])
-            sched.load_state_dict(ck["sched"])
-            start, losses = int(ck["step"]), [float(v) for v in ck["losses"]]
-        except (KeyError, TypeError, ValueError, RuntimeError):
-            raise DataError("checkpoint does not fit this prior (another width or data)",
-                            file=str(checkpoint), key="--resume") from None
     data = prior.to_normal(torch.as_tensor(fields, dtype=dtype, device=prior.device))
-    gen = torch.Generator().manual_seed(config.seed + start)
+    gen = torch.Generator().manual_seed(config.seed)
 
-    def save(step):
-        if checkpoint:
-            ckpt.save(checkpoint, {**prior.state(), "opt": opt.state_dict(),
-                                   "sched": sched.state_dict(), "step": step,
-                                   "losses": losses}, kind="prior")
-
-    from tqdm.auto import tqdm
-
-    bar = tqdm(range(start, config.steps), disable=not progress, desc=f"prior ({config.objective})")
-    for step in bar:
+    def losses() -> dict[str, torch.Tensor]:
         idx = torch.randint(0, data.shape[0], (config.batch,), generator=gen)
         x_t, t, target = _noisy_batch(prior, data[idx], gen)
-        loss = ((prior(x_t, t) - target) ** 2).mean()
-        if not torch.isfinite(loss):
-            save(step)
-            raise DivergenceError(f"training loss became {loss.item()} at step {step}", key="lr")
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-        if step % 50 == 0:
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
-        if checkpoint and (step + 1) % checkpoint_every == 0:
-            save(step + 1)
-    save(config.steps)
-    return prior, losses
+        return {"denoise": ((prior(x_t, t) - target) ** 2).mean()}
+
+    phase = Phase("adam", config.steps, lr=config.lr, schedule="cosine")
+    trainer = Trainer(prior.net, losses, [phase], checkpoint_file=checkpoint, kind="prior",
+                      checkpoint_every=checkpoint_every, log_every=1, progress=progress,
+                      generators=[gen], stateful={"prior": _Record(prior)})
+    trainer.run(resume=bool(resume and checkpoint and Path(checkpoint).exists()))
+    return prior, [row["loss"] for row in trainer.state.history]
+
+
+class _Record:
+    """What a checkpoint keeps besides the weights: configuration and normalisation."""
+
+    ARCHITECTURE = ("objective", "dim", "channels", "base", "mults")
+
+    def __init__(self, prior: Prior):
+        self.prior = prior
+
+    def state_dict(self) -> dict:
+        state = self.prior.state()
+        del state["net"]
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        mine = self.state_dict()["config"]
+        if any(list(np.ravel(state["config"][k])) != list(np.ravel(mine[k]))
+               for k in self.ARCHITECTURE):
+            raise ValueError("another prior")
