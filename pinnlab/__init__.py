@@ -6,6 +6,7 @@ Public API (heavy modules load on first use)::
     problem = pinnlab.load("problems/burgers.toml")
     result = pinnlab.solve(problem, adam_steps=2000)
     result.metrics["rel_l2"], result.predict({"x": x, "t": t})["u"]
+    later = pinnlab.load_result("runs/burgers")   # the output folder of a finished solve
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load": ("pinnlab.api", "load"),
     "solve": ("pinnlab.api", "solve"),
+    "load_result": ("pinnlab.api", "load_result"),
     "Problem": ("pinnlab.spec.problem", "Problem"),
     "Parameter": ("pinnlab.spec.problem", "Parameter"),
     "Condition": ("pinnlab.spec.problem", "Condition"),

@@ -47,12 +47,14 @@ class Plan:
 
 def prepare(problem: Problem | str | os.PathLike, method: str = "pinn", *,
             options: dict | None = None, seed: int = 0, device: str = "cpu",
-            parameters: dict[str, float] | None = None, option_key: str = "options") -> Plan:
+            parameters: dict[str, float] | None = None, option_key: str = "options",
+            quick: bool = False) -> Plan:
     """Validate everything a solve needs; raise a :class:`~pinnlab.errors.PinnlabError`
     naming the file and key of the first problem found.
 
     ``option_key`` is how option errors name an override; ``--option`` (the command line)
-    also names ``--method``, ``--seed`` and ``--device`` by their flags.
+    also names ``--method``, ``--seed`` and ``--device`` by their flags. ``quick`` shrinks the
+    budget (:mod:`pinnlab.quick`); ``options`` still win.
     """
     from .methods import METHODS
 
@@ -73,6 +75,12 @@ def prepare(problem: Problem | str | os.PathLike, method: str = "pinn", *,
                                 source=problem.source)
     cfg = build(module.options, spec_options, {**entry.preset, **(options or {})},
                 source=problem.source, override_key=option_key, spec_keys=keys)
+    if quick:
+        from .quick import quick_overrides
+
+        fast = quick_overrides(cfg, [*entry.preset, *(options or {})])
+        cfg = build(module.options, spec_options, {**entry.preset, **fast, **(options or {})},
+                    source=problem.source, override_key=option_key, spec_keys=keys)
     module.check(problem, cfg)
     return Plan(problem, method, module, cfg, int(seed), device)
 
@@ -81,7 +89,7 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
           device: str = "cpu", out: str | None = None, resume: bool = False,
           progress: bool = True, parameters: dict[str, float] | None = None,
           evaluate: bool = True, monitor: Callable | None = None,
-          option_key: str = "options", **options) -> Result:
+          option_key: str = "options", quick: bool | None = None, **options) -> Result:
     """Train ``method`` on ``problem`` and return a :class:`Result`.
 
     Args:
@@ -97,16 +105,28 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
         evaluate: compare with the spec's reference solution (``metrics['rel_l2']``); the
             reference is computed before training, so a failing reference costs no training.
         monitor: ``monitor(model) -> {name: float}`` numbers added to the history.
+        quick: a short run (fewer steps and points, no compilation; see
+            :mod:`pinnlab.quick`); ``None`` (default) follows ``PINNLAB_QUICK=1``.
         **options: method options overriding the spec's ``[training]`` table, e.g.
-            ``adam_steps=2000, lbfgs_steps=0, dtype="float32", causal=True``.
+            ``adam_steps=2000, lbfgs_steps=0, dtype="float32", causal=True``; they win over
+            ``quick``.
+
+    With ``out``, the folder also gets ``history.csv``, ``parameters.png`` (unknown
+    parameters) and ``spec.toml`` (a copy of the spec), from which :func:`load_result`
+    reloads the result later.
     """
     from .io import OutputLock, prepare_output
+    from .methods.exactness import report as condition_report
+    from .quick import enabled
     from .reference import reference_solution
+    from .rundir import spec_record
     from .train import RunContext
 
+    quick = enabled(quick)
     plan = prepare(problem, method, options=options, seed=seed, device=device,
-                   parameters=parameters, option_key=option_key)
+                   parameters=parameters, option_key=option_key, quick=quick)
     problem = plan.problem
+    conditions = condition_report(problem, plan.module.__name__, plan.config)
     reference = reference_solution(problem) if evaluate else None
     ctx = RunContext(method=method, seed=plan.seed, device=plan.device, out=out,
                      resume=resume, progress=progress, identity=plan.identity(),
@@ -114,6 +134,7 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
 
     def train() -> Result:
         result = plan.module.run(problem, plan.config, ctx)
+        result.metrics.update(quick=quick, conditions=conditions)
         result.reference = reference
         if reference is not None:
             result.evaluate()
@@ -133,9 +154,19 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
                 raise DataError("no checkpoint.pt in the output folder to resume from",
                                 file=out, key="--resume")
             checkpoint.load(path, kind="trainer", identity=ctx.identity)  # refuse before work
+        record = spec_record(plan, out)  # spec.toml, before training: the spec as it is now
         result = train()
+        result.metrics["spec"] = record
         result.save(out)
     return result
+
+
+def load_result(folder: str | os.PathLike, *, data_dirs: tuple[str, ...] = ()) -> Result:
+    """Reload the :class:`Result` of a finished ``pinnlab solve`` (or ``solve(out=...)``)
+    from its output folder, so that ``predict`` works again (see :mod:`pinnlab.rundir`)."""
+    from .rundir import load_result as _load_result
+
+    return _load_result(folder, data_dirs=data_dirs)
 
 
 def check_seed(seed, key: str = "seed") -> int:

@@ -1,12 +1,14 @@
 """The core CLI commands: ``pinnlab solve`` and ``pinnlab check`` (thin calls of the API).
 
 Both run the same validation (:func:`pinnlab.api.prepare`); ``solve`` then trains.
+``--quick`` (or ``PINNLAB_QUICK=1``) shrinks the budget (:mod:`pinnlab.quick`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def _pairs(items: list[str], flag: str) -> dict[str, str]:
@@ -99,11 +101,26 @@ def _plan(args: argparse.Namespace):
                       ("dtype", "dtype")):
         if getattr(args, flag, None) is not None:
             options[key] = getattr(args, flag)
-    if getattr(args, "compile", False):
-        options["compile"] = True
+    compile_flag = getattr(args, "compile", None)
+    if compile_flag or (compile_flag is False and cls is not None
+                        and "compile" in cls.model_fields):
+        options["compile"] = compile_flag  # --no-compile: nothing to do for other methods
     plan = prepare(problem, args.method, options=options, seed=args.seed, device=args.device,
-                   parameters=overrides, option_key="--option")
+                   parameters=overrides, option_key="--option", quick=_quick(args))
     return plan, options, overrides
+
+
+def _quick(args: argparse.Namespace) -> bool:
+    """``--quick``, else ``PINNLAB_QUICK``."""
+    from .quick import enabled
+
+    return enabled(True if getattr(args, "quick", False) else None)
+
+
+def _budget(cfg) -> str:
+    """Steps and residual points of a run, e.g. ``adam_steps 300, lbfgs_steps 200, ...``."""
+    keys = ("adam_steps", "lbfgs_steps", "residual_points")
+    return ", ".join(f"{k} {getattr(cfg, k)}" for k in keys if k in type(cfg).model_fields)
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -113,21 +130,27 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     plan, options, overrides = _plan(args)
     problem = plan.problem
+    if _quick(args) and not args.quiet:
+        print(f"quick run: {_budget(plan.config)} (--quick or PINNLAB_QUICK=1)",
+              file=sys.stderr)
     out = args.out if args.out is not None else os.path.join("runs", problem.name + "".join(
         f"_{k}{v:g}" for k, v in overrides.items()))
     result = solve(problem, args.method, seed=args.seed, device=args.device, out=out,
                    resume=args.resume, progress=not args.quiet, option_key="--option",
-                   **options)
+                   quick=_quick(args), **options)
     m = result.metrics
     summary = {k: m[k] for k in ("method", "rel_l2", "params", "params_rel_error", "wall_s",
                                  "steps", "device", "optimizer_stops") if k in m}
     print(json.dumps(summary, indent=2, default=float))
-    print(f"written: {out}/metrics.json, solution.npz, loss.png, solution.png, checkpoint.pt")
+    figures = "loss.png, solution.png" + (", parameters.png" if problem.unknowns else "")
+    print(f"written: {out}/metrics.json, history.csv, solution.npz, {figures}, spec.toml, "
+          "checkpoint.pt")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .losses import compile_terms
+    from .methods.exactness import report
 
     plan, _, _ = _plan(args)
     problem = plan.problem
@@ -143,6 +166,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  field {f} in [{lo}, {hi}] (sigmoid output map)")
     for group, members in problem.simplex.items():
         print(f"  simplex {group}: {', '.join(members)} (softmax output map)")
+    print(f"  budget: {_budget(plan.config)}" + (" (quick)" if _quick(args) else ""))
+    for c in report(problem, plan.module.__name__, plan.config):
+        print(f"  condition {c['name']} ({c['kind']}{', ' + c['field'] if c['field'] else ''})"
+              f": {c['status']} — {c['reason']}")
     if problem.conservation is not None:
         c = problem.conservation
         print(f"  conservation: integral of {c.density} over {', '.join(problem.space)} = "
@@ -170,31 +197,43 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=nonnegative_int,
                    help="Adam steps (overrides [training] adam_steps)")
     p.add_argument("--lbfgs-steps", type=nonnegative_int, help="L-BFGS iterations after Adam")
-    p.add_argument("--seed", type=seed_int, default=0)
+    p.add_argument("--seed", type=seed_int, default=0, help="seeds every random choice "
+                   "(default 0)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    p.add_argument("--dtype", choices=["float32", "float64"])
+    p.add_argument("--dtype", choices=["float32", "float64"],
+                   help="floating-point type (overrides [training] dtype)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE",
                    help="set a parameter of the spec, e.g. --set beta=50")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="method option (a TOML value), e.g. --option causal=true")
     p.add_argument("--data-dir", action="append", metavar="DIR",
                    help="a folder outside the spec's own from which its data files may be read")
+    from .quick import CAPS, ENV
+
+    p.add_argument("--quick", action="store_true",
+                   help=f"a short run for a first look: at most {CAPS['adam_steps']} Adam and "
+                   f"{CAPS['lbfgs_steps']} L-BFGS steps, at most {CAPS['residual_points']} "
+                   "residual points, no compilation (--steps, --lbfgs-steps, --compile and "
+                   f"--option still win; also {ENV}=1)")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("solve", help="train a method on a problem spec",
                        description="Train a method on a TOML problem spec and write metrics.json, "
-                                   "solution.npz, loss.png, solution.png and checkpoint.pt.")
+                                   "history.csv, solution.npz, the figures, a copy of the spec "
+                                   "and checkpoint.pt into the output folder.")
     _common(p)
-    p.add_argument("--compile", action="store_true", help="torch.compile the loss (faster "
-                   "steps after a one-off compilation)")
+    p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                   help="torch.compile the loss (faster steps after a one-off compilation); "
+                   "--no-compile overrides the spec's compile = true")
     p.add_argument("--out", help="output folder (default runs/<name>)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no compilation notice")
     p.set_defaults(func=cmd_solve)
 
     c = sub.add_parser("check", help="validate a problem spec without training",
                        description="Validate a spec, the method and its options exactly as "
-                                   "solve would, without training; print what was found.")
+                                   "solve would, without training; print what was found, "
+                                   "including which conditions are imposed exactly.")
     _common(c)
     c.set_defaults(func=cmd_check)

@@ -53,5 +53,6 @@ def optional_import(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise MissingDependency(f"{module} is not installed; pip install 'pinnlab[{extra}]'",
+        raise MissingDependency(f"{module} is not installed; pip install "
+                                f"'pinnlab-sciml[{extra}]' (the distribution of pinnlab)",
                                 key=module) from None

@@ -154,6 +154,13 @@ class Jet:
     def select(self, channels: Sequence[int]) -> Jet:
         return Jet([p[:, list(channels)] for p in self.parts], self.basis)
 
+    def map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> Jet:
+        """A linear, shape-only operation (reshape, indexing, unsqueeze) on every component."""
+        return Jet([fn(p) for p in self.parts], self.basis)
+
+    def __getitem__(self, index) -> Jet:
+        return Jet([p[index] for p in self.parts], self.basis)
+
     @staticmethod
     def cat(jets: Sequence[Jet]) -> Jet:
         if len(jets) == 1:
@@ -271,8 +278,12 @@ class Jet:
     def log(self) -> Jet:
         def derivs(y, n):
             out = [torch.log(y)]
-            for k in range(1, n + 1):
-                out.append(((-1) ** (k - 1)) * math.factorial(k - 1) * y.pow(-k))
+            if n:
+                inv = y.reciprocal()
+                power = inv
+                for k in range(1, n + 1):
+                    out.append(power * (((-1) ** (k - 1)) * math.factorial(k - 1)))
+                    power = power * inv
             return out
 
         return self.compose(derivs)
@@ -363,8 +374,15 @@ def _trig_derivatives(y: torch.Tensor, n: int, shift: int) -> list[torch.Tensor]
 
 
 def _power_derivatives(y: torch.Tensor, p: float, n: int) -> list[torch.Tensor]:
-    out, coef = [], 1.0
-    for k in range(n + 1):
-        out.append(coef * y.pow(p - k) if coef != 0 else torch.zeros_like(y))
+    """``[y^p, p y^(p-1), p(p-1) y^(p-2), ...]``: one power and one reciprocal, then products
+    (``y^(p-k) = y^p · (1/y)^k``; cheaper forward and backward than a power per order)."""
+    base = y.reciprocal() if p == -1.0 else y.pow(p)
+    if n == 0:
+        return [base]
+    inv = y.reciprocal()
+    out, coef, power = [base], 1.0, base
+    for k in range(n):
         coef *= p - k
+        power = power * inv
+        out.append(power * coef if coef != 0 else torch.zeros_like(y))
     return out

@@ -8,6 +8,8 @@ residual vector that must vanish:
 * ``initial``/``dirichlet``: ``u - g``; ``neumann``: ``∂u/∂n - g``; ``robin``:
   ``α u + β ∂u/∂n - g`` (outward normal ``n``); ``periodic``: value and first derivative
   matched at both ends;
+* ``equation``: the condition's text (fields, derivatives, definitions) on its boundary or
+  interior points;
 * ``data``: ``u(x_i) - u_i`` at the observations.
 
 A model is anything with ``fields_jet(points, basis) -> Jet`` (channels ordered as
@@ -24,6 +26,7 @@ import torch
 
 from .errors import SpecError
 from .expr import Expression, Symbol
+from .expr.evaluate import BASIS, MEMO
 from .jet import Jet, JetBasis
 from .spec.problem import Problem
 
@@ -53,10 +56,31 @@ class Term:
     basis: JetBasis | None = field(default=None, repr=False)
 
 
+_LAST: list = [None, None]  # (the inputs, the environment) of the last call
+
+
 def environment(problem: Problem, points: torch.Tensor, jet: Jet, params: dict
                 ) -> dict[Symbol, object]:
-    """The values an expression may refer to, at ``points``."""
-    env: dict[Symbol, object] = {Symbol("param", k): v for k, v in params.items()}
+    """The values an expression may refer to, at ``points``. Terms evaluated on the same
+    points, jet and parameters (objects) get the same environment, whose memo (``MEMO``)
+    computes each definition once for all of them."""
+    inputs = (problem, points, jet, params)
+    if _LAST[0] is not None and all(a is b for a, b in zip(_LAST[0], inputs)):
+        return _LAST[1]
+    env = _environment(problem, points, jet, params)
+    _LAST[0], _LAST[1] = inputs, env
+    return env
+
+
+def release_environment() -> None:
+    """Forget the last environment (and the tensors it holds)."""
+    _LAST[0] = _LAST[1] = None
+
+
+def _environment(problem: Problem, points: torch.Tensor, jet: Jet, params: dict
+                 ) -> dict[Symbol, object]:
+    env: dict[Symbol, object] = {MEMO: {}, BASIS: jet.basis}
+    env.update({Symbol("param", k): v for k, v in params.items()})
     for i, c in enumerate(problem.coords):
         env[Symbol("coord", c)] = points[:, i]
     for fi, f in enumerate(problem.fields):
@@ -153,6 +177,13 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
     terms: list[Term] = []
     boxes = region if region is not None else [problem.domain]
     opts = dict(dtype=dtype, device=device)
+    shared: dict[tuple, UnionSampler | None] = {}  # conditions on one face share its points
+
+    def face_of(c: str, end: float, sign: int) -> UnionSampler | None:
+        if (c, end, sign) not in shared:
+            shared[c, end, sign] = _face(boxes, c, end, sign, opts)
+        return shared[c, end, sign]
+
     interior = (GridSampler(problem.domain, **opts) if sampling == "grid" and region is None
                 else UnionSampler(boxes, **opts))
     for name, expr in problem.compiled_equations().items():
@@ -174,18 +205,27 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
                 terms.append(_periodic_term(problem, key, cond.on, n_points["boundary"], dtype,
                                             device, UnionSampler(face, {cond.on: lo}, **opts)))
             continue
+        scale = problem.constant(cond.scale, f"{key}.scale")
+        if cond.kind == "equation":
+            expr = problem.expression(cond.value, f"{key}.value")
+            for c, end, sign in problem.boundary(cond, key):
+                face = face_of(c, end, sign)
+                if face is None:
+                    continue
+                terms.append(Term(key, "boundary", face, n_points["boundary"],
+                                  sorted({s.index for s in expr.derivatives} | {()}),
+                                  _scaled(_equation_residual(problem, expr), scale)))
+            continue
         g = problem.expression(cond.value, f"{key}.value", with_fields=False)
         fi = problem.fields.index(cond.field)
-        scale = problem.constant(cond.scale, f"{key}.scale")
         if cond.kind == "initial":
             faces = [(problem.time, problem.domain[problem.time][0], -1)]
         else:
             faces = problem.boundary(cond, key)
         for c, end, sign in faces:
-            touching = [b for b in boxes if b[c][0 if sign < 0 else 1] == end]
-            if not touching:
+            sampler = face_of(c, end, sign)
+            if sampler is None:
                 continue
-            sampler = UnionSampler(touching, {c: end}, **opts)
             ci = problem.coords.index(c)
             if cond.kind == "initial":
                 idx = (ci,) * cond.derivative
@@ -202,6 +242,16 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
     for t in terms:
         t.basis = JetBasis(len(problem.coords), t.indices)
     return terms
+
+
+def _face(boxes, c: str, end: float, sign: int, opts: dict):
+    """Points on ``c = end`` of the boxes that touch it (sign 0: a plane inside the domain,
+    in the boxes that contain it); ``None`` when none does."""
+    if sign == 0:
+        touching = [b for b in boxes if b[c][0] <= end <= b[c][1]][:1]
+    else:
+        touching = [b for b in boxes if b[c][0 if sign < 0 else 1] == end]
+    return UnionSampler(touching, {c: end}, **opts) if touching else None
 
 
 def _scaled(residual, scale: float):

@@ -21,7 +21,8 @@ def result_figures(result, out: str | None = None) -> list[str]:
 
     plt = _plt()
     written = []
-    figs = [("loss.png", loss_figure(result, plt)), ("solution.png", solution_figure(result, plt))]
+    figs = [("loss.png", loss_figure(result, plt)), ("solution.png", solution_figure(result, plt)),
+            ("parameters.png", parameter_figure(result, plt))]
     for name, fig in figs:
         if fig is None:
             continue
@@ -88,5 +89,49 @@ def solution_figure(result, plt):
                 ax.set_xlabel(coords[1])
                 ax.set_ylabel(coords[0])
             ax.set_title(title, fontsize=9)
+        _observations(pb, f, coords, axes[row, 0])
+    fig.tight_layout()
+    return fig
+
+
+def _observations(pb, f: str, coords: list[str], ax) -> None:
+    """The observation points on a prediction panel: their locations (2-D and more, in the
+    first two coordinates) or, in 1-D, the observed values of ``f``."""
+    obs = pb.observations
+    if obs is None or not len(obs) or not all(c in obs.coords for c in coords[:2]):
+        return
+    style = dict(s=9, c="k", marker="x", linewidths=0.8, label="observations", zorder=3)
+    if len(coords) > 1:
+        ax.scatter(obs.coords[coords[1]], obs.coords[coords[0]], **style)
+    elif f in obs.values:
+        ax.scatter(obs.coords[coords[0]], obs.values[f], **style)
+    else:
+        return
+    ax.legend(fontsize=7, loc="upper right")
+
+
+def parameter_figure(result, plt):
+    """The estimates of the unknown parameters along training, the true value (when the spec
+    or the reference gives one) as a dashed line; ``None`` without unknown parameters."""
+    names = [k for k in result.problem.unknowns if any(k in h for h in result.history)]
+    if not names:
+        return None
+    ref = result.problem.reference
+    truth = {**(ref.options if ref is not None else {}), **result.metrics.get("params_true", {})}
+    fig, axes = plt.subplots(len(names), 1, figsize=(6, 2.4 * len(names)), squeeze=False)
+    for ax, name in zip(axes[:, 0], names):
+        rows = [h for h in result.history if isinstance(h.get(name), float)]
+        ax.plot([h["step"] for h in rows], [h[name] for h in rows], label="estimate")
+        true = truth.get(name)
+        values = [h[name] for h in rows]
+        if isinstance(true, (int, float)) and not isinstance(true, bool):
+            ax.axhline(float(true), color="k", ls="--", lw=1, label=f"true {float(true):.4g}")
+            values.append(float(true))
+        if values and min(values) > 0 and max(values) > 10 * min(values):
+            ax.set_yscale("log")  # e.g. a viscosity found over decades
+        ax.set_ylabel(name)
+        ax.legend(fontsize=7)
+    axes[-1, 0].set_xlabel("step")
+    axes[0, 0].set_title(f"{result.problem.name} — unknown parameters ({result.method})")
     fig.tight_layout()
     return fig

@@ -116,10 +116,14 @@ class Result:
 
     # ---- output ---------------------------------------------------------------------------
     def save(self, out: str) -> list[str]:
-        """Write ``metrics.json``, ``solution.npz``, ``loss.png``, ``solution.png`` into ``out``."""
+        """Write ``metrics.json``, ``history.csv``, ``solution.npz``, ``loss.png``,
+        ``solution.png`` and, with unknown parameters, ``parameters.png`` into ``out``."""
+        from .rundir import write_history
+
         os.makedirs(out, exist_ok=True)
-        written = [os.path.join(out, "metrics.json")]
+        written = [os.path.join(out, "metrics.json"), os.path.join(out, "history.csv")]
         atomic_json(written[0], self.metrics)
+        write_history(written[1], self.history)
         grid = self.reference.axes if self.reference is not None else {
             c: np.linspace(lo, hi, 101) for c, (lo, hi) in self.problem.domain.items()}
         mesh = dict(zip(grid, np.meshgrid(*grid.values(), indexing="ij")))
@@ -134,7 +138,16 @@ class Result:
         return written
 
     def plot(self, out: str | None = None) -> list[str]:
-        """Loss history and solution/error figures (PNG files when ``out`` is given)."""
+        """Loss history, solution/error and parameter-trajectory figures (PNG files when
+        ``out`` is given)."""
         from . import plots
 
         return plots.result_figures(self, out)
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike) -> Result:
+        """The result a finished solve saved in ``folder`` (see
+        :func:`pinnlab.rundir.load_result`)."""
+        from .rundir import load_result
+
+        return load_result(folder)

@@ -48,6 +48,8 @@ class Trainer:
         checkpoint_file: the checkpoint's path when it is not ``out/checkpoint.pt``.
         kind: the checkpoint's kind (``trainer``; ``prior`` for a generative prior), which a
             loader of another kind refuses.
+        final_row: end the history with the main objective at the final parameters (off for
+            minibatch objectives, whose value at one more batch says little).
         identity: what the checkpoint belongs to (problem, method, options); a resume refuses
             a checkpoint with another identity.
         source: the spec file, named in divergence messages.
@@ -83,13 +85,14 @@ class Trainer:
                  source: str | None = None, lr_factors: dict | None = None,
                  objectives: dict[str, Callable] | None = None,
                  param_sets: dict[str, list] | None = None,
-                 checkpoint_file: str | None = None, kind: str = "trainer"):
+                 checkpoint_file: str | None = None, kind: str = "trainer",
+                 final_row: bool = True):
         self.module, self.losses, self.phases = module, losses, phases
         self.weights = weights
         self.on_step, self.monitor = on_step, monitor
         self.out, self.checkpoint_every, self.log_every = out, checkpoint_every, log_every
         self.checkpoint_file = str(checkpoint_file) if checkpoint_file else None
-        self.kind = kind
+        self.kind, self.final_row = kind, final_row
         self.progress, self.blowup = progress, blowup
         self.generators = list(generators)
         self.stateful = dict(stateful or {})  # objects with state_dict()/load_state_dict()
@@ -160,10 +163,26 @@ class Trainer:
                 self.phase = None
                 self.state.wall_s = time.perf_counter() - start
             self.state.wall_s = time.perf_counter() - start
+            self._final_row(start)
             self._save()
         finally:
             bar.close()
         return self.state
+
+    def _final_row(self, start: float) -> None:
+        """Log the main objective at the final parameters (the history's last row otherwise
+        holds the last logged step, before the last updates), unless it is logged already."""
+        history = self.state.history
+        if not self.final_row or self.state.step == 0 or (
+                history and history[-1]["step"] == self.state.step):
+            return
+        total, terms = self.objective(self.state.step)
+        row = {"step": self.state.step, "phase": "final", "loss": float(total.detach()),
+               **{k: float(v.detach()) for k, v in terms.items()},
+               "wall_s": time.perf_counter() - start}
+        if self.monitor:
+            row.update(self.monitor())
+        history.append(row)
 
     def _complete(self, key: str, phase: Phase) -> bool:
         if self.state.done.get(key, 0) >= phase.steps:

@@ -18,33 +18,50 @@ from pinnlab.commands import nonnegative_int, positive_int, seed_int
 
 def _common(p) -> None:
     p.add_argument("spec", help="a spec with [decomposition] and [family] tables")
-    p.add_argument("--backend", choices=["local", "ray"], default="local")
+    p.add_argument("--backend", choices=["local", "ray"], default="local",
+                   help="where trainings run: local (default; a process pool for several "
+                   "workers) or ray")
     p.add_argument("--workers", type=positive_int, default=None, help="parallel trainings "
                    "(default: the machine's cores)")
     p.add_argument("--address", default=None, help="Ray cluster address host:port")
-    p.add_argument("--adam-steps", type=nonnegative_int, default=None)
-    p.add_argument("--lbfgs-steps", type=nonnegative_int, default=None)
+    p.add_argument("--adam-steps", type=nonnegative_int, default=None,
+                   help="Adam steps of each training (overrides the spec)")
+    p.add_argument("--lbfgs-steps", type=nonnegative_int, default=None,
+                   help="L-BFGS iterations of each training (overrides the spec)")
+    p.add_argument("--quick", action="store_true",
+                   help="short trainings for a first look: fewer steps and points (explicit "
+                   "--adam-steps, --lbfgs-steps and --option still win; also PINNLAB_QUICK=1)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="a multi-domain training option, a TOML value (repeatable)")
-    p.add_argument("--seed", type=seed_int, default=0)
+    p.add_argument("--seed", type=seed_int, default=0, help="seeds every random choice "
+                   "(default 0)")
     p.add_argument("--out", default=None, help="output folder (default runs/<name>-<command>)")
 
 
 def add_parser(subparsers) -> None:
     b = subparsers.add_parser("bandit", help="METALIC: learn interface conditions over a "
                               "PDE family with a GP contextual bandit",
-                              description=__doc__.splitlines()[0])
+                              description="Learn which interface conditions suit each member of "
+                              "a PDE family (METALIC: a Gaussian-process contextual bandit over "
+                              "multi-domain trainings), then score the policies on held-out "
+                              "members; writes table.md, summary.json and figures.")
     _common(b)
-    b.add_argument("--policies", default="ucb,ts,random")
-    b.add_argument("--warmup", type=positive_int, default=5)
-    b.add_argument("--rounds", type=nonnegative_int, default=30)
-    b.add_argument("--heldout", type=positive_int, default=20)
+    b.add_argument("--policies", default="ucb,ts,random",
+                   help="comma-separated policies to compare (default ucb,ts,random)")
+    b.add_argument("--warmup", type=positive_int, default=5,
+                   help="warm-up rounds: random contexts and arms every policy sees (default 5)")
+    b.add_argument("--rounds", type=nonnegative_int, default=30,
+                   help="online rounds: a new context each, one training per policy (default 30)")
+    b.add_argument("--heldout", type=positive_int, default=20,
+                   help="held-out contexts the policies are scored on (default 20)")
     b.add_argument("--fixed", default="xpinn,all", help="fixed conditions on held-out contexts")
     b.add_argument("--two-stage", action="store_true", help="one arm for Adam, one for L-BFGS")
     b.add_argument("--beta", type=float, default=1.0, help="UCB exploration weight")
     b.set_defaults(func=run_bandit)
     s = subparsers.add_parser("sweep", help="train a multi-domain PINN over a grid of family "
-                              "parameters", description=__doc__.splitlines()[0])
+                              "parameters", description="Train a multi-domain PINN at every "
+                              "point of a grid of family parameters, once per set of interface "
+                              "conditions; writes table.md, sweep.json and sweep.png.")
     _common(s)
     s.add_argument("--param", action="append", default=[], metavar="NAME=LO:HI:N",
                    help="a grid for one family parameter (repeatable; default: 5 points "
@@ -56,12 +73,14 @@ def add_parser(subparsers) -> None:
 
 def _options(args) -> dict:
     """The ``--option``/``--adam-steps``/``--lbfgs-steps`` overrides, typed and checked
-    against the spec (the same validation as ``pinnlab check --method multidomain``)."""
+    against the spec (the same validation as ``pinnlab check --method multidomain``), with the
+    quick budget (``--quick``, ``PINNLAB_QUICK=1``) for the options not given."""
     from pinnlab.api import prepare
     from pinnlab.bandit.trials import _problem
     from pinnlab.commands import _pairs
     from pinnlab.methods.multidomain import MultiDomainConfig
     from pinnlab.options import parse_cli_value
+    from pinnlab.quick import enabled, quick_overrides
 
     opts: dict = {k: parse_cli_value(MultiDomainConfig, k, v)
                   for k, v in _pairs(args.option, "--option").items()}
@@ -69,8 +88,10 @@ def _options(args) -> dict:
         opts["adam_steps"] = args.adam_steps
     if args.lbfgs_steps is not None:
         opts["lbfgs_steps"] = args.lbfgs_steps
-    prepare(_problem(args.spec), "multidomain", options=opts, seed=args.seed,
-            option_key="--option")
+    plan = prepare(_problem(args.spec), "multidomain", options=opts, seed=args.seed,
+                   option_key="--option")
+    if enabled(True if args.quick else None):  # the explicit options win
+        opts = {**quick_overrides(plan.config, opts), **opts}
     return opts
 
 

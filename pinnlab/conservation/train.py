@@ -175,7 +175,7 @@ def train_anp(
                   floor=0.05, clip=config.clip)
     trainer = Trainer(model, losses, [phase], weights=LossWeights(
         ["elbo", "softc"], {"softc": config.softc_weight}), on_step=keeper.on_step,
-        log_every=1, progress=bool(log_every), blowup=math.inf)
+        log_every=1, progress=bool(log_every), blowup=math.inf, final_row=False)
     start, cpu_start = time.perf_counter(), time.process_time()
     try:
         trainer.run()

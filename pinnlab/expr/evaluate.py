@@ -3,7 +3,7 @@
 A program (built by :mod:`pinnlab.expr.syntax`) is a tree of tuples::
 
     ("num", v)  ("sym", Symbol)  ("neg", a)  ("bin", op, a, b)  ("cmp", op, a, b)
-    ("call", name, args)  ("fn", name, function, args)  ("def", name, program)
+    ("call", name, args)  ("fn", name, plugin function, args)  ("def", name, program)
     ("d", multi-index, program)
 
 ``env`` maps each :class:`~pinnlab.expr.syntax.Symbol` to a value: a float, a tensor ``(N,)``
@@ -27,7 +27,13 @@ from functools import lru_cache
 
 import torch
 
+from ..errors import SpecError
 from ..jet import Jet, JetBasis
+
+MEMO = "__memo__"
+"""The key of ``env`` that holds a memo shared by every expression evaluated on it."""
+BASIS = "__basis__"
+"""The key of ``env`` that holds the basis of the field components it has (a full jet)."""
 
 
 def run(p: tuple, env: Mapping, basis: JetBasis | None = None, memo: dict | None = None,
@@ -67,11 +73,46 @@ def run(p: tuple, env: Mapping, basis: JetBasis | None = None, memo: dict | None
     if op == "d":
         return _derivative(p[1], p[2], env, basis, memo, dim)
     if op == "fn":
-        return p[2](*(run(a, env, basis, memo, dim) for a in p[3]))
+        return _function(p, env, basis, memo, dim)
     if op == "call":
         name, args = p[1], [run(a, env, basis, memo, dim) for a in p[2]]
         return apply(name, *args)
     raise AssertionError(op)
+
+
+def _function(p: tuple, env, basis, memo, dim):
+    """A plug-in function. Of fields alone, it runs once per environment: on the values when
+    only values are asked for, else on the full jet of the fields (``env[BASIS]``), from which
+    every request reads its components."""
+    plugin, args = p[2], p[3]
+    full = env.get(BASIS)
+    whole = (plugin.jets and full is not None
+             and all(a[0] == "sym" and a[1].kind == "field" and not a[1].index for a in args)
+             and (basis is None or basis.position.keys() <= full.position.keys()))
+    if plugin.order_loss and (not whole or (basis is not None and max(
+            map(len, basis.indices)) > full.order - plugin.order_loss)):
+        raise SpecError(f"{p[1]}() gives derivatives up to {plugin.order_loss} order(s) below "
+                        "those of the fields it reads: it takes the fields themselves, and "
+                        "its derivatives only up to that order", key=p[1])
+    if not whole:
+        return plugin.fn(*(run(a, env, basis, memo, dim) for a in args))
+    key = ("fn", p[1], args)
+    if basis is None and key not in memo and not plugin.order_loss:  # values suffice
+        plain = ("fn-value",) + key[1:]
+        if plain not in memo:
+            memo[plain] = plugin.fn(*(env[a[1]] for a in args))
+        return memo[plain]
+    if key not in memo:
+        memo[key] = plugin.fn(*(_leaf(a[1], env, full) for a in args))
+    out = memo[key]
+    if not isinstance(out, Jet):
+        if basis is not None:
+            raise SpecError(f"{p[1]}() gives values only: an expression may not differentiate "
+                            "it", key=p[1])
+        return out
+    if basis is None:
+        return out.value
+    return Jet([out.parts[full.position[a]] for a in basis.indices], basis)
 
 
 @lru_cache(maxsize=256)

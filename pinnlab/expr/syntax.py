@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..errors import SpecError
+from .evaluate import MEMO
 from .evaluate import run as _run
 
 #: built-in functions and their number of arguments (``diff``: an expression, then coordinates)
@@ -65,12 +66,18 @@ class Symbol:
 @dataclass(frozen=True)
 class PluginFunction:
     """A function a plug-in adds to the language: ``fn(*args)`` of numbers, tensors or jets
-    (``arity`` arguments; ``None``: any number), with a one-line description for ``check``."""
+    (``arity`` arguments; ``None``: any number), with a one-line description for ``check``.
+    A function of fields alone is evaluated once per environment, on its whole jet (the
+    derivative operators then read their components from it); ``jets = False``: on values only,
+    never differentiated; ``order_loss = k``: a function of the fields' derivatives too (a
+    diffusive flux), whose jet holds k orders fewer."""
 
     name: str
     fn: Callable
     arity: int | None = 1
     doc: str = ""
+    jets: bool = True  # accepts jets (then derivatives of expressions using it work)
+    order_loss: int = 0  # its jet is valid to this many orders below its inputs' (a flux)
 
 
 @dataclass
@@ -176,7 +183,7 @@ class Expression:
         Shapes broadcast as in torch; the result has the broadcast shape of the inputs. The
         field derivatives in :attr:`derivatives` must all be in ``env``.
         """
-        return _run(self.program, env, dim=self.dim)
+        return _run(self.program, env, memo=env.get(MEMO), dim=self.dim)
 
     def constant(self) -> float:
         """The value of an expression without symbols (a finite real number, else an
@@ -345,7 +352,7 @@ def _translate(node, ns: Namespace, symbols: set, text: str, file, key) -> tuple
                 fail(f"{name}() takes {want} argument(s), got {len(n.args)}")
             args = tuple(walk(a, d, shift) for a in n.args)
             if plugin is not None:
-                return ("fn", name, plugin.fn, args)
+                return ("fn", name, plugin, args)
             return fold(("call", name, args))
         fail(f"unsupported syntax ({type(n).__name__})")
 

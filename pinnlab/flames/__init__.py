@@ -7,7 +7,8 @@ Submodules (imported on demand; torch and cantera load only there):
   spec, ``problems/flames/case1_forward.toml``);
 * :mod:`~pinnlab.flames.gas`, :mod:`~pinnlab.flames.kinetics`: differentiable thermo, transport and
   kinetics of a Cantera mechanism;
-* :mod:`~pinnlab.flames.jet`, :mod:`~pinnlab.flames.nets`, :mod:`~pinnlab.flames.training`: Taylor
-  jets, networks and the optimiser driver;
+* :mod:`~pinnlab.flames.ops` (tensors and the core engine's 1-D jets alike),
+  :mod:`~pinnlab.flames.nets`, :mod:`~pinnlab.flames.training`: networks and the optimiser
+  driver of Cases 2 and 3;
 * :mod:`~pinnlab.flames.spec`, :mod:`~pinnlab.flames.cli`: case files and ``pinnlab flame``.
 """

@@ -44,9 +44,10 @@ import numpy as np
 import torch
 
 from ..errors import SpecError
+from ..jet import Jet
+from . import ops
 from .detailed import free_flame_residuals
 from .gas import TorchGas
-from .jet import Jet
 from .kinetics import TorchKinetics
 from .nets import MLP, ModifiedMLP
 from .training import StageLog, ZonePoints, adam_stage, lbfgs_stage
@@ -152,14 +153,10 @@ class FreeFlamePINN(torch.nn.Module):
             last.bias.copy_(bias)
 
     def fields(self, x: torch.Tensor) -> tuple[Jet, Jet]:
-        """T (N, 1) and Y (N, K) as Jets in x [m]."""
-        z = self.net(Jet.variable(x * self.scale_x - 2.0))
-        s = self.scale_x
-        z = Jet(z.v, z.d1 * s, z.d2 * s * s)
-        t = z[:, :1].sigmoid()
-        T = Jet(self.lo + (self.hi - self.lo) * t.v, (self.hi - self.lo) * t.d1,
-                (self.hi - self.lo) * t.d2)
-        return T, z[:, 1:].softmax(-1)
+        """T (N, 1) and Y (N, K) as jets in x [m]."""
+        z = self.net(ops.variable(x, self.scale_x, -2.0))
+        T = self.lo + (self.hi - self.lo) * z[:, :1].sigmoid()
+        return T, z[:, 1:].softmax()
 
     def mass_flux(self):
         return self.rho_in * self.s_L
@@ -233,8 +230,8 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
 
     def warm_loss():
         T, Y = model.fields(xw)
-        loss = (((T.v - Tw) * model.scale_T) ** 2).mean() + (((Y.v - Yw) * model.scale_Y) ** 2
-                                                              ).mean()
+        loss = (((T.value - Tw) * model.scale_T) ** 2).mean() + (
+            ((Y.value - Yw) * model.scale_Y) ** 2).mean()
         return loss, {}
 
     x_ends = torch.tensor([[0.0], [L], [setup.x_fixed]], **opts)
@@ -250,26 +247,26 @@ def solve_free_flame(gas: TorchGas, setup: FlameSetup, budget: Case2Budget | Non
         e, s = free_flame_residuals(gas, kin, T, Y, m, p)
         r_e, r_s = model.scaled_residuals(e, s)
         Te, Ye = model.fields(x_ends)
-        j0 = gas.diffusive_fluxes(Te[:1], Ye[:1], p).v
+        j0 = gas.diffusive_fluxes(Te[:1], Ye[:1], p).value
         m_in = model.flux_scale(inlet=True)
-        bc_in = (((Te.v[0] - setup.T_in) * model.scale_T) ** 2).sum() + (
-            ((m * (Ye.v[:1] - model.Y_in) + j0) / m_in * model.scale_Y) ** 2).mean()
+        bc_in = (((Te.value[0] - setup.T_in) * model.scale_T) ** 2).sum() + (
+            ((m * (Ye.value[:1] - model.Y_in) + j0) / m_in * model.scale_Y) ** 2).mean()
         if budget.outlet == "zero-gradient":
-            burnt = ((T_burnt - Te.v[1]).clamp(min=0.0) * model.scale_T) ** 2
-            bc_out = ((Te.d1[1] * model.scale_T / model.scale_x) ** 2).sum() + (
-                (Ye.d1[1:2] * model.scale_Y / model.scale_x) ** 2).mean() + burnt.sum()
+            burnt = ((T_burnt - Te.value[1]).clamp(min=0.0) * model.scale_T) ** 2
+            bc_out = ((ops.d1(Te)[1] * model.scale_T / model.scale_x) ** 2).sum() + (
+                (ops.d1(Ye)[1:2] * model.scale_Y / model.scale_x) ** 2).mean() + burnt.sum()
         else:
-            bc_out = (((Te.v[1] - setup.T_out) * model.scale_T) ** 2).sum() + (
-                ((Ye.v[1:2] - model.Y_out) * model.scale_Y) ** 2).mean()
-        fixed = (((Te.v[2] - setup.T_fixed) * model.scale_T) ** 2).sum()
+            bc_out = (((Te.value[1] - setup.T_out) * model.scale_T) ** 2).sum() + (
+                ((Ye.value[1:2] - model.Y_out) * model.scale_Y) ** 2).mean()
+        fixed = (((Te.value[2] - setup.T_fixed) * model.scale_T) ** 2).sum()
         loss = (r_e**2).mean() + (r_s**2).mean() + w["bc"] * (bc_in + bc_out) + w["fixed"] * fixed
         if last["k"] < budget.anchor:
             factor = min(1.0, 2.0 * (1.0 - last["k"] / budget.anchor))
             T, Y = model.fields(xw)
-            loss = loss + factor * (budget.anchor_weights[0] * (((T.v - Tw) * model.scale_T) ** 2
-                                                                ).mean()
-                                    + budget.anchor_weights[1] * (((Y.v - Yw) * model.scale_Y)
-                                                                  ** 2).mean())
+            misfit_T = (((T.value - Tw) * model.scale_T) ** 2).mean()
+            misfit_Y = (((Y.value - Yw) * model.scale_Y) ** 2).mean()
+            loss = loss + factor * (budget.anchor_weights[0] * misfit_T
+                                    + budget.anchor_weights[1] * misfit_Y)
         last["loss"] = loss.detach()
         return loss, {}
 

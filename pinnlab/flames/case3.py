@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..jet import Jet
+from . import ops
 from .detailed import counterflow_residuals
 from .gas import TorchGas
-from .jet import Jet
 from .kinetics import TorchKinetics
 from .nets import MLP
 from .training import StageLog, ZonePoints, adam_stage, lbfgs_stage
@@ -89,13 +90,9 @@ class CounterflowPINN(torch.nn.Module):
         return self.Ea_s * 1e8
 
     def fields(self, x: torch.Tensor) -> tuple[Jet, Jet, Jet, Jet]:
-        s = self.scale_x
-        z = self.net(Jet.variable(x * s - 2.0))
-        z = Jet(z.v, z.d1 * s, z.d2 * s * s)
-        t = z[:, 2:3].sigmoid()
-        dT = self.hi - self.lo
-        T = Jet(self.lo + dT * t.v, dT * t.d1, dT * t.d2)
-        return z[:, :1] * self.U, z[:, 1:2] * self.S, T, z[:, 3:].softmax(-1)
+        z = self.net(ops.variable(x, self.scale_x, -2.0))
+        T = self.lo + (self.hi - self.lo) * z[:, 2:3].sigmoid()
+        return z[:, :1] * self.U, z[:, 1:2] * self.S, T, z[:, 3:].softmax()
 
 
 def solve_counterflow_inverse(gas: TorchGas, length: float, pressure: float,
@@ -130,8 +127,9 @@ def solve_counterflow_inverse(gas: TorchGas, length: float, pressure: float,
 
     def obs_loss():
         u, V, T, Y = model.fields(xo)
-        return (((u.v - uo) / model.U) ** 2).mean() + (((V.v - Vo) / model.S) ** 2).mean() + (
-            ((T.v - To) * model.scale_T) ** 2).mean() + (((Y.v - Yo) * model.scale_Y) ** 2).mean()
+        return ((((u.value - uo) / model.U) ** 2).mean() + (((V.value - Vo) / model.S) ** 2).mean()
+                + (((T.value - To) * model.scale_T) ** 2).mean()
+                + (((Y.value - Yo) * model.scale_Y) ** 2).mean())
 
     def loss_fn():
         u, V, T, Y = model.fields(points["x"])

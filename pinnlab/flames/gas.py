@@ -10,8 +10,8 @@ transport fits of Cantera's mixture-averaged model, with lnT = log(T):
 * D_km = (W̄ − X_k W_k) / (W̄ Σ_{j≠k} X_j/D_jk), with X floored at 1e-20 as Cantera does.
 
 Shapes: T is (N, 1), Y is (N, K); per-species results are (N, K), mixture results (N, 1). Inputs
-may be tensors or :class:`~pinnlab.flames.jet.Jet` s (then x-derivatives come along). Units SI with
-kmol (Cantera's): W_k in kg/kmol, R in J/(kmol K).
+may be tensors or 1-D jets of :mod:`pinnlab.flames.ops` (then x-derivatives come along). Units
+SI with kmol (Cantera's): W_k in kg/kmol, R in J/(kmol K).
 """
 
 from __future__ import annotations
@@ -196,9 +196,7 @@ class TorchGas:
         """D_ij [m²/s], (N, K, K)."""
         K = self.n_species
         flat = T**1.5 * self._poly_lnT(T, self.diff_fit) / pressure  # (N, K*K)
-        if isinstance(flat, torch.Tensor):
-            return flat.reshape(-1, K, K)
-        return type(flat)(*(a.reshape(-1, K, K) for a in (flat.v, flat.d1, flat.d2)))
+        return ops.reshape(flat, -1, K, K)
 
     def _transport_X(self, Y):
         return ops.floor(self.mole_fractions(Y), TINY)
@@ -231,11 +229,12 @@ class TorchGas:
     def diffusive_fluxes(self, T, Y, pressure: float):
         """Corrected mass fluxes j_k = −ρ W_k/W̄ D_km X_k' + Y_k Σ_j ρ W_j/W̄ D_jm X_j' [kg/(m² s)].
 
-        T and Y must be Jets (the mole-fraction gradients come from their d1); returns a Jet
-        (N, K) whose d1 is the flux divergence dj_k/dx.
+        T and Y must be jets (the mole-fraction gradients come from their first derivatives);
+        returns a jet (N, K) whose first derivative is the flux divergence dj_k/dx (its second
+        is not meaningful).
         """
         X = self.mole_fractions(Y)
-        dX = type(X)(X.d1, X.d2, torch.zeros_like(X.d2))  # dX/dx as a first-order jet
+        dX = ops.derivative(X)  # dX/dx as a first-order jet
         rho = self.density(T, Y, pressure)
         j = -(rho * (1.0 / self.mean_molar_mass(Y)) * self.molar_masses
               * self.mix_diff_coeffs(T, Y, pressure) * dX)

@@ -1,7 +1,7 @@
-"""Networks for 1D flames that evaluate on :class:`~pinnlab.flames.jet.Jet` inputs.
+"""Networks for 1D flames that evaluate on jets (:class:`pinnlab.jet.Jet`) and tensors alike.
 
 Both networks map a scaled coordinate (shape (N, 1)) to raw outputs (shape (N, n_out)) and accept
-either a plain tensor or a Jet, so a single pass yields the outputs and their first two derivatives.
+either a plain tensor or a jet, so a single pass yields the outputs and their first two derivatives.
 
 * :class:`MLP`: tanh layers, Glorot-normal weights, zero biases.
 * :class:`ModifiedMLP` (Wang, Teng & Perdikaris 2021): two encoders U = tanh(x W_u + b_u),
@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .jet import Jet
+from ..jet import Jet
 
 
 def _tanh(h):

@@ -1,15 +1,51 @@
-"""Elementwise operations that accept torch tensors and :class:`~pinnlab.flames.jet.Jet` alike.
+"""Elementwise operations on torch tensors and 1-D second-order jets alike.
 
-The gas-property code (:mod:`pinnlab.flames.gas`) is written with these, so one code path gives
-plain values (for checks against Cantera and for the kinetics) and, on Jet inputs, the values with
-their first two x-derivatives (for the flux divergences of the flame residuals).
+The flame physics (:mod:`pinnlab.flames.gas`, :mod:`~pinnlab.flames.detailed`) is written with
+these, so one code path gives plain values (checks against Cantera, the kinetics) and, on jets,
+the values with their first two x-derivatives (the flux divergences of the residuals). The jets
+are the core engine's (:class:`pinnlab.jet.Jet`) on the basis ``{f, f_x, f_xx}`` of one
+coordinate: a component has shape (N, K) or (N, K, K).
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import torch
 
-from .jet import Jet
+from ..jet import Jet, JetBasis
+
+
+@cache
+def basis() -> JetBasis:
+    """The basis of a 1-D second-order jet: ``()``, ``(0,)``, ``(0, 0)``."""
+    return JetBasis(1, [(0, 0)])
+
+
+def variable(x: torch.Tensor, scale: float = 1.0, shift: float = 0.0) -> Jet:
+    """The jet of ``scale·x + shift`` in ``x`` (shape (N, 1)): value, ``scale``, 0."""
+    return Jet([x * scale + shift, torch.full_like(x, scale), torch.zeros_like(x)], basis())
+
+
+def from_parts(v: torch.Tensor, d1: torch.Tensor, d2: torch.Tensor) -> Jet:
+    """A jet from its value and its first two x-derivatives."""
+    return Jet([v, d1, d2], basis())
+
+
+def d1(a) -> torch.Tensor:
+    """df/dx of a jet."""
+    return a.parts[1]
+
+
+def d2(a) -> torch.Tensor:
+    """d²f/dx² of a jet."""
+    return a.parts[2]
+
+
+def derivative(a: Jet) -> Jet:
+    """The jet of f' (its own second derivative, which would need f''', is set to 0: use only
+    its value and first derivative)."""
+    return Jet([a.parts[1], a.parts[2], torch.zeros_like(a.parts[2])], a.basis)
 
 
 def exp(a):
@@ -25,8 +61,8 @@ def sqrt(a):
 
 
 def value(a) -> torch.Tensor:
-    """The plain value of a tensor or Jet."""
-    return a.v if isinstance(a, Jet) else a
+    """The plain value of a tensor or jet."""
+    return a.value if isinstance(a, Jet) else a
 
 
 def sum_(a, dim: int, keepdim: bool = False):
@@ -41,10 +77,11 @@ def matmul(a, matrix: torch.Tensor):
 def where(condition: torch.Tensor, a, b):
     """Elementwise choice of a (where ``condition``) or b; the condition is a plain bool tensor."""
     if isinstance(a, Jet) or isinstance(b, Jet):
-        a = a if isinstance(a, Jet) else Jet.constant(a)
-        b = b if isinstance(b, Jet) else Jet.constant(b)
-        return Jet(torch.where(condition, a.v, b.v), torch.where(condition, a.d1, b.d1),
-                   torch.where(condition, a.d2, b.d2))
+        ref = a if isinstance(a, Jet) else b
+        a, b = ref._lift(a), ref._lift(b)
+        shape = torch.broadcast_shapes(condition.shape, a.value.shape, b.value.shape)
+        return Jet([torch.where(condition, x.expand(shape), y.expand(shape))
+                    for x, y in zip(a.parts, b.parts, strict=True)], ref.basis)
     return torch.where(condition, a, b)
 
 
@@ -55,6 +92,8 @@ def floor(a, minimum: float):
 
 
 def unsqueeze(a, dim: int):
-    if isinstance(a, Jet):
-        return Jet(a.v.unsqueeze(dim), a.d1.unsqueeze(dim), a.d2.unsqueeze(dim))
-    return a.unsqueeze(dim)
+    return a.map(lambda p: p.unsqueeze(dim)) if isinstance(a, Jet) else a.unsqueeze(dim)
+
+
+def reshape(a, *shape: int):
+    return a.map(lambda p: p.reshape(*shape)) if isinstance(a, Jet) else a.reshape(*shape)

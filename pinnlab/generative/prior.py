@@ -168,7 +168,7 @@ def train_prior(fields: np.ndarray, config: PriorConfig | None = None, *,
     phase = Phase("adam", config.steps, lr=config.lr, schedule="cosine")
     trainer = Trainer(prior.net, losses, [phase], checkpoint_file=checkpoint, kind="prior",
                       checkpoint_every=checkpoint_every, log_every=1, progress=progress,
-                      generators=[gen], stateful={"prior": _Record(prior)})
+                      generators=[gen], stateful={"prior": _Record(prior)}, final_row=False)
     trainer.run(resume=bool(resume and checkpoint and Path(checkpoint).exists()))
     return prior, [row["loss"] for row in trainer.state.history]
 

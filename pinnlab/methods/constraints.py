@@ -96,6 +96,7 @@ def hard_constraints(problem: Problem) -> dict[str, HardConstraint]:
                     faces.append((problem.coords.index(coord), end, sign, g))
                 face_keys.append(f"conditions.{k}")
         if len({ci for ci, *_ in faces}) != 1 or len(faces) > 2 or \
+                any(sign == 0 for _, _, sign, _ in faces) or \
                 not _compatible(problem, initial, faces):
             faces, face_keys = [], []
         if initial is None and not faces:

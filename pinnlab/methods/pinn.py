@@ -3,6 +3,7 @@ named residual terms, causal weighting, gradient-norm weights, resampling, Adam 
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Annotated, Literal
 
@@ -11,7 +12,7 @@ from pydantic import Field
 
 from ..errors import SpecError
 from ..jet import Jet, JetBasis
-from ..losses import Term, compile_terms
+from ..losses import Term, compile_terms, release_environment
 from ..nn import FieldNetwork
 from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, Steps, build
 from ..params import ParameterSet
@@ -179,6 +180,7 @@ class PINNLoss:
         self.basis = JetBasis(len(problem.coords), [i for t in self.terms for i in t.indices])
         self._compiled = torch.compile(self._compute) if cfg.compile else None
         self._compiled_ok = False
+        self.announce = False  # say once that the first compiled step compiles (progress on)
         self._bucket: tuple[str, int] | None = None
         self.resample()
         self._causal_ref = (self._causal_reference()
@@ -187,14 +189,20 @@ class PINNLoss:
     def resample(self) -> None:
         """New points for every sampled term. With ``resample = "rad"`` the residual points
         follow the residual-based adaptive distribution (Wu et al. 2023): from a pool four times
-        larger, draw without replacement with probability ``∝ |r|^k / mean|r|^k + c``."""
+        larger, draw without replacement with probability ``∝ |r|^k / mean|r|^k + c``.
+        Terms with one sampler and one point count share their points (the equations of a
+        system are evaluated together, their common definitions once)."""
+        drawn: dict[tuple, torch.Tensor] = {}
         for t in self.terms:
             if t.sample is None:
                 t.points = t.fixed
             elif t.kind == "residual" and self.cfg.resample == "rad" and t.points is not None:
                 t.points = self._rad(t)
             else:
-                t.points = t.sample(t.n_points, self.gen)
+                key = (id(t.sample), t.n_points)
+                if key not in drawn:
+                    drawn[key] = t.sample(t.n_points, self.gen)
+                t.points = drawn[key]
 
     def _rad(self, t: Term) -> torch.Tensor:
         pool = t.sample(4 * t.n_points, self.gen)
@@ -233,6 +241,11 @@ class PINNLoss:
     def __call__(self) -> dict[str, torch.Tensor]:
         points = [t.points for t in self.terms]
         if self._compiled is not None:
+            if self.announce and not self._compiled_ok:
+                from tqdm.auto import tqdm
+
+                tqdm.write("compiling the loss (one-off) ...", file=sys.stderr)
+                self.announce = False
             try:
                 out = self._compiled(points)
                 self._compiled_ok = True
@@ -250,17 +263,24 @@ class PINNLoss:
         """Every term from one batched jet pass of the network over all their points (on
         the union of the terms' derivative bases): one pass instead of one per term."""
         params = self.model.params.values()
-        jet = self.model.fields_jet(torch.cat(points), self.basis, params)
-        out, start = {}, 0
+        groups: dict[int, list] = {}  # terms on the same points: one slice, one environment
         for t, x in zip(self.terms, points):
+            groups.setdefault(id(x), [x, []])[1].append(t)
+        jet = self.model.fields_jet(torch.cat([x for x, _ in groups.values()]), self.basis,
+                                    params)
+        out, start = {}, 0
+        for x, terms in groups.values():
             stop = start + x.shape[0]
-            r = t.residual(x, Jet([p[start:stop] for p in jet.parts], jet.basis), params)
+            part = Jet([p[start:stop] for p in jet.parts], jet.basis)
             start = stop
-            if t.kind == "residual" and self.cfg.causal and self.time_index is not None:
-                out[t.name] = self._causal(x[:, self.time_index], r, t.name)
-            else:
-                out[t.name] = (r**2).mean()
-        return out
+            for t in terms:
+                r = t.residual(x, part, params)
+                if t.kind == "residual" and self.cfg.causal and self.time_index is not None:
+                    out[t.name] = self._causal(x[:, self.time_index], r, t.name)
+                else:
+                    out[t.name] = (r**2).mean()
+        release_environment()
+        return {t.name: out[t.name] for t in self.terms}
 
     def _chunk_losses(self, time: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
         """Mean squared residual per time chunk, ``(causal_chunks,)``."""
@@ -309,6 +329,7 @@ def train_pinn(problem: Problem, cfg: PINNConfig, ctx: RunContext
     with _default_dtype(dtype):
         model = PINNModel(problem, cfg, gen).to(device=ctx.device, dtype=dtype)
         loss = PINNLoss(problem, model, cfg, gen)
+    loss.announce = ctx.progress
     names = [t.name for t in loss.terms]
     weights = LossWeights(names, cfg.weights, adaptive=cfg.adaptive_weights,
                           every=cfg.weight_every)

@@ -242,20 +242,26 @@ def _gpme(problem, mesh, o: GPMEOptions):
 SOLVERS["gpme"] = Solver(_gpme, GPMEOptions)
 
 
-def _flame_shooting(problem, mesh, options):
-    from .flames import flame_shooting
+def _lazy(name: str, function: str, options: str) -> Solver:
+    """A solver of :mod:`pinnlab.reference.flames` (imported on first use: it needs the flame
+    physics and, for some, Cantera)."""
 
-    return flame_shooting(problem, mesh, options)
+    def solve(problem, mesh, o):
+        from . import flames
+
+        return getattr(flames, function)(problem, mesh, o)
+
+    def check(problem, rest):
+        from . import flames
+
+        return _validated(name, getattr(flames, options), problem, rest)
+
+    return Solver(solve, check=check)
 
 
-def _shooting_options():
-    from .flames import ShootingOptions
-
-    return ShootingOptions
-
-
-SOLVERS["flame_shooting"] = Solver(_flame_shooting, check=lambda pb, opts: _validated(
-    "flame_shooting", _shooting_options(), pb, opts))
+SOLVERS["flame_shooting"] = _lazy("flame_shooting", "flame_shooting", "ShootingOptions")
+SOLVERS["cantera_free_flame"] = _lazy("cantera_free_flame", "cantera_free_flame",
+                                      "FreeFlameOptions")
 
 
 def register(name: str, fn: Callable, options: type[BaseModel] | None = None,

@@ -64,3 +64,37 @@ def flame_shooting(problem, mesh, o: ShootingOptions):
     sol = shoot_flame_speed(simple_flame(problem), n_points=o.nodes)
     x = next(iter(mesh.values()))
     return {o.field: np.interp(x, sol.x, sol.T)}, {o.speed: sol.s_L}
+
+
+class FreeFlameOptions(Options):
+    field: str = "T"
+    plugin: str = Field("", description="the mechanism plug-in with the inlet (default: the "
+                                        "only one)")
+    speed: str = "s_L"
+
+
+def cantera_free_flame(problem, mesh, o: FreeFlameOptions):
+    """``T`` and every ``Y_k`` on ``mesh`` and ``{speed: s_L}`` of Cantera's FreeFlame on the
+    domain ``x = [0, L]``, with the mechanism, pressure and inlet of a ``cantera`` plug-in."""
+    from ..flames.cantera_ref import free_flame
+    from ..flames.mechanism import Mechanism
+
+    mechs = {k: v for k, v in problem.plugins.items()
+             if isinstance(v, Mechanism) and v.mixture is not None}
+    if o.plugin:
+        mechs = {k: v for k, v in mechs.items() if k == o.plugin}
+    if len(mechs) != 1 or len(problem.domain) != 1:
+        raise SpecError("cantera_free_flame needs a 1-D domain and one cantera plug-in with an "
+                        "inlet (name it with plugin = ...)", file=problem.source,
+                        key="reference.plugin")
+    (name, mech), = mechs.items()
+    (x0, x1), = problem.domain.values()
+    if x0 != 0.0:
+        raise SpecError("cantera_free_flame needs the inlet at x = 0", file=problem.source,
+                        key="domain")
+    prof = free_flame(mech.mixture, width=x1)
+    x = next(iter(mesh.values()))
+    out = {mech.temperature: np.interp(x, prof.x, prof.T)}
+    for k, s in enumerate(prof.species):
+        out[f"{mech.mass_fractions}_{s}"] = np.interp(x, prof.x, prof.Y[:, k])
+    return out, {o.speed: prof.s_L}

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import DataError, SpecError
 from ..expr import Expression, Namespace, compile_expression
+from ..expr.syntax import PluginFunction
 from .decomposition import Decomposition, parse_interface_conditions
 from .schema import CONDITION_KINDS, NAME_PATTERN
 
@@ -25,11 +26,12 @@ MAX_COMPONENTS = 512  # derivative components one jet may carry
 
 
 @lru_cache(maxsize=64)
-def _definitions(coords: tuple, fields: tuple, params: tuple, items: tuple, source: str
-                 ) -> dict[str, Expression]:
+def _definitions(coords: tuple, fields: tuple, params: tuple, items: tuple, source: str,
+                 functions: tuple = ()) -> dict[str, Expression]:
     out: dict[str, Expression] = {}
     for name, text in items:
-        ns = Namespace(coords, fields, params, definitions=dict(out))
+        ns = Namespace(coords, fields, params, definitions=dict(out),
+                       functions=dict(functions))
         out[name] = compile_expression(text, ns, file=source, key=f"definitions.{name}")
     return out
 
@@ -59,7 +61,9 @@ class Condition:
     """An initial or boundary condition on one field.
 
     Attributes:
-        kind: ``initial`` | ``dirichlet`` | ``neumann`` | ``robin`` | ``periodic``.
+        kind: ``initial`` | ``dirichlet`` | ``neumann`` | ``robin`` | ``periodic`` |
+            ``equation`` (``value`` is a residual of fields, derivatives and definitions that
+            must vanish ``on`` a boundary or an interior point; no ``field``).
         field: the field it constrains (all fields for ``periodic`` when empty).
         on: where: ``"x = -1"``, ``"x = max"``, ``"x"`` (both ends of x); for ``periodic`` the
             coordinate name; for ``initial`` ignored (the start of the time coordinate).
@@ -151,6 +155,8 @@ class Problem:
             ``low + (high - low) sigmoid(N)``, inside its bounds by construction.
         simplex: ``{group: [fields]}``: the fields are a softmax of the network's outputs
             (positive, summing to one: mass fractions).
+        functions: plug-in functions the expressions may call (:mod:`pinnlab.spec.plugins`).
+        plugins: the plug-ins' objects by name (e.g. a mechanism, which a reference reads).
         source: the file this came from (``<python>`` otherwise), for messages.
     """
 
@@ -173,6 +179,8 @@ class Problem:
     bounds: dict[str, tuple] = field(default_factory=dict)
     simplex: dict[str, list[str]] = field(default_factory=dict)
     conservation: Conservation | None = None
+    functions: dict[str, PluginFunction] = field(default_factory=dict)
+    plugins: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self):
         self.domain = {k: (float(v[0]), float(v[1])) for k, v in self.domain.items()}
@@ -204,12 +212,13 @@ class Problem:
         if not with_fields:
             defs = {k: e for k, e in defs.items() if not e.derivatives}
         return Namespace(self.coords, self.fields if with_fields else [], list(self.parameters),
-                         definitions=defs)
+                         definitions=defs, functions=self.functions)
 
     def compiled_definitions(self) -> dict[str, Expression]:
         """The definitions compiled in order (cached on their text)."""
         return _definitions(tuple(self.coords), tuple(self.fields), tuple(self.parameters),
-                            tuple(self.definitions.items()), self.source)
+                            tuple(self.definitions.items()), self.source,
+                            tuple(sorted(self.functions.items())))
 
     def expression(self, text, key: str, *, with_fields: bool = True) -> Expression:
         return compile_expression(text, self.namespace(with_fields=with_fields),
@@ -235,7 +244,9 @@ class Problem:
         return {k: self.expression(v, f"equations.{k}") for k, v in self.equations.items()}
 
     def boundary(self, cond: Condition, key: str) -> list[tuple[str, float, int]]:
-        """Resolve ``cond.on`` into ``[(coordinate, value, outward sign)]``."""
+        """Resolve ``cond.on`` into ``[(coordinate, value, outward sign)]``; a Dirichlet or
+        equation condition may also hold inside the domain (sign 0: e.g. the fixed-temperature
+        point that pins a free flame)."""
         text = cond.on.replace(" ", "")
         if text in ("", "boundary"):
             return [(c, self.domain[c][s > 0], s) for c in self.space for s in (-1, 1)]
@@ -259,7 +270,10 @@ class Problem:
         for end, sign in ((lo, -1), (hi, 1)):
             if math.isclose(v, end, rel_tol=1e-9, abs_tol=1e-12):
                 return [(c, end, sign)]
-        raise SpecError(f"{c} = {v:g} is not an end of the domain [{lo:g}, {hi:g}]",
+        if lo < v < hi and cond.kind in ("dirichlet", "equation"):
+            return [(c, v, 0)]  # inside: no outward normal
+        what = "an end" if cond.kind in ("neumann", "robin") else "inside or an end"
+        raise SpecError(f"{c} = {v:g} is not {what} of the domain [{lo:g}, {hi:g}]",
                         file=self.source, key=f"{key}.on")
 
     # ---- validation ------------------------------------------------------------------
@@ -443,6 +457,11 @@ class Problem:
             if c.on not in self.space:
                 raise SpecError(f"periodic needs 'on' = a space coordinate, got {c.on!r}",
                                 file=self.source, key=f"{key}.on")
+            return
+        if c.kind == "equation":  # a residual of fields, derivatives and definitions
+            self.boundary(c, key)
+            self.expression(c.value, f"{key}.value")
+            self.constant(c.scale, f"{key}.scale")
             return
         if c.field not in self.fields:
             raise SpecError(f"unknown field {c.field!r} (fields: {', '.join(self.fields)})",

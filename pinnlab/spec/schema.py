@@ -31,7 +31,7 @@ from pydantic_core import PydanticCustomError
 from ..errors import SpecError
 from ..options import describe
 
-CONDITION_KINDS = ("initial", "dirichlet", "neumann", "robin", "periodic")
+CONDITION_KINDS = ("initial", "dirichlet", "neumann", "robin", "periodic", "equation")
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$"
 
 
@@ -214,6 +214,9 @@ class Document(Table):
     decomposition: DecompositionTable | None = None
     family: dict[str, NumberRange] = Field(default_factory=dict)
     conservation: ConservationTable | None = None
+    plugins: Annotated[dict[str, dict[str, Any]], Field(max_length=16)] = Field(
+        default_factory=dict, description="physics plug-ins by name: [plugins.<name>] with a "
+                                          "registered kind and its options")
 
 
 def validate(raw: dict, *, source: str, model: type[BaseModel] | None = None) -> Document:

@@ -46,6 +46,7 @@ import numpy as np
 from ..errors import DataError, PinnlabError, SpecError
 from ..expr import Namespace, compile_expression
 from ..io import data_file, read_bytes, read_text
+from . import plugins
 from .decomposition import Decomposition
 from .problem import Condition, Conservation, Observations, Parameter, Problem, Reference
 from .schema import ParameterTable, validate
@@ -136,8 +137,16 @@ def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".",
                                       interface_conditions=d.interface_conditions,
                                       flux=dict(d.flux))
     fields, bounds, simplex = _fields(doc.fields, source)
+    given = plugins.Contribution()
+    if doc.plugins:
+        given = plugins.resolve(doc.plugins, plugins.Context(
+            source, directory, tuple(data_dirs), tuple(fields), tuple(domain)))
+    parameters = plugins.merge(parameters, {k: Parameter(value=v)
+                                            for k, v in given.parameters.items()},
+                               "parameters", source)
+    definitions = plugins.merge(dict(doc.definitions), given.definitions, "definitions", source)
     return Problem(name=name, domain=domain, fields=fields, bounds=bounds, simplex=simplex,
-                   definitions=dict(doc.definitions),
+                   definitions=definitions, functions=given.functions, plugins=given.objects,
                    equations=dict(doc.equations), parameters=parameters,
                    conditions=conditions, time=doc.time, reference=reference,
                    observations=observations, training=dict(doc.training),

@@ -94,9 +94,9 @@ def _run(job: dict) -> dict:
     x = torch.as_tensor(ref["x"], dtype=gas.dtype, device=gas.device).reshape(-1, 1)
     with torch.no_grad():
         T, Y = model.fields(x)
-        rho = gas.density(T.v, Y.v, setup.pressure)
+        rho = gas.density(T.value, Y.value, setup.pressure)
         u = (model.mass_flux() / rho)[:, 0].cpu().numpy()
-    T, Y = T.v[:, 0].cpu().numpy(), Y.v.cpu().numpy()
+    T, Y = T.value[:, 0].cpu().numpy(), Y.value.cpu().numpy()
     s_L = float(model.s_L.detach())
     return dict(job, s_L=s_L, s_L_ref=float(ref["s_L"]), err_s_L=s_L / float(ref["s_L"]) - 1,
                 T_rel_l2=float(np.linalg.norm(T - ref["T"]) / np.linalg.norm(ref["T"])),

@@ -71,7 +71,7 @@ def main() -> None:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     Lam, Ea = float(model.Lambda().detach()), float(model.activation_energy().detach())
     with torch.no_grad():
-        u, V, T, Y = (f.v.numpy() for f in model.fields(torch.tensor(ref.x).reshape(-1, 1)))
+        u, V, T, Y = (f.value.numpy() for f in model.fields(torch.tensor(ref.x).reshape(-1, 1)))
     rec = dict(Lambda=Lam, Lambda_ref=ref.Lambda, err_Lambda=Lam / ref.Lambda - 1,
                Lambda_published=PUBLISHED_LAMBDA, activation_energy=Ea, Ea_ref=Ea_nominal,
                err_activation_energy=Ea / Ea_nominal - 1, wall_s=wall, cpu_s=cpu,

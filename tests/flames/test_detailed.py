@@ -13,6 +13,7 @@ from pinnlab.flames.detailed import free_flame_residuals, jets_from_samples  # n
 from pinnlab.flames.gas import TorchGas, load_solution, mechanism_data  # noqa: E402
 from pinnlab.flames.kinetics import TorchKinetics  # noqa: E402
 from pinnlab.flames.mechanisms import one_step_ch4_path  # noqa: E402
+from pinnlab.flames.ops import d1  # noqa: E402
 
 CASES = {"ch4": (str(one_step_ch4_path()), dict(phi=0.8)),
          "h2": ("h2o2.yaml", dict(phi=1.0, fuel="H2:1"))}
@@ -26,8 +27,8 @@ def _relative_residuals(mechanism, mix, n):
     Y = jets_from_samples(x, torch.tensor(ref.Y))
     m = ref.rho[0] * ref.s_L
     energy, species = free_flame_residuals(gas, TorchKinetics(gas), T, Y, m, ref.pressure)
-    e = energy.abs() / (m * gas.cp_mass(T.v, Y.v) * T.d1).abs().max()
-    s = species.abs() / (m * Y.d1).abs().max()
+    e = energy.abs() / (m * gas.cp_mass(T.value, Y.value) * d1(T)).abs().max()
+    s = species.abs() / (m * d1(Y)).abs().max()
     rms = [float(r[2:-2].pow(2).mean().sqrt()) for r in (e, s)]
     return rms
 
@@ -87,11 +88,11 @@ def _counterflow_rms(n):
     u, V, T, Y = jet(ref.u), jet(ref.V), jet(ref.T), jet(ref.Y)
     res = counterflow_residuals(gas, TorchKinetics(gas), u, V, T, Y, ref.Lambda, ref.pressure)
     rho = torch.tensor(ref.rho).reshape(-1, 1)
-    mass = rho * u.v
-    scales = {"continuity": (rho * u.v).abs().max() / (ref.x[-1] / 20),
+    mass = rho * u.value
+    scales = {"continuity": (rho * u.value).abs().max() / (ref.x[-1] / 20),
               "momentum": abs(ref.Lambda),
-              "energy": (mass * gas.cp_mass(T.v, Y.v) * T.d1).abs().max(),
-              "species": (mass * Y.d1).abs().max()}
+              "energy": (mass * gas.cp_mass(T.value, Y.value) * d1(T)).abs().max(),
+              "species": (mass * d1(Y)).abs().max()}
     return {k: float((r / scales[k])[2:-2].pow(2).mean().sqrt()) for k, r in res.items()}
 
 
