@@ -83,7 +83,10 @@ class Result:
         if expr is None or not hasattr(model, "fields_jet"):
             raise DataError(f"{name!r} is not a definition this result can evaluate",
                             key="predict")
-        basis = JetBasis(len(self.problem.coords), [s.index for s in expr.derivatives])
+        dim = len(self.problem.coords)
+        loss = max((f.order_loss for f in self.problem.functions.values()), default=0)
+        basis = JetBasis(dim, [s.index for s in expr.derivatives]  # plug-ins' fluxes need more
+                         + [(i,) * loss for i in range(dim) if loss])
         params = model.params.values()
         with torch.no_grad():
             x = torch.as_tensor(flat, dtype=self.dtype, device=self.device)

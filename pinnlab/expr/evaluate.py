@@ -89,8 +89,8 @@ def _function(p: tuple, env, basis, memo, dim):
     whole = (plugin.jets and full is not None
              and all(a[0] == "sym" and a[1].kind == "field" and not a[1].index for a in args)
              and (basis is None or basis.position.keys() <= full.position.keys()))
-    if plugin.order_loss and (not whole or (basis is not None and max(
-            map(len, basis.indices)) > full.order - plugin.order_loss)):
+    asked = 0 if basis is None else basis.order
+    if plugin.order_loss and (not whole or asked > full.order - plugin.order_loss):
         raise SpecError(f"{p[1]}() gives derivatives up to {plugin.order_loss} order(s) below "
                         "those of the fields it reads: it takes the fields themselves, and "
                         "its derivatives only up to that order", key=p[1])

@@ -7,13 +7,13 @@ mechanism (a ``[fields.Y] species = [...]`` simplex; SI units with kmol, as Cant
 
 * functions ``<name>_rho(T, Y_1, …, Y_K)`` and the like, pointwise on values and on jets;
 * definitions (what the equations use): ``rho`` [kg/m³], ``Wbar`` [kg/kmol], ``cp``
-  [J/(kg K)], ``lam`` [W/(m K)] (mixture-averaged), and per species ``X_k``, ``cp_k``,
-  ``D_k`` [m²/s] (mixture-averaged, for mole-fraction gradients), ``wdot_k`` [kmol/(m³ s)];
-  ``q = −Σ_k h_k wdot_k`` [W/m³]; in 1-D also the corrected diffusive mass fluxes
-  ``j_k = jd_k − Y_k Σ_j jd_j`` with ``jd_k = −ρ (W_k/W̄) D_k ∂X_k/∂x`` [kg/(m² s)] and
-  ``jcp = Σ_k j_k cp_k``, computed for all species at once from the fields' derivatives (an
-  expression may differentiate them once less often than the fields: ``(j_k)_x`` needs the
-  fields' second derivatives, which the PINN provides);
+  [J/(kg K)], ``lam`` [W/(m K)] (mixture-averaged), ``mu`` [Pa s] (Wilke), ``q = −Σ_k h_k
+  wdot_k`` [W/m³], and per species ``X_k``, ``cp_k``, ``D_k`` [m²/s] (mixture-averaged, for
+  mole-fraction gradients), ``wdot_k`` [kmol/(m³ s)]; in 1-D also the corrected diffusive mass
+  fluxes ``j_k = jd_k − Y_k Σ_j jd_j``, ``jd_k = −ρ (W_k/W̄) D_k ∂X_k/∂x`` [kg/(m² s)], and
+  ``jcp = Σ_k j_k cp_k`` (a value), computed for all species at once from the fields'
+  derivatives (an expression may differentiate ``j_k`` once less often than the fields:
+  ``(j_k)_x`` needs the fields' second derivatives, which the PINN provides);
 * parameters: molar masses ``W_k``, and with an ``inlet`` (``T``, pressure, and ``phi`` with
   ``fuel``/``oxidizer`` or a ``composition``) the inlet state ``T_in``, ``rho_in``, ``cp_in``,
   ``Y_in_k`` and its adiabatic equilibrium ``T_eq``, ``Y_eq_k`` (constant enthalpy and
@@ -29,6 +29,7 @@ from collections import OrderedDict
 from functools import partial
 from typing import Annotated, Literal
 
+import numpy as np
 import torch
 from pydantic import Field
 
@@ -38,7 +39,7 @@ from ..jet import Jet
 from ..spec.plugins import Context, Contribution
 from ..spec.schema import Number, Table
 
-PROPERTIES = ("rho", "Wbar", "cp", "lam", "X", "cp_k", "D", "wdot", "q", "j", "jcp")
+PROPERTIES = ("rho", "Wbar", "cp", "lam", "mu", "X", "cp_k", "D", "wdot", "q", "j", "jcp")
 PER_SPECIES = {"X": "X", "cp_k": "cp", "D": "D", "wdot": "wdot", "j": "j"}
 FLUXES = ("j", "jcp")  # of the fields' gradients: their jets hold one order fewer
 
@@ -95,6 +96,16 @@ class Mechanism:
         col = 0 if k is None else k
         return out.map(lambda p: p[..., col]) if isinstance(out, Jet) else out[..., col]
 
+    def fingerprint(self) -> str:
+        """A hash of the mechanism's data and pressure (checkpoints carry it)."""
+        import hashlib
+
+        h = hashlib.sha256(repr(self.pressure).encode())
+        for key in sorted(self.gas.data):
+            h.update(key.encode())
+            h.update(repr(np.asarray(self.gas.data[key]).tolist()).encode())
+        return h.hexdigest()
+
     def __getstate__(self):  # a copy (a worker's) starts without cached values
         return {**self.__dict__, "_cache": OrderedDict()}
 
@@ -121,6 +132,7 @@ class Mechanism:
             return (values["j"].value * gas.cp_species_mass(T.value)).sum(-1, keepdim=True)
         return {"rho": lambda: gas.density(T, Y, p), "Wbar": lambda: gas.mean_molar_mass(Y),
                 "cp": lambda: gas.cp_mass(T, Y), "lam": lambda: gas.thermal_conductivity(T, Y),
+                "mu": lambda: gas.viscosity(T, Y),
                 "X": lambda: gas.mole_fractions(Y), "cp_k": lambda: gas.cp_species_mass(T),
                 "D": lambda: gas.mix_diff_coeffs(T, Y, p)}[what]()
 

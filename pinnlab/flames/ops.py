@@ -43,9 +43,9 @@ def d2(a) -> torch.Tensor:
 
 
 def derivative(a: Jet) -> Jet:
-    """The jet of f' (its own second derivative, which would need f''', is set to 0: use only
-    its value and first derivative)."""
-    return Jet([a.parts[1], a.parts[2], torch.zeros_like(a.parts[2])], a.basis)
+    """The jet of f' on the same 1-D basis; its highest component, which would need one more
+    derivative of f, is set to 0 (valid: one order fewer than ``a``)."""
+    return Jet([*a.parts[1:], torch.zeros_like(a.parts[-1])], a.basis)
 
 
 def exp(a):

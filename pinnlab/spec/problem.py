@@ -307,6 +307,9 @@ class Problem:
                    "family": self.family, "reference": self.reference,
                    "observations": None if obs is None else {
                        "coords": obs.coords, "values": obs.values, "noise": obs.noise}}
+        if self.plugins:  # a mechanism's data too
+            content["plugins"] = {k: v.fingerprint() if hasattr(v, "fingerprint") else
+                                  type(v).__name__ for k, v in self.plugins.items()}
         text = json.dumps(plain(content), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 

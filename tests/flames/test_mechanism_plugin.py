@@ -108,3 +108,39 @@ def test_rates_cannot_be_differentiated(tmp_path):
     problem = pinnlab.load(_spec(tmp_path, text))
     with pytest.raises(SpecError, match="cannot be differentiated"):
         pinnlab.solve(problem, adam_steps=1, lbfgs_steps=0, progress=False, evaluate=False)
+
+
+def test_plugin_properties_match_cantera_at_a_state(case2):
+    """The plug-in's pointwise properties (what the spec's definitions call) against Cantera."""
+    import cantera as ct
+
+    problem, mech, _ = case2
+    Y = [0.1, 0.1, 0.05, 0.05, 0.7]
+    gas = ct.Solution(os.path.join(ROOT, "problems", "flames", "ch4_one_step.yaml"))
+    gas.TPY = 1500.0, 101325.0, Y
+    args = [torch.tensor([1500.0], dtype=torch.float64)] + [
+        torch.tensor([y], dtype=torch.float64) for y in Y]
+    # the species order of the mechanism is the fields' order after T
+    for what, k, truth in [("rho", None, gas.density), ("cp", None, gas.cp_mass),
+                           ("lam", None, gas.thermal_conductivity), ("mu", None, gas.viscosity),
+                           ("wdot", 2, gas.net_production_rates[2])]:
+        assert float(mech(what, k, *args)) == pytest.approx(truth, rel=1e-10), what
+
+
+def test_result_predicts_plugin_definitions(tmp_path):
+    """After a (tiny) solve, predict evaluates the plug-in's definitions at new points: rho from
+    the predicted state equals Cantera's density of that state; the fluxes j_k sum to zero."""
+    import cantera as ct
+
+    result = pinnlab.solve(SPEC, progress=False, out=str(tmp_path / "out"), warmup_steps=2,
+                           adam_steps=2, lbfgs_steps=0, evaluate=False)
+    x = np.linspace(0.0, 2.5e-3, 7)
+    names = ("rho", "q") + tuple(f"j_{s}" for s in ["O2", "H2O", "CH4", "CO2", "N2"])
+    out = result.predict({"x": x}, definitions=names)
+    gas = ct.Solution(os.path.join(ROOT, "problems", "flames", "ch4_one_step.yaml"))
+    for i in range(len(x)):
+        gas.TPY = out["T"][i], 101325.0, {s: out[f"Y_{s}"][i] for s in gas.species_names}
+        assert out["rho"][i] == pytest.approx(gas.density, rel=1e-9)
+    total = sum(out[f"j_{s}"] for s in ["O2", "H2O", "CH4", "CO2", "N2"])
+    scale = max(np.abs(out[f"j_{s}"]).max() for s in ["O2", "H2O", "CH4", "CO2", "N2"])
+    assert np.abs(total).max() < 1e-12 * max(scale, 1e-30)
