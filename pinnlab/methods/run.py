@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import torch
 
+from ..errors import SpecError
 from ..losses import compile_terms
 from ..result import Result
 from ..spec.problem import Problem
@@ -16,12 +17,33 @@ options = PINNConfig
 
 
 def check(problem: Problem, cfg: PINNConfig) -> None:
-    """Term weights and output scales must name terms and fields of the problem."""
+    """Term weights and output scales must name terms and fields of the problem; every term
+    must evaluate (a dry run on a few points)."""
     terms = [t.name for t in compile_terms(problem, {"residual": 1, "boundary": 1,
                                                       "initial": 1})]
     check_names(problem, cfg, terms)
     if cfg.warmup_steps:
         warmup.check(problem, cfg.warmup_target)
+    _dry_run(problem, cfg)
+
+
+def _dry_run(problem: Problem, cfg: PINNConfig) -> None:
+    """Evaluate every term once on four points with an untrained network: what only an
+    evaluation finds (a plug-in asked for what it cannot give) is reported before training."""
+    from .pinn import PINNLoss, PINNModel, _default_dtype
+
+    small = cfg.model_copy(update={"residual_points": 4, "boundary_points": 2,
+                                   "initial_points": 2, "compile": False})
+    dtype = getattr(torch, cfg.dtype)
+    gen = torch.Generator().manual_seed(0)
+    try:
+        with _default_dtype(dtype), torch.no_grad():
+            model = PINNModel(problem, small, gen).to(dtype=dtype)
+            PINNLoss(problem, model, small, gen)()
+    except SpecError as exc:
+        if exc.file:
+            raise
+        raise SpecError(exc.message, file=problem.source, key=exc.key) from None
 
 
 def run(problem: Problem, cfg: PINNConfig, ctx: RunContext) -> Result:

@@ -103,11 +103,14 @@ def test_bad_plugin_tables_name_the_key(tmp_path, change, key):
     assert err.value.key == key and "\n" not in str(err.value)
 
 
-def test_rates_cannot_be_differentiated(tmp_path):
-    text = BASE.replace('energy = "cp*T_xx"', 'energy = "(wdot_H2)_x"')
-    problem = pinnlab.load(_spec(tmp_path, text))
-    with pytest.raises(SpecError, match="cannot be differentiated"):
-        pinnlab.solve(problem, adam_steps=1, lbfgs_steps=0, progress=False, evaluate=False)
+def test_rates_cannot_be_differentiated(tmp_path, capsys):
+    """Found by check's dry run, before any training: one line naming the file."""
+    from pinnlab.cli import main
+
+    path = _spec(tmp_path, BASE.replace('energy = "cp*T_xx"', 'energy = "(wdot_H2)_x"'))
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(path) in err[0] and "differentiate" in err[0]
 
 
 def test_plugin_properties_match_cantera_at_a_state(case2):
