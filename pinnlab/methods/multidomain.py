@@ -37,11 +37,13 @@ from ..spec.decomposition import (
 )
 from ..spec.problem import Problem
 from ..train import LossWeights, RunContext, Trainer, run_metrics
+from . import warmup
 from .interfaces import InterfaceTerms, active_terms
 from .pinn import _default_dtype, output_bounds
+from .warmup import WarmupFit, WarmupOptions
 
 
-class MultiDomainConfig(Budget, Network):
+class MultiDomainConfig(Budget, Network, WarmupOptions):
     """Multi-domain PINN (XPINN, cPINN): one network per subdomain of the spec's
     ``[decomposition]``, joined by the chosen interface terms (METALIC's set-up by default: 2
     hidden layers of 20, 1000 residual and 100 condition points per subdomain, weights
@@ -81,6 +83,10 @@ class MultiDomainConfig(Budget, Network):
     @classmethod
     def from_options(cls, options: dict, *, source: str = "<python>") -> MultiDomainConfig:
         return build(cls, options, source=source)
+
+    def phases(self) -> list:
+        """The warm-up fit (``warmup_steps`` > 0), then Adam and L-BFGS."""
+        return self.with_warmup(super().phases())
 
     def masks(self, problem: Problem) -> dict[str, tuple[int, ...]]:
         """The interface masks of the Adam and L-BFGS phases."""
@@ -299,7 +305,10 @@ def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
             model.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
         weights = LossWeights([])
         loss = MultiDomainLoss(problem, model, cfg, weights, gen)
+        objectives = ({"warmup": WarmupFit(problem, model, cfg.warmup_target, dtype=dtype,
+                                           device=ctx.device)} if cfg.warmup_steps else {})
     trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
+                      objectives=objectives, param_sets={"network": list(model.nets.parameters())},
                       monitor=model.params.estimates, out=ctx.out,
                       checkpoint_every=cfg.checkpoint_every, progress=ctx.progress,
                       generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
@@ -318,6 +327,8 @@ def check(problem: Problem, cfg: MultiDomainConfig) -> None:
         raise SpecError("the multi-domain methods need a [decomposition] table",
                         file=problem.source, key="decomposition")
     cfg.masks(problem)
+    if cfg.warmup_steps:
+        warmup.check(problem, cfg.warmup_target)
     subdomains, _ = problem.decomposition.geometry(problem.domain, source=problem.source)
     for boxes in subdomains:
         _subdomain_terms(problem, boxes, cfg, None, None)

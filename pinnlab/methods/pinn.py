@@ -14,15 +14,15 @@ from ..errors import SpecError
 from ..jet import Jet, JetBasis
 from ..losses import Term, compile_terms, release_environment
 from ..nn import FieldNetwork
-from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, Steps, build
+from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, build
 from ..params import ParameterSet
 from ..spec.problem import Problem
 from ..train import LossWeights, Phase, RunContext, Trainer
 from .constraints import HardConstraint, hard_constraints
-from .warmup import WarmupFit
+from .warmup import WarmupFit, WarmupOptions
 
 
-class PINNConfig(Budget, Network):
+class PINNConfig(Budget, Network, WarmupOptions):
     """The physics-informed neural network: one network for all fields, initial and
     Dirichlet data imposed exactly where the spec allows, an optional warm-up fit, Adam then
     L-BFGS."""
@@ -69,10 +69,6 @@ class PINNConfig(Budget, Network):
     """losses measured in units of the initial residual, or raw."""
     sampling: Literal["sobol", "grid"] = "sobol"
     """residual points: scrambled Sobol (redrawn) or a fixed uniform grid."""
-    warmup_steps: Steps = 0
-    """Adam steps fitting the network to ``warmup_target`` before the physics (0: none)."""
-    warmup_target: str | dict[str, str] = "observations"
-    """\"observations\", or a table ``{field = expression}`` of the starting profile."""
     restore_best: bool = False
     """end each phase at its lowest loss."""
     output_scale: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = Field(
@@ -91,10 +87,7 @@ class PINNConfig(Budget, Network):
         phases = super().phases()
         for p in phases:
             p.restore_best = self.restore_best
-        if self.warmup_steps:
-            phases.insert(0, Phase("adam", self.warmup_steps, lr=self.lr, decay=1.0,
-                                   objective="warmup", params="network", name="warmup"))
-        return phases
+        return self.with_warmup(phases)
 
 
 def output_bounds(problem: Problem) -> dict[str, tuple[float, float]]:

@@ -14,9 +14,27 @@ import torch
 
 from ..errors import SpecError
 from ..expr import Symbol
-from ..jet import JetBasis
 from ..losses import uniform_grid
+from ..options import Options, Steps
 from ..spec.problem import Problem
+
+
+class WarmupOptions(Options):
+    """The warm-up stage's options (shared by the methods that have it)."""
+
+    warmup_steps: Steps = 0
+    """Adam steps fitting the network to ``warmup_target`` before the physics (0: none)."""
+    warmup_target: str | dict[str, str] = "observations"
+    """\"observations\", or a table ``{field = expression}`` of the starting profile."""
+
+    def with_warmup(self, phases: list) -> list:
+        """``phases`` preceded by the warm-up fit (Adam on the networks alone)."""
+        from ..train import Phase
+
+        if not self.warmup_steps:
+            return phases
+        return [Phase("adam", self.warmup_steps, lr=self.lr, decay=1.0, objective="warmup",
+                      params="network", name="warmup"), *phases]
 
 
 def check(problem: Problem, target) -> None:
@@ -70,8 +88,7 @@ class WarmupFit:
         self.x, self.values = x, values
         self.index = [problem.fields.index(f) for f in names]
         self.scale = 1.0 / values.abs().amax(0).clamp_min(1e-12)
-        self.basis = JetBasis(len(problem.coords), [])
 
     def __call__(self) -> dict[str, torch.Tensor]:
-        pred = self.model.fields_jet(self.x, self.basis).value[:, self.index]
+        pred = self.model(self.x)[:, self.index]
         return {"warmup": (((pred - self.values) * self.scale) ** 2).mean(0).sum()}
