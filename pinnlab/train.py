@@ -106,8 +106,8 @@ class Trainer:
         self._clock = time.process_time if time_clock == "process" else time.perf_counter
         self._clock0 = self._clock()
         self.state = TrainState()
-        self.best: tuple[float, dict] | None = None
-        self.first_loss: float | None = None
+        self.best: tuple[float, dict] | None = None  # of the current objective
+        self.first_loss: dict[str, float] = {}  # each objective's first loss (blow-up scale)
         self.optimizer: torch.optim.Optimizer | None = None
         self._phase_key: str | None = None
         self._pending_optimizer: tuple[str, dict] | None = None
@@ -192,11 +192,13 @@ class Trainer:
 
     def _record(self, step, total, terms, phase, bar, start):
         total_f = float(total.detach())
-        if not math.isfinite(total_f) or (self.first_loss is not None
-                                         and total_f > self.blowup * self.first_loss):
+        objective = self.phase.objective if self.phase is not None else "main"
+        first = self.first_loss.get(objective)
+        if not math.isfinite(total_f) or (first is not None and total_f > self.blowup * first):
             self._diverged(step, total_f)
-        if self.first_loss is None:
-            self.first_loss = max(total_f, 1e-300)
+        if first is None:  # a new objective: its own scale, its own best state
+            self.first_loss[objective] = max(total_f, 1e-300)
+            self.best = None
         if self.best is None or total_f < self.best[0]:
             if step % self.log_every == 0 or self.best is None:
                 self.best = (total_f, {k: v.detach().clone()
@@ -374,7 +376,9 @@ class Trainer:
                 g.set_state(s)
             for k, v in self.stateful.items():
                 v.load_state_dict(payload["stateful"][k])
-            self.first_loss = payload["first_loss"]
+            first = payload["first_loss"]
+            self.first_loss = ({"main": float(first)} if isinstance(first, (int, float))
+                               else dict(first or {}))
         except (KeyError, TypeError, ValueError, RuntimeError):
             raise DataError("checkpoint does not fit this model (another version or width)",
                             file=path, key="checkpoint") from None
