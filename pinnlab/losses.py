@@ -64,6 +64,8 @@ def environment(problem: Problem, points: torch.Tensor, jet: Jet, params: dict
     """The values an expression may refer to, at ``points``. Terms evaluated on the same
     points, jet and parameters (objects) get the same environment, whose memo (``MEMO``)
     computes each definition once for all of them."""
+    if torch.compiler.is_compiling():  # a traced graph shares its work itself; no globals
+        return _environment(problem, points, jet, params)
     inputs = (problem, points, jet, params)
     if _LAST[0] is not None and all(a is b for a, b in zip(_LAST[0], inputs)):
         return _LAST[1]
@@ -74,7 +76,8 @@ def environment(problem: Problem, points: torch.Tensor, jet: Jet, params: dict
 
 def release_environment() -> None:
     """Forget the last environment (and the tensors it holds)."""
-    _LAST[0] = _LAST[1] = None
+    if not torch.compiler.is_compiling():
+        _LAST[0] = _LAST[1] = None
 
 
 def _environment(problem: Problem, points: torch.Tensor, jet: Jet, params: dict

@@ -2,6 +2,7 @@
 a flame spec, at one small budget each, or the one-line reason the method does not apply.
 
     python results/unified/methods.py            # writes methods.json and methods.md here
+    python results/unified/methods.py flame_case1   # re-runs those specs' rows only
 
 All runs use one torch thread, seed 0, and one small budget (500 Adam, then 200 L-BFGS steps;
 the PINN on the flames adds the spec's warm-up fit): a table of what applies and runs on the one
@@ -69,10 +70,19 @@ def table(rows: list[dict]) -> str:
 
 
 if __name__ == "__main__":
+    import sys
+
     torch.set_num_threads(1)
+    only = sys.argv[1:]  # spec names: re-run those rows, keep the others from methods.json
+    path = os.path.join(HERE, "methods.json")
+    old = json.load(open(path)) if only and os.path.exists(path) else []
     rows = []
     for spec in SPECS:
         for method in METHODS:
+            kept = [r for r in old if r["spec"] == spec and r["method"] == method]
+            if only and spec not in only and kept:
+                rows.append(kept[0])
+                continue
             rows.append(one(spec, method))
             print(json.dumps(rows[-1]), flush=True)
     with open(os.path.join(HERE, "methods.json"), "w") as fh:
