@@ -158,6 +158,15 @@ class Jet:
         """A linear, shape-only operation (reshape, indexing, unsqueeze) on every component."""
         return Jet([fn(p) for p in self.parts], self.basis)
 
+    def affine(self, scale: torch.Tensor | None = None, shift: torch.Tensor | None = None
+               ) -> Jet:
+        """``scale * self + shift`` for constant tensors (an explicit method, which
+        ``torch.compile`` traces where the operators on a jet and a tensor break its graph)."""
+        parts = self.parts if scale is None else [p * scale for p in self.parts]
+        if shift is not None:
+            parts = [parts[0] + shift, *parts[1:]]
+        return Jet(parts, self.basis)
+
     def __getitem__(self, index) -> Jet:
         return Jet([p[index] for p in self.parts], self.basis)
 

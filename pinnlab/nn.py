@@ -102,7 +102,7 @@ class FieldNetwork(torch.nn.Module):
     def features(self, x: Jet) -> Jet:
         parts = []
         if self.plain:
-            scaled = (x * self.in_scale + self.in_shift).select(self.plain)
+            scaled = x.affine(self.in_scale, self.in_shift).select(self.plain)
             parts.append(scaled)
             if self.fourier_weight.shape[0]:
                 z = parts[0].linear(self.fourier_weight)
@@ -122,7 +122,7 @@ class FieldNetwork(torch.nn.Module):
             h = self._act(h.linear(layer.weight, layer.bias))
         last = self.layers[-1]
         out = h.linear(last.weight * self.out_scale[:, None], last.bias * self.out_scale)
-        out = out + self.out_shift
+        out = out.affine(shift=self.out_shift)
         if not self.bounded and not self.groups:
             return out
         chans = [out.channel(i) for i in range(len(self.fields))]
