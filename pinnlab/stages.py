@@ -5,6 +5,7 @@ progress bar and the metrics every run reports.
 Learning rate of a phase at its local step k (base rate ``lr``):
 
 * ``schedule = "step"``: ``lr · decay^(k / decay_every)`` (continuous exponential decay);
+  ``"staircase"``: ``lr · decay^⌊k / decay_every⌋``;
 * ``schedule = "cosine"``: linear warm-up ``lr · (k + 1) / warmup`` for k < ``warmup``, then
   ``lr · (floor + (1 − floor) · ½ (1 + cos(π (k − warmup) / (steps − warmup))))``.
 """
@@ -61,6 +62,8 @@ class Phase:
             span = max(self.steps - self.warmup, 1)
             cosine = 0.5 * (1 + math.cos(math.pi * (k - self.warmup) / span))
             return self.floor + (1 - self.floor) * cosine
+        if self.schedule == "staircase":
+            return self.decay ** (k // self.decay_every)
         return self.decay ** (k / self.decay_every)
 
     @property

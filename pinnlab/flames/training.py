@@ -1,9 +1,8 @@
-"""A minimal optimiser driver for the flame PINNs: Adam stages, then L-BFGS.
+"""The stages of the flame-specific Case 2/3 solvers, run by the project's one trainer.
 
-Each stage minimises ``loss_fn() -> (loss, parts)`` over ``params``. The parameters with the
-lowest loss seen (checked every ``check_every`` Adam steps) are restored at the end of a stage; a
-non-finite loss stops the stage at once (and restores that best state), and :func:`lbfgs_stage`
-reports why L-BFGS stopped: gradient tolerance, loss-change tolerance, iteration budget, or NaN.
+Each stage minimises ``loss_fn() -> (loss, parts)`` over ``params`` as one phase of
+:class:`pinnlab.train.Trainer` and ends at the lowest loss seen; a non-finite loss stops it (and
+restores the best state); the log says why it stopped.
 """
 
 from __future__ import annotations
@@ -31,23 +30,6 @@ class StageLog:
     history: list[tuple[int, float]] = field(default_factory=list)
 
 
-class _Best:
-    def __init__(self, params: Sequence[torch.Tensor]):
-        self.params = list(params)
-        self.loss = math.inf
-        self.state = [p.detach().clone() for p in self.params]
-
-    def offer(self, loss: float) -> None:
-        if loss < self.loss:
-            self.loss = loss
-            self.state = [p.detach().clone() for p in self.params]
-
-    def restore(self) -> None:
-        with torch.no_grad():
-            for p, s in zip(self.params, self.state, strict=True):
-                p.copy_(s)
-
-
 class ZonePoints:
     """Collocation points on [0, L]: ``n - n_zone`` over the whole interval and ``n_zone`` inside
     the flame zone [a, b] (n_zone = round(zone_fraction · n)). :meth:`grid` gives them evenly
@@ -71,49 +53,50 @@ class ZonePoints:
                           a + torch.rand(self.n_zone, 1, **self.opts) * (b - a)])
 
 
+def _run(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn, phase, *,
+         callback, deadline, lr_factors=None, check_every: int = 1, chunk: int = 20) -> StageLog:
+    """One phase of the project's trainer on ``params`` (best state restored at the end)."""
+    from ..errors import DivergenceError
+    from ..train import Trainer
+
+    holder = torch.nn.ParameterList([p for p in params if p.requires_grad])
+    trainer = Trainer(holder, lambda: {"loss": loss_fn()[0]}, [phase], progress=False,
+                      on_step=(lambda k, kind: callback(k) and False) if callback else None,
+                      log_every=check_every, blowup=math.inf, lr_factors=lr_factors,
+                      time_limit=0.0 if deadline is None else max(deadline - time.perf_counter(),
+                                                                  1e-9))
+    trainer.LBFGS_CHUNK = chunk
+    log, t0 = StageLog(name), time.perf_counter()
+    try:
+        state = trainer.run()
+        log.stop_reason = next(iter(state.stops.values()), "")
+    except DivergenceError:
+        state = trainer.state
+        log.stop_reason = f"non-finite loss after {state.step} iterations"
+    log.iterations = state.step
+    log.history = [(row["step"], row["loss"]) for row in state.history]
+    if trainer._phase_best is not None:
+        log.best_loss = trainer._phase_best[0]
+    log.last_loss = log.history[-1][1] if log.history else math.inf
+    log.wall_time = time.perf_counter() - t0
+    return log
+
+
 def adam_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn, iterations: int,
                lr: float = 1e-3, decay: float = 0.95, decay_every: int = 1000,
                check_every: int = 100, callback: Callable[[int], None] | None = None,
                deadline: float | None = None, lr_factors: dict[int, float] | None = None
                ) -> StageLog:
-    """Adam with step decay lr·decay^(k // decay_every); keeps the best checkpoint.
+    """Adam with step decay lr·decay^(k // decay_every), ending at the best state seen (every
+    ``check_every`` steps); ``callback(k)`` before step k; ``deadline`` (a
+    ``time.perf_counter()`` value) ends it early; ``lr_factors`` maps ``id(parameter)`` to a
+    multiplier of its learning rate."""
+    from ..train import Phase
 
-    ``deadline`` (a ``time.perf_counter()`` value) ends the stage early ("wall-time limit");
-    ``lr_factors`` maps ``id(parameter)`` to a multiplier of its learning rate.
-    """
-    log = StageLog(name)
-    params = [p for p in params if p.requires_grad]
-    factors = lr_factors or {}
-    groups = [{"params": [p], "lr": lr * factors.get(id(p), 1.0)} for p in params]
-    opt = torch.optim.Adam(groups, lr=lr)
-    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=decay_every, gamma=decay)
-    best = _Best(params)
-    t0 = time.perf_counter()
-    log.stop_reason = "iteration budget"
-    for k in range(iterations):
-        if deadline is not None and time.perf_counter() > deadline:
-            log.stop_reason = f"wall-time limit at iteration {k}"
-            break
-        if callback is not None:
-            callback(k)
-        opt.zero_grad(set_to_none=True)
-        loss, _ = loss_fn()
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            log.stop_reason = f"non-finite loss at iteration {k}"
-            break
-        if k % check_every == 0 or k == iterations - 1:
-            best.offer(value)
-            log.history.append((k, value))
-        loss.backward()
-        opt.step()
-        sched.step()
-        log.iterations = k + 1
-        log.last_loss = value
-    best.restore()
-    log.best_loss = best.loss
-    log.wall_time = time.perf_counter() - t0
-    return log
+    phase = Phase("adam", iterations, lr=lr, decay=decay, decay_every=decay_every,
+                  schedule="staircase", restore_best=True, name=name)
+    return _run(name, params, loss_fn, phase, callback=callback, deadline=deadline,
+                lr_factors=lr_factors, check_every=check_every)
 
 
 def lbfgs_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn,
@@ -121,58 +104,12 @@ def lbfgs_stage(name: str, params: Sequence[torch.Tensor], loss_fn: LossFn,
                 tolerance_change: float = 1e-15, chunk: int = 100,
                 deadline: float | None = None, callback: Callable[[int], None] | None = None
                 ) -> StageLog:
-    """torch L-BFGS (strong Wolfe line search) run in chunks, with the reason it stopped.
+    """L-BFGS (strong Wolfe line search) in chunks of ``chunk`` iterations, ending at the best
+    state; ``callback(done)`` runs before each chunk (e.g. to redraw the collocation points;
+    the curvature pairs are kept)."""
+    from ..train import Phase
 
-    ``callback(done)`` runs before each chunk, e.g. to redraw the collocation points (the
-    optimiser keeps its curvature pairs from the previous points).
-    """
-    log = StageLog(name)
-    params = [p for p in params if p.requires_grad]
-    max_eval = 25 * chunk
-    opt = torch.optim.LBFGS(params, lr=1.0, max_iter=chunk, max_eval=max_eval, history_size=50,
-                            tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                            line_search_fn="strong_wolfe")
-    best = _Best(params)
-    t0 = time.perf_counter()
-
-    def closure():
-        opt.zero_grad(set_to_none=True)
-        loss, _ = loss_fn()
-        loss.backward()
-        return loss
-
-    done = 0
-    log.stop_reason = "iteration budget"
-    while done < max_iter:
-        if deadline is not None and time.perf_counter() > deadline:
-            log.stop_reason = f"wall-time limit after {done} iterations"
-            break
-        if callback is not None:
-            callback(done)
-        state = opt.state[opt._params[0]]
-        before, evals_before = state.get("n_iter", 0), state.get("func_evals", 0)
-        opt.step(closure)
-        ran = state.get("n_iter", 0) - before
-        evals = state.get("func_evals", 0) - evals_before
-        done += ran
-        with torch.no_grad():
-            value = float(loss_fn()[0])
-        log.history.append((done, value))
-        if not math.isfinite(value):
-            log.stop_reason = f"non-finite loss after {done} iterations"
-            break
-        best.offer(value)
-        log.last_loss = value
-        if ran < chunk and evals < max_eval:
-            grad = torch.cat([p.grad.reshape(-1) for p in params if p.grad is not None])
-            if float(grad.abs().max()) <= tolerance_grad:
-                log.stop_reason = f"gradient max-norm below {tolerance_grad:g}"
-            else:
-                log.stop_reason = (f"loss or step change below {tolerance_change:g} "
-                                   f"(line search made no progress)")
-            break
-    best.restore()
-    log.iterations = done
-    log.best_loss = best.loss
-    log.wall_time = time.perf_counter() - t0
-    return log
+    phase = Phase("lbfgs", max_iter, tolerance_grad=tolerance_grad,
+                  tolerance_change=tolerance_change, restore_best=True, name=name)
+    return _run(name, params, loss_fn, phase, callback=callback, deadline=deadline,
+                chunk=chunk)
