@@ -89,7 +89,8 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
           device: str = "cpu", out: str | None = None, resume: bool = False,
           progress: bool = True, parameters: dict[str, float] | None = None,
           evaluate: bool = True, monitor: Callable | None = None,
-          option_key: str = "options", quick: bool | None = None, **options) -> Result:
+          option_key: str = "options", quick: bool | None = None, threads: int | None = None,
+          **options) -> Result:
     """Train ``method`` on ``problem`` and return a :class:`Result`.
 
     Args:
@@ -107,6 +108,8 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
         monitor: ``monitor(model) -> {name: float}`` numbers added to the history.
         quick: a short run (fewer steps and points, no compilation; see
             :mod:`pinnlab.quick`); ``None`` (default) follows ``PINNLAB_QUICK=1``.
+        threads: CPU threads for the run; ``None`` (default): one for steps below
+            16 384 residual points, else the idle cores (:mod:`pinnlab.threads`).
         **options: method options overriding the spec's ``[training]`` table, e.g.
             ``adam_steps=2000, lbfgs_steps=0, dtype="float32", causal=True``; they win over
             ``quick``.
@@ -120,6 +123,8 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
     from .quick import enabled
     from .reference import reference_solution
     from .rundir import spec_record
+    from .threads import choose as choose_threads
+    from .threads import using as using_threads
     from .train import RunContext
 
     quick = enabled(quick)
@@ -132,9 +137,13 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
                      resume=resume, progress=progress, identity=plan.identity(),
                      monitor=monitor, source=problem.source)
 
+    n_threads = choose_threads(threads, getattr(plan.config, "residual_points", 0),
+                               plan.device)
+
     def train() -> Result:
-        result = plan.module.run(problem, plan.config, ctx)
-        result.metrics.update(quick=quick, conditions=conditions)
+        with using_threads(n_threads):
+            result = plan.module.run(problem, plan.config, ctx)
+        result.metrics.update(quick=quick, conditions=conditions, threads=n_threads)
         result.reference = reference
         if reference is not None:
             result.evaluate()

@@ -137,10 +137,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
         f"_{k}{v:g}" for k, v in overrides.items()))
     result = solve(problem, args.method, seed=args.seed, device=args.device, out=out,
                    resume=args.resume, progress=not args.quiet, option_key="--option",
-                   quick=_quick(args), **options)
+                   quick=_quick(args), threads=args.threads, **options)
     m = result.metrics
     summary = {k: m[k] for k in ("method", "rel_l2", "params", "params_rel_error", "wall_s",
-                                 "steps", "device", "optimizer_stops") if k in m}
+                                 "steps", "device", "threads", "optimizer_stops") if k in m}
     print(json.dumps(summary, indent=2, default=float))
     figures = "loss.png, solution.png" + (", parameters.png" if problem.unknowns else "")
     print(f"written: {out}/metrics.json, history.csv, solution.npz, {figures}, spec.toml, "
@@ -229,6 +229,8 @@ def add_parser(sub) -> None:
     p.add_argument("--out", help="output folder (default runs/<name>)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no compilation notice")
+    p.add_argument("--threads", type=positive_int, help="CPU threads (default: one below 16384 "
+                   "residual points, else the idle cores)")
     p.set_defaults(func=cmd_solve)
 
     c = sub.add_parser("check", help="validate a problem spec without training",

@@ -7,6 +7,8 @@ whatever the method, and fails with the numbers that broke it.
   a known exact solution, derivatives taken by finite differences (an independent path from the
   jets the methods use).
 * :func:`assert_derivatives_match_fd` — the jet derivatives of a model match finite differences.
+* :func:`residuals_of_samples` — a spec's equations on a sampled 1-D reference solution (a
+  Cantera flame), to check that the spec writes the reference's equations.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import torch
 
 from .expr import Symbol
-from .jet import JetBasis
+from .jet import Jet, JetBasis
 from .spec.problem import Problem
 
 ExactFn = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
@@ -201,3 +203,24 @@ def assert_interface_terms(problem: Problem, exact_jet: Callable, other_jet: Cal
             if not v >= min_gap]
     assert not bad, "; ".join(bad)
     return same, diff
+
+
+def residuals_of_samples(problem: Problem, x: np.ndarray, fields: dict[str, np.ndarray],
+                         params: dict[str, float]) -> dict[str, np.ndarray]:
+    """The spec's equations evaluated on a sampled 1-D solution (a reference solver's, on its
+    possibly non-uniform grid ``x`` (N,)): first and second derivatives by second-order finite
+    differences (``numpy.gradient``), ``params`` for the unknown parameters. Returns each
+    equation's residual (N,), the end points included (one-sided differences there)."""
+    from .losses import environment, release_environment
+
+    F = np.column_stack([fields[f] for f in problem.fields])
+    d1 = np.gradient(F, x, axis=0, edge_order=2)
+    d2 = np.gradient(d1, x, axis=0, edge_order=2)
+    jet = Jet([torch.tensor(a) for a in (F, d1, d2)], JetBasis(1, [(0, 0)]))
+    values = {k: torch.tensor(p.value if not p.unknown else params[k], dtype=torch.float64)
+              for k, p in problem.parameters.items()}
+    env = environment(problem, torch.tensor(x).reshape(-1, 1), jet, values)
+    out = {k: e.evaluate(env) for k, e in problem.compiled_equations().items()}
+    release_environment()
+    return {k: np.broadcast_to(np.asarray(v, dtype=float), x.shape).copy()
+            for k, v in out.items()}

@@ -81,13 +81,15 @@ def run(p: tuple, env: Mapping, basis: JetBasis | None = None, memo: dict | None
 
 
 def _function(p: tuple, env, basis, memo, dim):
-    """A plug-in function. Of fields alone, it runs once per environment: on the values when
-    only values are asked for, else on the full jet of the fields (``env[BASIS]``), from which
-    every request reads its components."""
+    """A plug-in function. Of fields (and parameters) alone, it runs once per environment: on
+    the values when only values are asked for, else on the full jet of the fields
+    (``env[BASIS]``), from which every request reads its components."""
     plugin, args = p[2], p[3]
     full = env.get(BASIS)
     whole = (plugin.jets and full is not None
-             and all(a[0] == "sym" and a[1].kind == "field" and not a[1].index for a in args)
+             and all(a[0] == "sym" and (a[1].kind == "param"
+                                     or (a[1].kind == "field" and not a[1].index))
+                 for a in args)
              and (basis is None or basis.position.keys() <= full.position.keys()))
     asked = 0 if basis is None else basis.order
     if plugin.order_loss and (not whole or asked > full.order - plugin.order_loss):

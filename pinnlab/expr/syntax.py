@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations_with_replacement
 
 import torch
 
@@ -352,6 +353,10 @@ def _translate(node, ns: Namespace, symbols: set, text: str, file, key) -> tuple
                 fail(f"{name}() takes {want} argument(s), got {len(n.args)}")
             args = tuple(walk(a, d, shift) for a in n.args)
             if plugin is not None:
+                for a in args if plugin.order_loss else ():  # it reads the fields' derivatives
+                    if a[0] == "sym" and a[1].kind == "field":
+                        for extra in combinations_with_replacement(range(dim), plugin.order_loss):
+                            need(a[1], extra)
                 return ("fn", name, plugin, args)
             return fold(("call", name, args))
         fail(f"unsupported syntax ({type(n).__name__})")

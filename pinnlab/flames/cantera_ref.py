@@ -143,7 +143,7 @@ def counterflow_flame(mix: Mixture, width: float = 0.02, mdot_unburned: float = 
     flame.reactants.mdot = mdot_unburned
     flame.products.mdot = mdot_burned
     products = load_solution(mix.mechanism)
-    X = parse_composition(burned, products, "flame.burned")
+    X = parse_composition(burned, products, "reference.burned")
     products.TPX = T_burned, mix.pressure, X
     flame.products.T = T_burned
     flame.products.X = products.X

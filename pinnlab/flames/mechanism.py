@@ -20,6 +20,10 @@ mechanism (a ``[fields.Y] species = [...]`` simplex; SI units with kmol, as Cant
   pressure).
 
 The kinetics (``wdot_k``, ``q``) act on values only: an expression may not differentiate them.
+With ``activation_energy = "E_a"`` (a parameter of the spec, known or unknown) they take that
+parameter as the first reaction's activation energy [J/kmol] and scale every other reaction's
+by the same factor ``E_a / E_a,1`` (``E_a,1``: the mechanism's; with one step, exactly its E_a),
+so an inverse problem can infer it.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class MechanismOptions(Table):
     temperature: str = "T"
     mass_fractions: str = "Y"
     inlet: Inlet | None = None
+    activation_energy: str | None = None
 
 
 class Mechanism:
@@ -79,10 +84,13 @@ class Mechanism:
         self.mixture = mixture  # inlet (a cantera_ref.Mixture), for references
         self.species = list(self.gas.species_names)
         self.temperature, self.mass_fractions = "T", "Y"  # the fields' names
+        self.activation_energy = float(solution.reactions()[0].rate.activation_energy) \
+            if solution.n_reactions else 1.0  # E_a of the first reaction [J/kmol]
         self._cache: OrderedDict = OrderedDict()  # inputs -> (the inputs, {property: value})
 
     def __call__(self, what: str, k: int | None, *args):
-        """Property ``what`` (column ``k`` of a per-species one) at T = args[0], Y = args[1:]."""
+        """Property ``what`` (column ``k`` of a per-species one) at T = args[0], Y = args[1:K+1]
+        (and, for the kinetics, the first reaction's activation energy args[K+1])."""
         key = (tuple(id(a.parts[0] if isinstance(a, Jet) else a) for a in args),
                tuple(args[0].basis.indices) if isinstance(args[0], Jet) else None)
         if key not in self._cache:  # the inputs stay referenced, so their ids stay unique
@@ -91,10 +99,18 @@ class Mechanism:
                 self._cache.popitem(last=False)
         values = self._cache[key][1]
         if what not in values:
-            values[what] = self._compute(what, *_stacked(args), values)
-        out = values[what]
-        col = 0 if k is None else k
-        return out.map(lambda p: p[..., col]) if isinstance(out, Jet) else out[..., col]
+            n = 1 + len(self.species)
+            values[what] = self._compute(what, *_stacked(args[:n]), values, *args[n:])
+        cols = values.get((what, "columns"))
+        if cols is None:  # split once: one backward node per property, not one per column
+            out = values[what]
+            if isinstance(out, Jet):
+                parts = [p.unbind(-1) for p in out.parts]
+                cols = [Jet(list(c), out.basis) for c in zip(*parts, strict=True)]
+            else:
+                cols = list(out.unbind(-1))
+            values[(what, "columns")] = cols
+        return cols[0 if k is None else k]
 
     def fingerprint(self) -> str:
         """A hash of the mechanism's data and pressure (checkpoints carry it)."""
@@ -109,14 +125,15 @@ class Mechanism:
     def __getstate__(self):  # a copy (a worker's) starts without cached values
         return {**self.__dict__, "_cache": OrderedDict()}
 
-    def _compute(self, what: str, T, Y, values: dict):
+    def _compute(self, what: str, T, Y, values: dict, E_a=None):
         gas, p = self.gas, self.pressure
         if what in ("wdot", "q"):
             if isinstance(T, Jet):
                 raise SpecError("the reaction rates (wdot_k, q) cannot be differentiated in an "
                                 "expression", key="plugins")
             if "wdot" not in values:
-                values["wdot"] = self.kinetics.net_production_rates(T, Y, p)
+                factor = 1.0 if E_a is None else E_a / self.activation_energy
+                values["wdot"] = self.kinetics.net_production_rates(T, Y, p, factor)
             if what == "wdot":
                 return values["wdot"]
             return -(values["wdot"] * gas.enthalpies_molar(T)).sum(-1, keepdim=True)
@@ -202,6 +219,9 @@ def _contribution(name, mech: Mechanism, species, fields, o, ctx) -> Contributio
     out = Contribution()
     args = ", ".join(fields)
     K = len(species)
+    if o.activation_energy is not None and o.activation_energy not in ctx.parameters:
+        raise SpecError(f"{o.activation_energy!r} is not a parameter of the spec",
+                        file=ctx.source, key=f"plugins.{name}.activation_energy")
     for what in PROPERTIES:
         cols = [(s, k) for k, s in enumerate(species)] if what in PER_SPECIES else [(None, None)]
         for s, k in cols:
@@ -209,11 +229,13 @@ def _contribution(name, mech: Mechanism, species, fields, o, ctx) -> Contributio
             fn = f"{name}_{label}"
             if what in FLUXES and len(ctx.coords) != 1:
                 continue
-            out.functions[fn] = PluginFunction(fn, partial(mech, what, k), arity=K + 1,
+            kinetic = what in ("wdot", "q") and o.activation_energy is not None
+            out.functions[fn] = PluginFunction(fn, partial(mech, what, k), arity=K + 1 + kinetic,
                                                doc=f"{label} of mechanism {o.mechanism}",
                                                jets=what not in ("wdot", "q"),
                                                order_loss=1 if what in FLUXES else 0)
-            out.definitions[label] = f"{fn}({args})"
+            extra = f", {o.activation_energy}" if kinetic else ""
+            out.definitions[label] = f"{fn}({args}{extra})"
     for k, s in enumerate(species):
         out.parameters[f"W_{s}"] = float(mech.gas.molar_masses[k])
     if mech.mixture is not None:

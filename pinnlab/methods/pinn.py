@@ -180,32 +180,40 @@ class PINNLoss:
                             if cfg.causal and self.time_index is not None else {})
 
     def resample(self) -> None:
-        """New points for every sampled term. With ``resample = "rad"`` the residual points
-        follow the residual-based adaptive distribution (Wu et al. 2023): from a pool four times
-        larger, draw without replacement with probability ``∝ |r|^k / mean|r|^k + c``.
-        Terms with one sampler and one point count share their points (the equations of a
-        system are evaluated together, their common definitions once)."""
-        drawn: dict[tuple, torch.Tensor] = {}
+        """New points for every sampled term. Terms with one sampler and one point count share
+        their points (the equations of a system are evaluated together, their common
+        definitions once). With ``resample = "rad"`` the residual points follow the
+        residual-based adaptive distribution (Wu et al. 2023): from a pool four times larger,
+        draw without replacement with probability ``∝ mean_t(|r_t|^k / mean|r_t|^k) + c`` over
+        the terms ``t`` that share the points."""
+        groups: dict[tuple, list[Term]] = {}
         for t in self.terms:
             if t.sample is None:
                 t.points = t.fixed
-            elif t.kind == "residual" and self.cfg.resample == "rad" and t.points is not None:
-                t.points = self._rad(t)
             else:
-                key = (id(t.sample), t.n_points)
-                if key not in drawn:
-                    drawn[key] = t.sample(t.n_points, self.gen)
-                t.points = drawn[key]
+                groups.setdefault((id(t.sample), t.n_points), []).append(t)
+        for (_, n), ts in groups.items():
+            rad = (self.cfg.resample == "rad" and ts[0].points is not None
+                   and all(t.kind == "residual" for t in ts))
+            points = self._rad(ts) if rad else ts[0].sample(n, self.gen)
+            for t in ts:
+                t.points = points
 
-    def _rad(self, t: Term) -> torch.Tensor:
-        pool = t.sample(4 * t.n_points, self.gen)
+    def _rad(self, terms: list[Term]) -> torch.Tensor:
+        n = terms[0].n_points
+        pool = terms[0].sample(4 * n, self.gen)
         params = {k: v.detach() for k, v in self.model.params.values().items()}
+        basis = JetBasis(pool.shape[1], sorted({i for t in terms for i in t.indices}))
+        r: list[list[torch.Tensor]] = [[] for _ in terms]
         with torch.no_grad():
-            r = torch.cat([t.residual(x, self.model.fields_jet(x, t.basis, params), params).abs()
-                           for x in pool.split(16384)])
-        w = r**self.cfg.rad_k
-        prob = w / w.mean().clamp_min(1e-30) + self.cfg.rad_c
-        pick = torch.multinomial(prob, t.n_points, replacement=False, generator=self.gen)
+            for x in pool.split(16384):
+                jet = self.model.fields_jet(x, basis, params)
+                for rt, t in zip(r, terms, strict=True):
+                    rt.append(t.residual(x, jet, params).abs() ** self.cfg.rad_k)
+                release_environment()
+        density = sum(w / w.mean().clamp_min(1e-30) for w in map(torch.cat, r)) / len(terms)
+        pick = torch.multinomial(density + self.cfg.rad_c, n, replacement=False,
+                                 generator=self.gen)
         return pool[pick]
 
     def on_step(self, step: int, kind: str = "adam") -> bool:

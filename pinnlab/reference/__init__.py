@@ -262,6 +262,8 @@ def _lazy(name: str, function: str, options: str) -> Solver:
 SOLVERS["flame_shooting"] = _lazy("flame_shooting", "flame_shooting", "ShootingOptions")
 SOLVERS["cantera_free_flame"] = _lazy("cantera_free_flame", "cantera_free_flame",
                                       "FreeFlameOptions")
+SOLVERS["cantera_counterflow"] = _lazy("cantera_counterflow", "cantera_counterflow",
+                                       "CounterflowOptions")
 
 
 def register(name: str, fn: Callable, options: type[BaseModel] | None = None,

@@ -77,24 +77,67 @@ def cantera_free_flame(problem, mesh, o: FreeFlameOptions):
     """``T`` and every ``Y_k`` on ``mesh`` and ``{speed: s_L}`` of Cantera's FreeFlame on the
     domain ``x = [0, L]``, with the mechanism, pressure and inlet of a ``cantera`` plug-in."""
     from ..flames.cantera_ref import free_flame
+
+    mech, length = _mechanism(problem, o.plugin, "cantera_free_flame")
+    prof = free_flame(mech.mixture, width=length)
+    out = _profiles(prof, mech, mesh)
+    return out, {o.speed: prof.s_L}
+
+
+class CounterflowOptions(Options):
+    field: str = "T"
+    plugin: str = Field("", description="the mechanism plug-in with the inlet (default: the "
+                                        "only one)")
+    velocity: str = "u"
+    spread_rate: str = "V"
+    curvature: str = "Lambda"
+    mdot_unburned: Annotated[float, Field(gt=0, le=1e3)] = 1.0
+    mdot_burned: Annotated[float, Field(gt=0, le=1e3)] = 1.0
+    burned: str = "N2:1"
+    T_burned: Annotated[float, Field(gt=0, le=5000)] = 300.0
+    nodes: Annotated[int, Field(ge=50, le=20_000)] = 501
+
+
+def _mechanism(problem, plugin: str, solver: str):
+    """The one ``cantera`` plug-in with an inlet (or the one named) of a 1-D spec on [0, L]."""
     from ..flames.mechanism import Mechanism
 
     mechs = {k: v for k, v in problem.plugins.items()
              if isinstance(v, Mechanism) and v.mixture is not None}
-    if o.plugin:
-        mechs = {k: v for k, v in mechs.items() if k == o.plugin}
+    if plugin:
+        mechs = {k: v for k, v in mechs.items() if k == plugin}
     if len(mechs) != 1 or len(problem.domain) != 1:
-        raise SpecError("cantera_free_flame needs a 1-D domain and one cantera plug-in with an "
-                        "inlet (name it with plugin = ...)", file=problem.source,
+        raise SpecError(f"{solver} needs a 1-D domain and one cantera plug-in with an inlet "
+                        "(name it with plugin = ...)", file=problem.source,
                         key="reference.plugin")
-    (name, mech), = mechs.items()
     (x0, x1), = problem.domain.values()
     if x0 != 0.0:
-        raise SpecError("cantera_free_flame needs the inlet at x = 0", file=problem.source,
+        raise SpecError(f"{solver} needs the inlet at x = 0", file=problem.source,
                         key="domain")
-    prof = free_flame(mech.mixture, width=x1)
+    return next(iter(mechs.values())), x1
+
+
+def _profiles(prof, mech, mesh) -> dict[str, np.ndarray]:
     x = next(iter(mesh.values()))
     out = {mech.temperature: np.interp(x, prof.x, prof.T)}
     for k, s in enumerate(prof.species):
         out[f"{mech.mass_fractions}_{s}"] = np.interp(x, prof.x, prof.Y[:, k])
-    return out, {o.speed: prof.s_L}
+    return out
+
+
+def cantera_counterflow(problem, mesh, o: CounterflowOptions):
+    """``u``, ``V`` (spread rate), ``T`` and every ``Y_k`` on ``mesh`` and the pressure curvature
+    ``{curvature: Λ}`` of Cantera's CounterflowPremixedFlame: the plug-in's inlet at x = 0
+    (``mdot_unburned`` kg/(m² s)) against a ``burned`` stream at ``T_burned`` from x = L, on a
+    fixed uniform grid of ``nodes`` points (no refinement)."""
+    from ..flames.cantera_ref import counterflow_flame
+
+    mech, length = _mechanism(problem, o.plugin, "cantera_counterflow")
+    prof = counterflow_flame(mech.mixture, width=length, mdot_unburned=o.mdot_unburned,
+                             mdot_burned=o.mdot_burned, burned=o.burned, T_burned=o.T_burned,
+                             n_points=o.nodes)
+    out = _profiles(prof, mech, mesh)
+    x = next(iter(mesh.values()))
+    out[o.velocity] = np.interp(x, prof.x, prof.u)
+    out[o.spread_rate] = np.interp(x, prof.x, prof.V)
+    return out, {o.curvature: prof.Lambda}

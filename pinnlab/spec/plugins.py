@@ -48,6 +48,7 @@ class Context:
     data_dirs: tuple[str, ...]
     fields: tuple[str, ...]
     coords: tuple[str, ...]
+    parameters: tuple[str, ...] = ()
 
 
 Builder = Callable[[str, dict, Context], Contribution]

@@ -140,7 +140,8 @@ def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".",
     given = plugins.Contribution()
     if doc.plugins:
         given = plugins.resolve(doc.plugins, plugins.Context(
-            source, directory, tuple(data_dirs), tuple(fields), tuple(domain)))
+            source, directory, tuple(data_dirs), tuple(fields), tuple(domain),
+            tuple(parameters)))
     parameters = plugins.merge(parameters, {k: Parameter(value=v)
                                             for k, v in given.parameters.items()},
                                "parameters", source)
