@@ -24,7 +24,6 @@ COMMAND_MODULES = [
     "pinnlab.commands",
     "pinnlab.generative.cli",
     "pinnlab.conservation.cli",
-    "pinnlab.flames.cli",
     "pinnlab.bandit.cli",
 ]
 

@@ -241,8 +241,8 @@ class Jet:
     def __pow__(self, p):
         if isinstance(p, Jet):
             return (self.log() * p).exp()
-        p = float(p)
-        if p == int(p) and 1 <= p <= 4:
+        p = p if torch.is_tensor(p) and p.numel() > 1 else float(p)  # per point, or one number
+        if isinstance(p, float) and p == int(p) and 1 <= p <= 4:
             out = self
             for _ in range(int(p) - 1):
                 out = out * self
@@ -382,10 +382,11 @@ def _trig_derivatives(y: torch.Tensor, n: int, shift: int) -> list[torch.Tensor]
     return [cycle[(k + shift) % 4] for k in range(n + 1)]
 
 
-def _power_derivatives(y: torch.Tensor, p: float, n: int) -> list[torch.Tensor]:
+def _power_derivatives(y: torch.Tensor, p, n: int) -> list[torch.Tensor]:
     """``[y^p, p y^(p-1), p(p-1) y^(p-2), ...]``: one power and one reciprocal, then products
-    (``y^(p-k) = y^p · (1/y)^k``; cheaper forward and backward than a power per order)."""
-    base = y.reciprocal() if p == -1.0 else y.pow(p)
+    (``y^(p-k) = y^p · (1/y)^k``; cheaper forward and backward than a power per order); ``p``
+    a number or a tensor of exponents per point."""
+    base = y.reciprocal() if isinstance(p, float) and p == -1.0 else y.pow(p)
     if n == 0:
         return [base]
     inv = y.reciprocal()
@@ -393,5 +394,5 @@ def _power_derivatives(y: torch.Tensor, p: float, n: int) -> list[torch.Tensor]:
     for k in range(n):
         coef *= p - k
         power = power * inv
-        out.append(power * coef if coef != 0 else torch.zeros_like(y))
+        out.append(power * coef if torch.is_tensor(coef) or coef != 0 else torch.zeros_like(y))
     return out

@@ -10,7 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.parametrize("name", ["burgers_forward_inverse.ipynb", "metalic_bandit.ipynb",
-                                  "flames_case2.ipynb"])
+                                  "flames_case2.ipynb", "flames_case3.ipynb"])
 def test_tutorial_executes(name, monkeypatch):
     monkeypatch.setenv("PINNLAB_QUICK", "1")
     monkeypatch.setenv("PINNLAB_ROOT", ROOT)

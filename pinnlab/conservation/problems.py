@@ -44,6 +44,7 @@ class GPMEProblem:
     n_target: int = 100
     t_slots: int = 10
     source: str | None = field(default=None, compare=False)
+    spec: object = field(default=None, compare=False, repr=False)  # the Problem it came from
 
     def __post_init__(self) -> None:
         where = {"file": self.source}
@@ -111,30 +112,17 @@ class GPMEProblem:
         fn = {"diffusion": gpme.diffusion_mass, "pme": gpme.pme_mass, "stefan": gpme.stefan_mass}
         return fn[self.family](tt, p)
 
-    def conductivity(self, u, p: float):
-        """k(u) for numpy arrays or torch tensors: k, u^m (u clipped at 0) or 1[u ≥ u*]."""
-        if self.family == "diffusion":
-            return u * 0 + p
-        if self.family == "pme":
-            return (u.clip(min=0.0) if hasattr(u, "clip") else np.clip(u, 0, None)) ** p
-        return (u >= p) * 1.0
-
     def x_grid(self, n: int | None = None) -> np.ndarray:
         """The uniform evaluation grid in x with both end points (``n_grid`` points by default)."""
         return np.linspace(*self.x_range, n or self.n_grid)
 
 
 def builtin_problem(family: str) -> GPMEProblem:
-    """The ProbConserv setups (methods.md §4.1) without reading a file."""
-    if family == "diffusion":
-        return GPMEProblem(
-            "diffusion", (0.0, 2 * math.pi), (0.0, 1.0), (1.0, 5.0), (1.0, 5.0), 0.5, periodic=True
-        )
-    if family == "pme":
-        return GPMEProblem("pme", (0.0, 1.0), (0.0, 1.0), (1.0, 6.0), (1.0, 3.0, 6.0), 0.5)
-    if family == "stefan":
-        return GPMEProblem("stefan", (0.0, 1.0), (0.0, 0.1), (0.55, 0.7), (0.5, 0.6), 0.05)
-    raise SpecError(f"unknown GPME family {family!r}; use one of {FAMILIES}", key="problem.family")
+    """The ProbConserv setups (methods.md §4.1): the bundled ``problems/gpme_<family>.toml``."""
+    if family not in FAMILIES:
+        raise SpecError(f"unknown GPME family {family!r}; use one of {FAMILIES}",
+                        key="problem.family")
+    return load_problem(Path(__file__).resolve().parents[2] / "problems" / f"gpme_{family}.toml")
 
 
 def from_spec(problem) -> GPMEProblem:
@@ -161,7 +149,7 @@ def from_spec(problem) -> GPMEProblem:
         family=family, x_range=problem.domain[x], t_range=problem.domain[problem.time],
         train_range=(lo, hi), test_values=tuple(c.test or (lo, hi)), eval_time=float(c.time),
         periodic=periodic, n_test=c.n_test, n_grid=c.n_grid, n_context=c.n_context,
-        n_target=c.n_target, t_slots=c.t_slots, source=src)
+        n_target=c.n_target, t_slots=c.t_slots, source=src, spec=problem)
 
 
 def load_problem(path: str | Path) -> GPMEProblem:

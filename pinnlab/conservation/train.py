@@ -132,13 +132,30 @@ def to_tensors(problem: GPMEProblem, batch: FunctionBatch, dtype, device):
 
 
 def gpme_residual(problem: GPMEProblem, u: torch.Tensor, s: torch.Tensor, params: torch.Tensor):
-    """r = u_t - (k(u) u_x)_x of u(s) (B, N) w.r.t. scaled inputs s (B, N, 2), params (B,)."""
-    (t0, t1), (x0, x1) = problem.t_range, problem.x_range
-    grad = torch.autograd.grad(u.sum(), s, create_graph=True)[0]
-    u_t, u_x = grad[..., 0] / (t1 - t0), grad[..., 1] / (x1 - x0)
-    flux = problem.conductivity(u, params.unsqueeze(-1)) * u_x
-    flux_x = torch.autograd.grad(flux.sum(), s, create_graph=True)[0][..., 1] / (x1 - x0)
-    return u_t - flux_x
+    """The spec's equation (``u_t - (k(u) u_x)_x``) on u(s) (B, N), s the scaled (t, x) inputs
+    (B, N, 2), params (B,) the family parameter of each function: the compiled expression on
+    the derivative engine's autograd backend (:mod:`pinnlab.autograd_jet`)."""
+    from pinnlab.autograd_jet import autograd_jet
+    from pinnlab.jet import JetBasis
+    from pinnlab.losses import environment, release_environment
+
+    spec = problem.spec
+    (equation,) = spec.compiled_equations().values()
+    coords = spec.coords
+    column = {spec.time: 0, spec.space[0]: 1}  # the ANP's inputs are (t, x)
+    ranges = {spec.time: problem.t_range, spec.space[0]: problem.x_range}
+    scales = [ranges[c][1] - ranges[c][0] for c in coords]
+    basis = JetBasis(len(coords), [sym.index for sym in equation.needed()])
+    jet = autograd_jet(u, s, basis, scales, [column[c] for c in coords])
+    flat = s.reshape(-1, 2)
+    points = torch.stack([ranges[c][0] + scales[k] * flat[:, column[c]]
+                          for k, c in enumerate(coords)], 1)
+    values = {k: torch.as_tensor(p.value, dtype=u.dtype, device=u.device)
+              for k, p in spec.parameters.items() if not p.unknown}
+    values[problem.parameter] = params.repeat_interleave(u.shape[-1])
+    r = equation.evaluate(environment(spec, points, jet, values))
+    release_environment()
+    return r.reshape(u.shape)
 
 
 def train_anp(

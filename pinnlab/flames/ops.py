@@ -1,6 +1,6 @@
 """Elementwise operations on torch tensors and 1-D second-order jets alike.
 
-The flame physics (:mod:`pinnlab.flames.gas`, :mod:`~pinnlab.flames.detailed`) is written with
+The flame physics (:mod:`pinnlab.flames.gas`, :mod:`~pinnlab.flames.kinetics`) is written with
 these, so one code path gives plain values (checks against Cantera, the kinetics) and, on jets,
 the values with their first two x-derivatives (the flux divergences of the residuals). The jets
 are the core engine's (:class:`pinnlab.jet.Jet`) on the basis ``{f, f_x, f_xx}`` of one
@@ -27,10 +27,6 @@ def variable(x: torch.Tensor, scale: float = 1.0, shift: float = 0.0) -> Jet:
     return Jet([x * scale + shift, torch.full_like(x, scale), torch.zeros_like(x)], basis())
 
 
-def from_parts(v: torch.Tensor, d1: torch.Tensor, d2: torch.Tensor) -> Jet:
-    """A jet from its value and its first two x-derivatives."""
-    return Jet([v, d1, d2], basis())
-
 
 def d1(a) -> torch.Tensor:
     """df/dx of a jet."""
@@ -47,9 +43,6 @@ def derivative(a: Jet) -> Jet:
     derivative of f, is set to 0 (valid: one order fewer than ``a``)."""
     return Jet([*a.parts[1:], torch.zeros_like(a.parts[-1])], a.basis)
 
-
-def exp(a):
-    return a.exp() if isinstance(a, Jet) else torch.exp(a)
 
 
 def log(a):
@@ -68,10 +61,6 @@ def value(a) -> torch.Tensor:
 def sum_(a, dim: int, keepdim: bool = False):
     return a.sum(dim, keepdim) if isinstance(a, Jet) else a.sum(dim, keepdim=keepdim)
 
-
-def matmul(a, matrix: torch.Tensor):
-    """a @ matrix over the last axis, for a constant ``matrix``."""
-    return a.linear(matrix.T) if isinstance(a, Jet) else a @ matrix
 
 
 def where(condition: torch.Tensor, a, b):

@@ -7,6 +7,10 @@
 ``prepare`` needs Cantera and writes ``data/`` (reference profiles, HP-equilibrium states and the
 torch-gas constants as .npz); ``pinn`` needs only torch and those files, so it also runs on a
 machine without Cantera.
+
+Made with the flame-specific solvers, since removed (commit 2b9ea8d is the last that has
+them): run this script on that commit to repeat it; the same flames as specs are in
+``results/unified/``.
 """
 
 from __future__ import annotations
@@ -37,9 +41,10 @@ QUICK = dict(warmup=50, adam=50, lbfgs=20, n_collocation=100)
 
 
 def prepare() -> None:
+    from pinnlab.flames.mechanisms import one_step_ch4_path
+
     from pinnlab.flames.cantera_ref import Mixture, free_flame
     from pinnlab.flames.gas import load_solution, mechanism_data
-    from pinnlab.flames.mechanisms import one_step_ch4_path
 
     DATA.mkdir(exist_ok=True)
     mechs = {"ch4": str(one_step_ch4_path()), "h2o2": "h2o2.yaml"}
@@ -75,6 +80,7 @@ def _run(job: dict) -> dict:
 
     torch.set_num_threads(1)
     from pinnlab.flames.case2 import Case2Budget, FlameSetup, solve_free_flame
+
     from pinnlab.flames.gas import TorchGas
 
     name, c = job["name"], CASES[job["name"]]

@@ -7,6 +7,10 @@ Each run is one single-threaded process (torch.set_num_threads(1)); it needs onl
 files that ``case2.py prepare`` wrote to ``data/``. The options select the warm-up profile, the
 flame-zone collocation share, the species-scale floor, the network and the budget (see
 :class:`pinnlab.flames.case2.Case2Budget`); the exact command of each run is stored in its JSON.
+
+Made with the flame-specific solvers, since removed (commit 2b9ea8d is the last that has
+them): run this script on that commit to repeat it; the same flames as specs are in
+``results/unified/``.
 """
 
 from __future__ import annotations

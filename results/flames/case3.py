@@ -7,6 +7,10 @@ Cantera CounterflowPremixedFlame (one-step CH4 mechanism, L = 2 cm, 1 kg/(m² s)
 N2 at 300 K opposite, 501 points, no refinement) is the reference; 16 uniformly spaced
 observations of u, V, T, Y_k (no noise) feed the inverse PINN. Writes case3_inverse.md/json and
 case3_inverse.png here (case3_inverse_<tag>.* with --tag); the JSON holds the command.
+
+Made with the flame-specific solvers, since removed (commit 2b9ea8d is the last that has
+them): run this script on that commit to repeat it; the same flames as specs are in
+``results/unified/``.
 """
 
 from __future__ import annotations
@@ -34,14 +38,15 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    from pinnlab.flames.cantera_ref import Mixture, counterflow_flame
     from pinnlab.flames.case3 import (
         Case3Budget,
         CounterflowObservations,
         solve_counterflow_inverse,
     )
-    from pinnlab.flames.gas import TorchGas, load_solution
     from pinnlab.flames.mechanisms import one_step_ch4_path
+
+    from pinnlab.flames.cantera_ref import Mixture, counterflow_flame
+    from pinnlab.flames.gas import TorchGas, load_solution
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=1500.0)

@@ -3,6 +3,9 @@
 flame-specific Case 2 solver (``pinnlab.flames.case2``), same budget, same seed, one process,
 interleaved case by case.
 
+The flame-specific stack was removed after this comparison (commit 2b9ea8d is the last
+that has it): run this script on that commit to repeat it.
+
     python results/unified/case2.py run --phi 0.8 0.6 1.2 --budget small
     python results/unified/case2.py run --phi 0.6 0.8 1.0 1.2 1.4 1.6 --budget full --stacks new
     python results/unified/case2.py steptime
@@ -122,10 +125,11 @@ def run(args) -> None:
 
 
 def steptime(args) -> None:
-    import pinnlab
-    from pinnlab.api import prepare
     from pinnlab.flames.case2 import Case2Budget, FlameSetup, FreeFlamePINN
     from pinnlab.flames.detailed import free_flame_residuals
+
+    import pinnlab
+    from pinnlab.api import prepare
     from pinnlab.methods.pinn import PINNLoss, PINNModel, _default_dtype
 
     torch.set_num_threads(1)

@@ -3,6 +3,9 @@ core-language spec ``problems/flames/case3_counterflow.toml`` through ``pinnlab.
 the flame-specific Case 3 solver it replaces (``pinnlab.flames.case3``, at the commit that still
 has it), same budget, same seed, same 16 observations, one process.
 
+The flame-specific stack was removed after this comparison (commit 2b9ea8d is the last
+that has it): run this script on that commit to repeat it.
+
     python results/unified/case3.py run --budget small      # both stacks, side by side
     python results/unified/case3.py run --budget full --stacks new
 

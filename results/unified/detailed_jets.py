@@ -13,6 +13,10 @@ Y'' on 200 points, and :func:`free_flame_residuals` the energy and species resid
 the two engines' residuals agree (largest difference relative to the residual's scale); timing:
 one loss (mean squared residuals) and its backward pass, alternating blocks of 10 steps of each
 engine, ``--blocks`` blocks each, one thread. Writes ``detailed_jets.json`` and ``.md`` here.
+
+Made with the flame-specific solvers, since removed (commit 2b9ea8d is the last that has
+them): run this script on that commit to repeat it; the same flames as specs are in
+``results/unified/``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""``pinnlab flame``: bad input gives one line and exit code 2; a good case runs."""
+"""Flames through the one CLI: ``pinnlab solve`` on a flame spec scores s_L against its
+reference."""
 
 import json
 
@@ -6,41 +7,11 @@ import pytest
 
 from pinnlab.cli import main
 
-GOOD = """
-[case]
-kind = "detailed"
-mode = "forward"
-[flame]
-mechanism = "h2o2.yaml"
-phi = 1.0
-fuel = "H2:1"
-"""
-
 
 def _run(argv, capsys):
     code = main(argv)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-@pytest.mark.parametrize("text, message", [
-    (GOOD.replace('"detailed"', '"plasma"'), "unknown kind"),
-    (GOOD.replace('"detailed"', '"simple"'), "unknown kind"),
-    (GOOD.replace("phi = 1.0", "phi = -1.0"), "positive"),
-    (GOOD + "colour = 3\n", "unknown key"),
-    (GOOD.replace("[flame]", "[flam]"), "unknown key 'flam'"),
-])
-def test_bad_case_is_one_line_exit_2(tmp_path, capsys, text, message):
-    path = tmp_path / "case.toml"
-    path.write_text(text)
-    code, out, err = _run(["flame", "reference", str(path)], capsys)
-    assert code == 2
-    assert err.count("\n") == 1 and message in err and str(path) in err
-
-
-def test_missing_case_file(tmp_path, capsys):
-    code, _, err = _run(["flame", "reference", str(tmp_path / "nope.toml")], capsys)
-    assert code == 2 and "not found" in err
 
 
 def test_case1_is_a_core_spec_solved_by_the_cli(tmp_path, capsys):
@@ -58,27 +29,35 @@ def test_case1_is_a_core_spec_solved_by_the_cli(tmp_path, capsys):
     assert set(metrics["params_rel_error"]) == {"s_L"}
 
 
-DETAILED = """
-[case]
-kind = "detailed"
-[flame]
+INLET = """
+[domain]
+x = [0.0, 0.002]
+
+[fields]
+T = {}
+Y = { species = ["H2", "H", "O", "O2", "OH", "H2O", "HO2", "H2O2", "AR", "N2"] }
+
+[equations]
+energy = "cp*T_xx"
+
+[plugins.gas]
+kind = "cantera"
 mechanism = "h2o2.yaml"
-phi = 1.0
-fuel = "H2:1"
+inlet = { T = 300.0, phi = 1.0, fuel = "H2:1" }
 """
 
 
-@pytest.mark.parametrize("text, message", [
-    (DETAILED.replace('"H2:1"', '"H3:1"'), "unknown species"),
-    (DETAILED.replace("h2o2.yaml", "no_such_mechanism.yaml"), "mechanism"),
-    (DETAILED + 'composition = "H2:2, O2:1"\n', "not both"),
-    (DETAILED.replace('"H2:1"', '"N2:1"'), "inconsistent"),
-    (DETAILED.replace('"H2:1"', '"H2:-1"'), "non-negative"),
+@pytest.mark.parametrize("change, message", [
+    (('"H2:1"', '"H3:1"'), "unknown species"),
+    (('fuel = "H2:1"', 'fuel = "H2:1", composition = "H2:2, O2:1"'), "not both"),
+    (('"H2:1"', '"N2:1"'), "fuel"),
+    (('phi = 1.0, fuel = "H2:1"', 'composition = "H2:-1, O2:1"'), "non-negative"),
+    (("phi = 1.0", "phi = -1.0"), "plugins.gas.inlet.phi"),
 ])
-def test_bad_detailed_input_is_one_line_exit_2(tmp_path, capsys, text, message):
+def test_bad_inlet_is_one_line_exit_2(tmp_path, capsys, change, message):
     pytest.importorskip("cantera")
-    path = tmp_path / "case.toml"
-    path.write_text(text)
-    code, out, err = _run(["flame", "reference", str(path)], capsys)
+    path = tmp_path / "flame.toml"
+    path.write_text(INLET.replace(*change))
+    code, out, err = _run(["check", str(path)], capsys)
     assert code == 2
-    assert err.count("\n") == 1 and message in err
+    assert err.count("\n") == 1 and message in err and "plugins.gas" in err and str(path) in err

@@ -1,6 +1,8 @@
 """The mechanism constants survive a round trip through .npz; bad inlet input is a SpecError.
 (The flames' residuals on Cantera's solutions: test_mechanism_plugin.py, test_case3_spec.py.)"""
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,9 @@ from pinnlab.errors import SpecError  # noqa: E402
 from pinnlab.flames.cantera_ref import Mixture  # noqa: E402
 from pinnlab.flames.gas import TorchGas, load_solution, mechanism_data  # noqa: E402
 from pinnlab.flames.kinetics import TorchKinetics  # noqa: E402
-from pinnlab.flames.mechanisms import one_step_ch4_path  # noqa: E402
+
+ONE_STEP_CH4 = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "problems", "flames", "ch4_one_step.yaml")
 
 
 def test_mechanism_data_round_trip(tmp_path):
@@ -34,7 +38,7 @@ def test_mechanism_data_round_trip(tmp_path):
 ])
 def test_inconsistent_inlet_is_spec_error(kwargs, message):
     with pytest.raises(SpecError, match=message):
-        Mixture(str(one_step_ch4_path()), **kwargs).solution()
+        Mixture(str(ONE_STEP_CH4), **kwargs).solution()
 
 
 def test_unknown_mechanism_file_is_spec_error(tmp_path):
