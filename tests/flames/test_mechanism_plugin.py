@@ -142,3 +142,24 @@ def test_result_predicts_plugin_definitions(tmp_path):
     total = sum(out[f"j_{s}"] for s in ["O2", "H2O", "CH4", "CO2", "N2"])
     scale = max(np.abs(out[f"j_{s}"]).max() for s in ["O2", "H2O", "CH4", "CO2", "N2"])
     assert np.abs(total).max() < 1e-12 * max(scale, 1e-30)
+
+
+INLET = BASE + 'inlet = { T = 300.0, phi = 1.0, fuel = "H2:1" }\n'
+
+
+@pytest.mark.parametrize("change, message", [
+    (('"H2:1"', '"H3:1"'), "unknown species"),
+    (('fuel = "H2:1"', 'fuel = "H2:1", composition = "H2:2, O2:1"'), "not both"),
+    (('"H2:1"', '"N2:1"'), "fuel"),
+    (('phi = 1.0, fuel = "H2:1"', 'composition = "H2:-1, O2:1"'), "non-negative"),
+    (("phi = 1.0", "phi = -1.0"), "plugins.gas.inlet.phi"),
+])
+def test_bad_inlet_is_one_line_exit_2(tmp_path, capsys, change, message):
+    pytest.importorskip("cantera")
+    path = tmp_path / "flame.toml"
+    path.write_text(INLET.replace(*change))
+    from pinnlab.cli import main
+
+    code, err = main(["check", str(path)]), capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and message in err and "plugins.gas" in err and str(path) in err
