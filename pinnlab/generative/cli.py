@@ -13,6 +13,7 @@ Heavy imports (torch, matplotlib) happen inside the command functions.
 from __future__ import annotations
 
 import argparse
+import os
 
 from pinnlab.commands import finite_float, positive_float, positive_int, seed_int
 
@@ -55,6 +56,8 @@ def add_parser(subparsers) -> None:
     r.add_argument("--data", required=True, help="dataset file (for the grid and the PDE)")
     r.add_argument("--measurements", required=True, help="CSV: axis columns + field columns")
     r.add_argument("--method", choices=["dps", "dps_pde", "flowchef"], default="dps_pde")
+    r.add_argument("--spec", help="the PDE of dps_pde: a spec with one equation and one [family] "
+                   "parameter (default for heat data: problems/generative/heat.toml)")
     r.add_argument("--nfe", type=positive_int, default=50)
     r.add_argument("--samples", type=positive_int, default=8)
     r.add_argument("--zeta", type=finite_float, default=None)
@@ -127,9 +130,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_reconstruct(args: argparse.Namespace) -> int:
 
+    from ..api import load
     from ..io import atomic_npz
     from .datasets import FieldDataset
-    from .guidance import HeatPDE, reconstruct
+    from .guidance import SpecPDE, reconstruct
     from .measurements import read_measurements
     from .prior import Prior
 
@@ -138,7 +142,11 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     prior = Prior.load(args.checkpoint)
     channels = ["a", "u"] if ds.family == "darcy" else ["u"]
     obs = read_measurements(args.measurements, ds.coords, channels, args.noise_std)
-    pde = HeatPDE(ds.coords["t"], ds.coords["x"]) if ds.family == "heat" else None
+    spec = args.spec
+    if spec is None and ds.family == "heat":
+        spec = os.path.join(os.path.dirname(__file__), "..", "..", "problems", "generative",
+                            "heat.toml")
+    pde = SpecPDE(load(spec), ds.coords) if spec is not None else None
     method = "dps" if (args.method == "dps_pde" and pde is None) else args.method
     zeta = args.zeta if args.zeta is not None else (0.5 if method == "flowchef" else 2.0)
     rec = reconstruct(prior, obs, method=method, n_samples=args.samples, nfe=args.nfe, zeta=zeta,

@@ -81,15 +81,6 @@ def heat_family(n: int, nx: int = 32, nt: int = 32, *, t_end: float = 0.05, n_mo
                         "heat", {"t_end": t_end, "n_modes": n_modes})
 
 
-def heat_residual(u: np.ndarray, kappa: float, t: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Interior finite-difference residual u_t - kappa u_xx of a (nt, nx) field (central in x,
-    central in t), shape (nt - 2, nx - 2)."""
-    dt, dx = t[1] - t[0], x[1] - x[0]
-    u_t = (u[2:, 1:-1] - u[:-2, 1:-1]) / (2 * dt)
-    u_xx = (u[1:-1, 2:] - 2 * u[1:-1, 1:-1] + u[1:-1, :-2]) / dx**2
-    return u_t - kappa * u_xx
-
-
 def burgers_family(n: int, nx: int = 64, nt: int = 64, *, nu_range=(0.01 / np.pi, 0.1),
                    seed: int = 0) -> FieldDataset:
     """Burgers fields (n, 1, nt, nx) on [-1, 1] x [0, 1] for log-uniform viscosities nu."""
@@ -150,10 +141,3 @@ def darcy_family(n: int, size: int = 32, *, length_scale: float = 0.15, log_std:
 
 
 FAMILIES = {"heat": heat_family, "burgers": burgers_family, "darcy": darcy_family}
-
-
-def heat_kappa_least_squares(u: np.ndarray, t: np.ndarray, x: np.ndarray) -> float:
-    """kappa minimising the finite-difference residual |u_t - kappa u_xx|^2 of a (nt, nx) field."""
-    r0 = heat_residual(u, 0.0, t, x)            # = u_t
-    r1 = r0 - heat_residual(u, 1.0, t, x)       # = u_xx
-    return float((r0 * r1).sum() / max((r1 * r1).sum(), 1e-30))

@@ -56,34 +56,64 @@ class Observations:
         return int(self.mask.sum())
 
 
-class HeatPDE:
-    """Residual u_t - kappa u_xx on a (t, x) grid with u = 0 at x = 0, 1: u_t by central differences
-    (interior times), u_xx spectrally from the least-squares projection of u(t, .) on the sine modes
-    sin(k pi x), k = 1..n_modes (a second finite difference would amplify the prior's small-scale
-    errors by 1/dx^2 and bias the least-squares kappa towards 0)."""
+class SpecPDE:
+    """A spec's equation as the PDE of the guidance: its compiled residual on the prior's grid,
+    derivatives from the engine's grid backend (:class:`pinnlab.grid_jet.GridJets`; default
+    operators: central differences in time, the sine projection with ``modes`` modes in space),
+    in units of one time step (``R · Δt``). The unknown is the spec's ``[family]`` parameter,
+    re-estimated by least squares: the residual is affine in it (``R(p) = R(0) + p (R(1) −
+    R(0))``, checked at a third value), so ``p* = −⟨R(0), D⟩ / ⟨D, D⟩`` with ``D = R(1) −
+    R(0)``, per sample."""
 
-    param_name = "kappa"
+    def __init__(self, problem, axes: dict[str, np.ndarray], *, operators=None, modes: int = 8):
+        from ..grid_jet import GridJets
+        from ..jet import JetBasis
 
-    def __init__(self, t: np.ndarray, x: np.ndarray, n_modes: int = 8):
-        self.dt = float(t[1] - t[0])
-        k = np.arange(1, n_modes + 1)
-        basis = np.sin(np.pi * np.outer(x, k))                      # (nx, K)
-        second = basis * -(np.pi * k) ** 2
-        self.op = torch.tensor(second @ np.linalg.pinv(basis))      # (nx, nx): u -> u_xx
+        if len(problem.equations) != 1 or len(problem.family) != 1:
+            raise SpecError("PDE guidance needs a spec with one equation and one [family] "
+                            "parameter", file=problem.source, key="family")
+        self.problem = problem
+        (self.equation,) = problem.compiled_equations().values()
+        (self.param_name,) = problem.family
+        ops = {c: "central" if c == problem.time else "sine" for c in problem.coords}
+        self.grid = GridJets(axes, list(problem.coords), {**ops, **(operators or {})}, modes)
+        self.basis = JetBasis(len(problem.coords), [s.index for s in self.equation.needed()])
+        self.step = float(np.diff(axes[problem.time])[0]) if problem.time in axes else 1.0
+        self.known = {k: p.value for k, p in problem.parameters.items() if not p.unknown}
+        self._affine: bool | None = None
 
-    def _parts(self, u):  # u: (n, nt, nx)
-        u_t = (u[:, 2:, :] - u[:, :-2, :]) / (2 * self.dt)
-        u_xx = u[:, 1:-1, :] @ self.op.to(u).T
-        return u_t, u_xx
+    def residual(self, u: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        """R · Δt on the grid's interior, (n, *interior), for fields u (n, fields, *grid) and
+        the family parameter per sample (n,)."""
+        from ..losses import environment, release_environment
 
-    def residual(self, u: torch.Tensor, kappa: torch.Tensor) -> torch.Tensor:
-        u_t, u_xx = self._parts(u[:, 0])
-        return (u_t - kappa[:, None, None] * u_xx) * self.dt
+        jet = self.grid.jet(u, self.basis)
+        points = self.grid.points().to(u)
+        m = points.shape[0]
+        values = {k: torch.as_tensor(v, dtype=u.dtype, device=u.device)
+                  for k, v in self.known.items()}
+        values[self.param_name] = params.to(u).repeat_interleave(m)
+        pts = points.repeat(u.shape[0], 1)
+        r = self.equation.evaluate(environment(self.problem, pts, jet, values))
+        release_environment()
+        shape = [len(v) for v in self.grid.interior().values()]
+        return r.reshape(u.shape[0], *shape) * self.step
 
     def fit(self, u: torch.Tensor) -> torch.Tensor:
-        """Least-squares kappa per sample, shape (n,)."""
-        u_t, u_xx = self._parts(u[:, 0])
-        return (u_t * u_xx).sum((1, 2)) / (u_xx * u_xx).sum((1, 2)).clamp_min(1e-30)
+        """The least-squares family parameter per sample, shape (n,)."""
+        n = u.shape[0]
+        r0, r1 = (self.residual(u, torch.full((n,), v, dtype=u.dtype)) for v in (0.0, 1.0))
+        d = r1 - r0
+        if self._affine is None:  # once: the residual must be affine in the parameter
+            r2 = self.residual(u, torch.full((n,), 2.0, dtype=u.dtype))
+            size = float(r0.abs().max() + 2 * d.abs().max())
+            gap = float((r2 - r0 - 2 * d).abs().max())
+            self._affine = gap <= 100 * torch.finfo(u.dtype).eps * size
+            if not self._affine:
+                raise SpecError(f"the least-squares fit needs an equation affine in "
+                                f"{self.param_name}", file=self.problem.source, key="equations")
+        dims = tuple(range(1, d.dim()))
+        return -(r0 * d).sum(dims) / (d * d).sum(dims).clamp_min(1e-30)
 
 
 @dataclass

@@ -1,15 +1,20 @@
 """A tiny trained prior: loss falls, checkpoints resume, guidance lowers the misfit, CLI errors."""
 
+import os
+
 import numpy as np
 import pytest
 import torch
 
+import pinnlab
 from pinnlab.cli import main
 from pinnlab.generative.datasets import heat_family
-from pinnlab.generative.guidance import HeatPDE, Observations, reconstruct
+from pinnlab.generative.guidance import Observations, SpecPDE, reconstruct
 from pinnlab.generative.prior import Prior, PriorConfig, train_prior
 
 DATA = heat_family(128, nx=16, nt=16, seed=0)
+HEAT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                    "problems", "generative", "heat.toml")
 
 
 @pytest.fixture(scope="module", params=["vp", "rf"])
@@ -68,7 +73,7 @@ def test_guided_misfit_below_unguided(tiny):
     prior = tiny[0]
     _, obs = observations()
     free = prior.sample(4, (16, 16), "ddim", 30, seed=0)
-    pde = HeatPDE(DATA.coords["t"], DATA.coords["x"])
+    pde = SpecPDE(pinnlab.load(HEAT), DATA.coords)
     methods = ["dps", "dps_pde"] + (["flowchef"] if prior.config.objective == "rf" else [])
     # guided / unguided misfit, measured over seeds 0-3 at 1 and 2 threads: vp dps 0.16-0.52,
     # dps_pde 0.14-0.35; rf dps 0.011-0.085, dps_pde 0.022-0.32, flowchef < 2e-4
