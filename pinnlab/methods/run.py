@@ -51,5 +51,10 @@ def run(problem: Problem, cfg: PINNConfig, ctx: RunContext) -> Result:
     model.eval()
     metrics = {**run_metrics(trainer, ctx, cfg), "params": model.params.estimates(),
                "points": {t.name: int(t.points.shape[0]) for t in trainer.losses.terms}}
+    if problem.unknowns and problem.observations is not None:
+        from ..uncertainty import data_sigma, laplace
+
+        metrics["uncertainty"] = laplace(trainer.losses, model, data_sigma(problem.observations),
+                                         seed=ctx.seed)
     return Result(problem, ctx.method, model, metrics, trainer.state.history,
                   dtype=getattr(torch, cfg.dtype), device=ctx.device, module=model)

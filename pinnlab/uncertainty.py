@@ -1,0 +1,113 @@
+"""Intervals for the unknown parameters of a fitted PINN: a linearised Laplace approximation.
+
+Every term of the fit is read as a Gaussian likelihood of its residuals: the observations at
+their noise level ``σ_d`` (in the data term's units, relative to ``mean|y|``), each equation and
+condition at the level it reached, ``σ_k² = mean_i r_ki²`` at the fit (a model-error estimate: a
+well-converged PINN holds its equations tightly, and they then act as near-constraints). So
+
+    E(ω) = Σ_k Σ_i r_ki(ω)² / (2 σ_k²)
+
+over the network weights ``w`` and the raw unknown parameters ``θ`` (``ω = (w, θ)``). Around the
+fit, the Gauss–Newton Hessian is ``H = JᵀJ + λ P_w`` (``J`` the Jacobian of ``r_ki / σ_k``, a
+prior precision ``λ`` on the network weights only). The marginal covariance of ``θ`` is the
+inverse of the Schur complement, which Woodbury's identity reduces to one ``n × n`` system over
+the residual rows:
+
+    Σ_θ = (λ J_θᵀ (J_w J_wᵀ + λ I)⁻¹ J_θ)⁻¹,
+
+mapped to the physical parameters by the derivative of the bounded map (:mod:`pinnlab.params`);
+intervals are ``estimate ± 1.96 √Σ_ii`` (95%), correlations ``Σ_ij / √(Σ_ii Σ_jj)``. ``σ_d`` is
+the spec's ``[observations] noise`` when given (:func:`data_sigma`), else estimated from the
+fit's data residuals, ``σ̂_d² = Σ r_i² / (n_d − p)`` (``p`` unknowns). Rows: every observation
+and at most ``rows`` points of each other term (a random subset of its final points).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+#: the prior precision of the network weights (weights ~ N(0, 1/λ))
+PRIOR_PRECISION = 1.0
+
+
+def _rows(loss, model, rows: int, generator: torch.Generator):
+    """The residual rows of each term: ``[(kind, r)]`` (r with its graph to ω)."""
+    params = model.params.values()
+    out = []
+    for t in loss.terms:
+        pts = t.points
+        n = pts.shape[0]
+        if t.kind != "data" and n > rows:
+            pts = pts[torch.randperm(n, generator=generator)[:rows].to(pts.device)]
+        out.append((t.kind, t.residual(pts, model.fields_jet(pts, t.basis, params),
+                                       params).reshape(-1)))
+    from .losses import release_environment
+
+    release_environment()
+    return out
+
+
+def data_sigma(observations) -> float:
+    """The spec's relative noise level as a standard deviation in the data term's units: the
+    noise is ``noise · RMS(y)`` per observed column (additive, or multiplicative on average),
+    and the data term divides each column by ``mean|y|``."""
+    import numpy as np
+
+    ratios = [float(np.sqrt(np.mean(np.square(v))) / max(np.mean(np.abs(v)), 1e-300))
+              for v in observations.values.values()]
+    return float(observations.noise) * math.sqrt(sum(q * q for q in ratios) / len(ratios))
+
+
+def laplace(loss, model, noise: float = 0.0, *, rows: int = 256, seed: int = 0) -> dict:
+    """The Laplace intervals (module docstring) of the unknown parameters of a trained PINN
+    (``loss``: its :class:`~pinnlab.methods.pinn.PINNLoss`, ``model``: its model; ``noise``:
+    the data's σ_d, 0 to estimate it). Returns
+    ``{"method", "noise", "noise_estimated", "level", "std", "interval", "correlation"}``."""
+    names = [k for k, p in model.params.spec.items() if p.unknown]
+    if not names:
+        return {}
+    theta = [model.params.raw[k] for k in names]
+    weights_w = [p for p in model.net.parameters() if p.requires_grad]
+    gen = torch.Generator().manual_seed(seed)
+    terms = _rows(loss, model, rows, gen)
+    data = [r for kind, r in terms if kind == "data"]
+    if not data:
+        return {"method": "laplace", "note": "no observations: no likelihood to linearise"}
+    n_d = sum(r.numel() for r in data)
+    estimated = not noise
+    sigma2 = (sum(float((r.detach() ** 2).sum()) for r in data) / max(n_d - len(names), 1)
+              if estimated else float(noise) ** 2)
+    scaled = [r / math.sqrt(max(sigma2 if kind == "data" else float((r.detach() ** 2).mean()),
+                                1e-24)) for kind, r in terms]
+    r = torch.cat(scaled)
+    J_w, J_t = [], []
+    for i in range(r.numel()):
+        g = torch.autograd.grad(r[i], weights_w + theta, retain_graph=True, allow_unused=True)
+        g = [torch.zeros_like(p) if gi is None else gi for gi, p in zip(g, weights_w + theta,
+                                                                        strict=True)]
+        J_w.append(torch.cat([gi.reshape(-1) for gi in g[:len(weights_w)]]))
+        J_t.append(torch.stack([gi.reshape(()) for gi in g[len(weights_w):]]))
+    Jw = torch.stack(J_w).double()
+    Jt = torch.stack(J_t).double()
+    lam = PRIOR_PRECISION
+    K = Jw @ Jw.T + lam * torch.eye(Jw.shape[0], dtype=torch.float64, device=Jw.device)
+    S = lam * Jt.T @ torch.linalg.solve(K, Jt)
+    cov_raw = torch.linalg.pinv(S, hermitian=True)
+    with torch.enable_grad():  # d(physical)/d(raw) of each parameter's bounded map
+        raw = [t.detach().clone().requires_grad_(True) for t in theta]
+        d = [float(torch.autograd.grad(model.params._from_raw(model.params.spec[k], x), x)[0])
+             for k, x in zip(names, raw, strict=True)]
+    D = torch.diag(torch.tensor(d, dtype=torch.float64))
+    cov = (D @ cov_raw.to(D) @ D).cpu()
+    std = cov.diagonal().clamp_min(0).sqrt()
+    est = model.params.estimates()
+    corr = cov / torch.outer(std, std).clamp_min(1e-300)
+    return {"method": "laplace (Gauss-Newton, linearised network)", "level": 0.95,
+            "noise": math.sqrt(sigma2), "noise_estimated": estimated,
+            "std": {k: float(s) for k, s in zip(names, std, strict=True)},
+            "interval": {k: [est[k] - 1.96 * float(s), est[k] + 1.96 * float(s)]
+                         for k, s in zip(names, std, strict=True)},
+            "correlation": {a: {b: float(corr[i, j]) for j, b in enumerate(names)}
+                            for i, a in enumerate(names)}}
