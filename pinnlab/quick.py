@@ -65,3 +65,17 @@ def quick_overrides(cfg: Options, explicit: Iterable[str] = ()) -> dict[str, obj
         if key in fields and key not in explicit:
             out[key] = False
     return out
+
+
+HELP = "a short run for a first look (also PINNLAB_QUICK=1); explicit values still win"
+
+
+def fill_budget(args, defaults: dict[str, tuple[object, object]]) -> bool:
+    """For commands with their own budget arguments (``conserve``, ``prior``): set each argument
+    left unset (``None``) to its quick value in a quick run (``--quick`` or ``PINNLAB_QUICK=1``),
+    else to its normal one (``defaults``: name -> (normal, quick)). Returns whether it is quick."""
+    quick = enabled(True if getattr(args, "quick", False) else None)
+    for name, (normal, small) in defaults.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, small if quick else normal)
+    return quick

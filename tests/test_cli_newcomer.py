@@ -121,3 +121,27 @@ def test_compile_notice_once_unless_quiet_and_no_compile_wins(tmp_path, capsys, 
     args = build_parser().parse_args(["solve", "problems/lpinn/burgers_shock.toml", "--method",
                                       "lpinn", "--no-compile"])
     assert "compile" not in _plan(args)[1]
+
+
+def test_conserve_and_prior_have_quick_budgets(tmp_path, monkeypatch):
+    """``--quick`` (or PINNLAB_QUICK=1) shrinks the commands with their own budgets; an
+    explicit value still wins."""
+    import os
+
+    import numpy as np
+
+    from pinnlab.quick import fill_budget
+
+    args = argparse.Namespace(quick=True, steps=None, gp_iters=7)
+    assert fill_budget(args, {"steps": (1000, 100), "gp_iters": (150, 20)})
+    assert (args.steps, args.gp_iters) == (100, 7)
+    monkeypatch.setenv("PINNLAB_QUICK", "1")
+    out = tmp_path / "heat.npz"
+    assert main(["prior", "data", "--family", "heat", "--out", str(out)]) == 0
+    assert np.load(out)["fields"].shape[0] == 64
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    spec = os.path.join(root, "problems", "gpme_pme.toml")
+    assert main(["conserve", spec, "--json", str(tmp_path / "c.json")]) == 0
+    rows = json.loads((tmp_path / "c.json").read_text())["rows"]
+    assert {r["method"] for r in rows} >= {"base", "probconserv"}
+    assert all(abs(r["ce"]) < 1e-10 for r in rows if r["method"] == "probconserv")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 
 from pinnlab.commands import positive_float, positive_int, seed_int
+from pinnlab.quick import HELP as QUICK_HELP
 
 
 def _n_test(text: str) -> int:
@@ -34,11 +35,13 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("spec", help="a problems/gpme_*.toml file")
     p.add_argument("--model", choices=["anp", "gp"], default="gp", help="base model (default gp)")
-    p.add_argument("--steps", type=positive_int, default=1000,
-                   help="ANP training steps (default 1000)")
-    p.add_argument("--gp-iters", type=positive_int, default=150,
-                   help="GP hyper-parameter steps")
-    p.add_argument("--n-test", type=_n_test, default=None, help="test functions per parameter")
+    p.add_argument("--steps", type=positive_int, default=None,
+                   help="ANP training steps (default 1000; --quick 100)")
+    p.add_argument("--gp-iters", type=positive_int, default=None,
+                   help="GP hyper-parameter steps (default 150; --quick 20)")
+    p.add_argument("--n-test", type=_n_test, default=None,
+                   help="test functions per parameter (default: the spec's; --quick 4)")
+    p.add_argument("--quick", action="store_true", help=QUICK_HELP)
     p.add_argument("--sigma-g", type=positive_float, default=1e-3,
                    help="finite constraint noise σ_G")
     p.add_argument("--seed", type=seed_int, default=0)
@@ -64,7 +67,11 @@ def run(args: argparse.Namespace) -> int:
         train_anp,
     )
     from pinnlab.io import atomic_json
+    from pinnlab.quick import fill_budget
 
+    quick = fill_budget(args, {"steps": (1000, 100), "gp_iters": (150, 20)})
+    if quick and args.n_test is None:
+        args.n_test = 4
     problem = load_problem(args.spec)
     check_device(args.device, key="--device")
     cfg = BenchmarkConfig(n_test=args.n_test, sigma_g=args.sigma_g, seed=args.seed + 1234)

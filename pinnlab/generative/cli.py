@@ -16,6 +16,8 @@ import argparse
 import os
 
 from pinnlab.commands import finite_float, positive_float, positive_int, seed_int
+from pinnlab.quick import HELP as QUICK_HELP
+from pinnlab.quick import fill_budget
 
 
 def add_parser(subparsers) -> None:
@@ -24,7 +26,8 @@ def add_parser(subparsers) -> None:
 
     d = sub.add_parser("data", help="write a PDE field family to .npz")
     d.add_argument("--family", choices=["heat", "burgers", "darcy"], default="heat")
-    d.add_argument("--n", type=positive_int, default=2000)
+    d.add_argument("--n", type=positive_int, default=None, help="fields (default 2000; --quick 64)")
+    d.add_argument("--quick", action="store_true", help=QUICK_HELP)
     d.add_argument("--seed", type=seed_int, default=0)
     d.add_argument("--out", required=True)
     d.set_defaults(func=cmd_data)
@@ -33,7 +36,9 @@ def add_parser(subparsers) -> None:
     t.add_argument("--data", required=True)
     t.add_argument("--out", required=True, help="checkpoint file (.pt)")
     t.add_argument("--objective", choices=["vp", "vp-eps", "rf"], default="vp")
-    t.add_argument("--steps", type=positive_int, default=1500)
+    t.add_argument("--steps", type=positive_int, default=None,
+                   help="training steps (default 1500; --quick 50)")
+    t.add_argument("--quick", action="store_true", help=QUICK_HELP)
     t.add_argument("--batch", type=positive_int, default=16)
     t.add_argument("--base", type=positive_int, default=16)
     t.add_argument("--lr", type=positive_float, default=2e-3)
@@ -58,8 +63,11 @@ def add_parser(subparsers) -> None:
     r.add_argument("--method", choices=["dps", "dps_pde", "flowchef"], default="dps_pde")
     r.add_argument("--spec", help="the PDE of dps_pde: a spec with one equation and one [family] "
                    "parameter (default for heat data: problems/generative/heat.toml)")
-    r.add_argument("--nfe", type=positive_int, default=50)
-    r.add_argument("--samples", type=positive_int, default=8)
+    r.add_argument("--nfe", type=positive_int, default=None,
+                   help="network evaluations (default 50; --quick 10)")
+    r.add_argument("--samples", type=positive_int, default=None,
+                   help="posterior samples (default 8; --quick 2)")
+    r.add_argument("--quick", action="store_true", help=QUICK_HELP)
     r.add_argument("--zeta", type=finite_float, default=None)
     r.add_argument("--noise-std", type=nonnegative_float, default=0.0)
     r.add_argument("--seed", type=seed_int, default=0)
@@ -84,6 +92,7 @@ def cmd_data(args: argparse.Namespace) -> int:
     from .datasets import FAMILIES
 
     _out_file(args.out)
+    fill_budget(args, {"n": (2000, 64)})
     ds = FAMILIES[args.family](args.n, seed=args.seed)
     ds.save(args.out)
     print(f"wrote {args.out}: fields {ds.fields.shape}, params {ds.param_names}")
@@ -100,6 +109,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     _out_file(args.out)
     if args.resume and not Path(args.out).exists():
         raise DataError("no checkpoint to resume from", file=args.out, key="--resume")
+    fill_budget(args, {"steps": (1500, 50)})
     ds = FieldDataset.load(args.data)
     cfg = PriorConfig(objective=args.objective, dim=ds.fields.ndim - 2,
                       channels=ds.fields.shape[1], base=args.base, steps=args.steps,
@@ -138,6 +148,7 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     from .prior import Prior
 
     _out_file(args.out)
+    fill_budget(args, {"nfe": (50, 10), "samples": (8, 2)})
     ds = FieldDataset.load(args.data)
     prior = Prior.load(args.checkpoint)
     channels = ["a", "u"] if ds.family == "darcy" else ["u"]
