@@ -142,7 +142,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     summary = {k: m[k] for k in ("method", "rel_l2", "params", "params_rel_error", "wall_s",
                                  "steps", "device", "threads", "optimizer_stops") if k in m}
     print(json.dumps(summary, indent=2, default=float))
-    figures = "loss.png, solution.png" + (", parameters.png" if problem.unknowns else "")
+    figures = "loss.png, solution.png" + (", parameters.png" if problem.unknowns else "") + (
+        ", corner.png" if len(m.get("uncertainty", {}).get("std", {})) >= 2 else "")
     print(f"written: {out}/metrics.json, history.csv, solution.npz, {figures}, spec.toml, "
           "checkpoint.pt")
     return 0

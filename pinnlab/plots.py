@@ -22,7 +22,8 @@ def result_figures(result, out: str | None = None) -> list[str]:
     plt = _plt()
     written = []
     figs = [("loss.png", loss_figure(result, plt)), ("solution.png", solution_figure(result, plt)),
-            ("parameters.png", parameter_figure(result, plt))]
+            ("parameters.png", parameter_figure(result, plt)),
+            ("corner.png", corner_figure(result, plt))]
     for name, fig in figs:
         if fig is None:
             continue
@@ -112,7 +113,8 @@ def _observations(pb, f: str, coords: list[str], ax) -> None:
 
 def parameter_figure(result, plt):
     """The estimates of the unknown parameters along training, the true value (when the spec
-    or the reference gives one) as a dashed line; ``None`` without unknown parameters."""
+    or the reference gives one) as a dashed line, the final 95% interval (when the run has
+    one, :mod:`pinnlab.uncertainty`) as a band; ``None`` without unknown parameters."""
     names = [k for k in result.problem.unknowns if any(k in h for h in result.history)]
     if not names:
         return None
@@ -127,11 +129,52 @@ def parameter_figure(result, plt):
         if isinstance(true, (int, float)) and not isinstance(true, bool):
             ax.axhline(float(true), color="k", ls="--", lw=1, label=f"true {float(true):.4g}")
             values.append(float(true))
+        band = result.metrics.get("uncertainty", {}).get("interval", {}).get(name)
+        if band:
+            ax.axhspan(*band, color="C0", alpha=0.2, label="95% interval")
         if values and min(values) > 0 and max(values) > 10 * min(values):
             ax.set_yscale("log")  # e.g. a viscosity found over decades
         ax.set_ylabel(name)
         ax.legend(fontsize=7)
     axes[-1, 0].set_xlabel("step")
     axes[0, 0].set_title(f"{result.problem.name} — unknown parameters ({result.method})")
+    fig.tight_layout()
+    return fig
+
+
+def corner_figure(result, plt):
+    """Pairs of unknown parameters: the 95% ellipse of the Laplace covariance around the
+    estimate and the true values; ``None`` without two unknowns with intervals."""
+    unc = result.metrics.get("uncertainty", {})
+    std, corr = unc.get("std", {}), unc.get("correlation", {})
+    names = [k for k in std if k in corr]
+    if len(names) < 2:
+        return None
+    est = result.metrics["params"]
+    truth = result.metrics.get("params_true", {})
+    n = len(names)
+    fig, axes = plt.subplots(n - 1, n - 1, figsize=(2.8 * (n - 1), 2.8 * (n - 1)), squeeze=False)
+    angle = np.linspace(0, 2 * np.pi, 200)
+    circle = np.stack([np.cos(angle), np.sin(angle)]) * np.sqrt(5.991)  # chi2(2) at 95%
+    for i in range(1, n):
+        for j in range(n - 1):
+            ax = axes[i - 1, j]
+            if j >= i:
+                ax.axis("off")
+                continue
+            a, b = names[j], names[i]
+            cov = np.array([[std[a] ** 2, corr[a][b] * std[a] * std[b]],
+                            [corr[a][b] * std[a] * std[b], std[b] ** 2]])
+            w, v = np.linalg.eigh(cov)
+            pts = v @ (np.sqrt(np.clip(w, 0, None))[:, None] * circle)
+            ax.plot(est[a] + pts[0], est[b] + pts[1], "C0")
+            ax.plot(est[a], est[b], "C0o", ms=4, label="estimate")
+            if a in truth and b in truth:
+                ax.plot(truth[a], truth[b], "k*", ms=8, label="true")
+            ax.set_xlabel(a)
+            ax.set_ylabel(b)
+            ax.set_title(f"ρ = {corr[a][b]:+.2f}", fontsize=8)
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(f"{result.problem.name}: 95% regions (Laplace)", fontsize=9)
     fig.tight_layout()
     return fig
