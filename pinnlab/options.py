@@ -37,7 +37,7 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 #: options that set how long a run goes, not what it computes: a checkpoint stays valid when
 #: they change (``--resume --steps 5000`` continues to the larger budget)
 BUDGET_KEYS = frozenset({"adam_steps", "lbfgs_steps", "time_limit", "time_clock",
-                         "checkpoint_every", "compile"})
+                         "checkpoint_every", "compile", "stall_steps"})
 
 
 class Options(BaseModel):
@@ -68,6 +68,8 @@ class Budget(Options):
     """L-BFGS iterations after Adam (0 skips L-BFGS)."""
     lbfgs_history: Annotated[int, Field(ge=1, le=1000)] = 50
     """curvature pairs L-BFGS keeps."""
+    stall_steps: Every = 0
+    """Adam steps without a 1% improvement of the loss that end the Adam phase (0: never)."""
     time_limit: NonNegative = 0.0
     """seconds of training after which every phase stops (0: no limit)."""
     time_clock: Literal["wall", "process"] = "wall"
@@ -82,7 +84,7 @@ class Budget(Options):
         out = []
         if self.adam_steps > 0:
             out.append(Phase("adam", self.adam_steps, lr=self.lr, decay=self.lr_decay,
-                             decay_every=self.decay_every))
+                             decay_every=self.decay_every, stall=self.stall_steps))
         if self.lbfgs_steps > 0:
             out.append(Phase("lbfgs", self.lbfgs_steps, history=self.lbfgs_history))
         return out

@@ -35,7 +35,8 @@ class Phase:
     labels it in the history and the stop reasons (default: the kind). Adam's learning rate
     follows ``schedule`` (``step`` or ``cosine`` with ``warmup`` and ``floor``, module
     docstring); ``clip`` > 0 clips the gradient's norm before each Adam step (minibatch
-    training of the ANP and the generative priors)."""
+    training of the ANP and the generative priors); ``stall`` > 0 ends an Adam phase whose loss
+    has not improved by 1% on its best for that many steps (reported as the stop reason)."""
 
     kind: str
     steps: int
@@ -53,6 +54,7 @@ class Phase:
     warmup: int = 0
     floor: float = 0.0
     clip: float = 0.0
+    stall: int = 0
 
     def lr_factor(self, k: int) -> float:
         """The learning rate at local step ``k`` divided by ``lr`` (module docstring)."""

@@ -233,6 +233,7 @@ class Trainer:
                 [{"params": ps, "factor": f} for f, ps in groups.items()], lr=phase.lr)
             self._restore_optimizer(key)
         opt = self.optimizer
+        best, best_at = math.inf, self.state.done[key]
         while self.state.done[key] < phase.steps:
             step, local = self.state.step, self.state.done[key]
             for g in opt.param_groups:
@@ -252,6 +253,13 @@ class Trainer:
             self._maybe_save(step, start)
             if self._out_of_time():
                 return f"time limit ({self.time_limit:g} s) at step {self.state.step}"
+            if phase.stall:
+                value = float(total.detach())
+                if value < 0.99 * best:
+                    best, best_at = value, local
+                elif local - best_at >= phase.stall:
+                    return (f"stalled at step {self.state.step}: no 1% improvement of the loss "
+                            f"in {phase.stall} steps")
         return f"step limit ({phase.steps} steps)"
 
     def _new_lbfgs(self, phase: Phase) -> torch.optim.LBFGS:

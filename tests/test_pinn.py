@@ -190,3 +190,16 @@ def test_point_conditions_in_one_dimension(right, hard):
     x = np.linspace(0.0, 1.0, 21)
     err = np.abs(r.predict({"x": x})["u"] - x * (1 - x) / 2).max()
     assert err < 1e-4, err  # measured 3e-7 to 9e-6 over seeds 0-3, 1 and 2 threads
+
+
+def test_stalled_adam_phase_ends_with_the_reason(tmp_path):
+    """A loss that stops improving ends the Adam phase (``stall_steps``); the run says so.
+    Adam at a learning rate far too small for the problem cannot improve the loss by 1% in
+    20 steps."""
+    import pinnlab
+
+    r = pinnlab.solve("problems/burgers.toml", progress=False, evaluate=False, adam_steps=500,
+                      lbfgs_steps=0, lr=1e-9, stall_steps=20, residual_points=64,
+                      compile=False, quick=False)
+    reason = r.metrics["optimizer_stops"]["0:adam"]
+    assert reason.startswith("stalled") and r.metrics["phase_steps"]["0:adam"] < 100
