@@ -167,3 +167,17 @@ def _bar(total: int, initial: int, show: bool):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, initial=initial, unit="step", dynamic_ncols=True)
+
+
+class StallWatch:
+    """``watch(loss, step)`` is true once the loss has not improved by 1% on its best for
+    ``steps`` steps (the stall criterion of an Adam phase, :attr:`Phase.stall`)."""
+
+    def __init__(self, steps: int, start: int = 0):
+        self.steps, self.best, self.best_at = steps, math.inf, start
+        self.reason = f"no 1% improvement of the loss in {steps} steps"
+
+    def __call__(self, loss: float, step: int) -> bool:
+        if loss < 0.99 * self.best:
+            self.best, self.best_at = loss, step
+        return step - self.best_at >= self.steps

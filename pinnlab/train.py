@@ -22,8 +22,9 @@ from dataclasses import asdict
 
 import torch
 
+from . import stages
 from .errors import DataError, DivergenceError
-from .stages import LossWeights, Phase, RunContext, TrainState, _bar, _short, run_metrics
+from .stages import LossWeights, Phase, RunContext, TrainState, run_metrics
 
 __all__ = ["LossWeights", "Phase", "RunContext", "TrainState", "Trainer", "run_metrics"]
 
@@ -140,7 +141,7 @@ class Trainer:
             self._load()
         keys = [f"{i}:{p.label}" for i, p in enumerate(self.phases)]
         total = sum(max(p.steps, self.state.done.get(k, 0)) for k, p in zip(keys, self.phases))
-        bar = _bar(total, sum(self.state.done.get(k, 0) for k in keys), self.progress)
+        bar = stages._bar(total, sum(self.state.done.get(k, 0) for k in keys), self.progress)
         start = time.perf_counter() - self.state.wall_s
         try:
             for key, phase in zip(keys, self.phases):
@@ -215,7 +216,7 @@ class Trainer:
             if self.monitor:
                 row.update(self.monitor())
             self.state.history.append(row)
-            bar.set_postfix_str(_short(row, terms))
+            bar.set_postfix_str(stages._short(row, terms))
 
     def _maybe_save(self, before: int, start: float) -> None:
         """Checkpoint when the step counter crossed a multiple of ``checkpoint_every``."""
@@ -233,7 +234,7 @@ class Trainer:
                 [{"params": ps, "factor": f} for f, ps in groups.items()], lr=phase.lr)
             self._restore_optimizer(key)
         opt = self.optimizer
-        best, best_at = math.inf, self.state.done[key]
+        stall = stages.StallWatch(phase.stall, self.state.done[key])
         while self.state.done[key] < phase.steps:
             step, local = self.state.step, self.state.done[key]
             for g in opt.param_groups:
@@ -253,13 +254,8 @@ class Trainer:
             self._maybe_save(step, start)
             if self._out_of_time():
                 return f"time limit ({self.time_limit:g} s) at step {self.state.step}"
-            if phase.stall:
-                value = float(total.detach())
-                if value < 0.99 * best:
-                    best, best_at = value, local
-                elif local - best_at >= phase.stall:
-                    return (f"stalled at step {self.state.step}: no 1% improvement of the loss "
-                            f"in {phase.stall} steps")
+            if phase.stall and stall(float(total.detach()), local):
+                return f"stalled at step {self.state.step}: " + stall.reason
         return f"step limit ({phase.steps} steps)"
 
     def _new_lbfgs(self, phase: Phase) -> torch.optim.LBFGS:
