@@ -109,7 +109,7 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
         quick: a short run (fewer steps and points, no compilation; see
             :mod:`pinnlab.quick`); ``None`` (default) follows ``PINNLAB_QUICK=1``.
         threads: CPU threads for the run; ``None`` (default): one for steps below
-            16 384 residual points, else the idle cores (:mod:`pinnlab.threads`).
+            4096 residual points, else the idle cores (:mod:`pinnlab.threads`).
         **options: method options overriding the spec's ``[training]`` table, e.g.
             ``adam_steps=2000, lbfgs_steps=0, dtype="float32", causal=True``; they win over
             ``quick``.

@@ -230,7 +230,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", help="output folder (default runs/<name>)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no compilation notice")
-    p.add_argument("--threads", type=positive_int, help="CPU threads (default: one below 16384 "
+    p.add_argument("--threads", type=positive_int, help="CPU threads (default: one below 4096 "
                    "residual points, else the idle cores)")
     p.set_defaults(func=cmd_solve)
 

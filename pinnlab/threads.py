@@ -1,10 +1,10 @@
 """How many CPU threads a run uses.
 
 torch's default intra-op pool has one thread per core, and its threads spin-wait for each other.
-A PINN step on a few thousand points gains little from a second thread, and when another
-process holds a core the waiting threads lose far more than that (measured in
-``results/speed/threads.md``: up to 6x slower with two busy neighbours). So a CPU run uses one
-thread unless its steps are large enough to pay for more, and then only the cores that are idle
+Measured on a 2-core CPU (``results/speed/threads.md``, the Burgers PINN's Adam step): idle, a
+second thread gains nothing at 1024 residual points and 1.5–1.7× from 4096 points on; with two
+busy neighbour processes, two threads are slower at every size (2.4× at 1024 points, 1.5× at
+16 384). So a CPU run uses one thread below 4096 points, and above it the cores that are idle
 now (the one-minute load average); ``threads = N`` (``--threads N``) decides it by hand.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 #: residual points per step from which a CPU run uses more than one thread
-MANY_POINTS = 16384
+MANY_POINTS = 4096
 
 
 def choose(requested: int | None, points: int, device: str = "cpu") -> int:

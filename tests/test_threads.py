@@ -8,7 +8,7 @@ from pinnlab.threads import MANY_POINTS, choose, using
 
 
 def test_small_steps_use_one_thread_and_large_ones_at_most_the_cores():
-    assert choose(None, 8192) == 1
+    assert choose(None, 1024) == 1
     n = choose(None, 4 * MANY_POINTS)
     assert 1 <= n <= (os.cpu_count() or 1)
     assert choose(3, 10) == 3
