@@ -199,6 +199,9 @@ def build(name: str, table: dict, ctx: Context) -> Contribution:
         raise SpecError(f"the mechanism needs the fields {missing} (temperature and one mass "
                         f"fraction per species, e.g. [fields.{o.mass_fractions}] species = "
                         f"{species})", file=ctx.source, key=f"{key}.mechanism")
+    if o.activation_energy is not None and o.activation_energy not in ctx.parameters:
+        raise SpecError(f"{o.activation_energy!r} is not a parameter of the spec",
+                        file=ctx.source, key=f"{key}.activation_energy")
     mixture = None
     if o.inlet is not None:
         from .cantera_ref import Mixture
@@ -219,9 +222,6 @@ def _contribution(name, mech: Mechanism, species, fields, o, ctx) -> Contributio
     out = Contribution()
     args = ", ".join(fields)
     K = len(species)
-    if o.activation_energy is not None and o.activation_energy not in ctx.parameters:
-        raise SpecError(f"{o.activation_energy!r} is not a parameter of the spec",
-                        file=ctx.source, key=f"plugins.{name}.activation_energy")
     for what in PROPERTIES:
         cols = [(s, k) for k, s in enumerate(species)] if what in PER_SPECIES else [(None, None)]
         for s, k in cols:

@@ -88,6 +88,8 @@ mechanism = "h2o2.yaml"
     (('kind = "cantera"', 'kind = "chemkin"'), "plugins.gas.kind"),
     (('mechanism = "h2o2.yaml"', 'mechanism = "h2o2.yaml"\ncolour = 1'), "plugins.gas.colour"),
     (('"AR", "N2"', '"AR"'), "plugins.gas.mechanism"),  # a species without a field
+    (('mechanism = "h2o2.yaml"', 'mechanism = "h2o2.yaml"\nactivation_energy = "E_x"'),
+     "plugins.gas.activation_energy"),  # not a parameter of the spec
     (('energy = "cp*T_xx"', 'energy = "cp*T_xx"\n[definitions]\ncp = "1.0"'),
      "definitions.cp"),  # the plug-in already defines cp
 ])
