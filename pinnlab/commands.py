@@ -118,8 +118,9 @@ def _quick(args: argparse.Namespace) -> bool:
 
 
 def _budget(cfg) -> str:
-    """Steps and residual points of a run, e.g. ``adam_steps 300, lbfgs_steps 200, ...``."""
-    keys = ("adam_steps", "lbfgs_steps", "residual_points")
+    """Steps and residual points (a prior's evaluations and samples) of a run, e.g.
+    ``adam_steps 300, lbfgs_steps 200, ...``."""
+    keys = ("adam_steps", "lbfgs_steps", "residual_points", "nfe", "samples")
     return ", ".join(f"{k} {getattr(cfg, k)}" for k in keys if k in type(cfg).model_fields)
 
 
@@ -142,10 +143,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
     summary = {k: m[k] for k in ("method", "rel_l2", "params", "params_rel_error", "wall_s",
                                  "steps", "device", "threads", "optimizer_stops") if k in m}
     print(json.dumps(summary, indent=2, default=float))
-    figures = "loss.png, solution.png" + (", parameters.png" if problem.unknowns else "") + (
-        ", corner.png" if len(m.get("uncertainty", {}).get("std", {})) >= 2 else "")
-    print(f"written: {out}/metrics.json, history.csv, solution.npz, {figures}, spec.toml, "
-          "checkpoint.pt")
+    files = [f for f in ("metrics.json", "history.csv", "solution.npz", "loss.png",
+                         "solution.png", "parameters.png", "corner.png", "spec.toml",
+                         "checkpoint.pt", "anp.pt") if os.path.exists(os.path.join(out, f))]
+    print(f"written: {out}/{', '.join(files)}")
     return 0
 
 
@@ -194,7 +195,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("spec", help="problem spec (TOML)")
     p.add_argument("--method", default="pinn", choices=sorted(METHODS),
-                   help="pinn (default), lpinn, xpinn, cpinn, multidomain")
+                   help="pinn (default), lpinn, xpinn, cpinn, multidomain, prior, probconserv")
     p.add_argument("--steps", type=nonnegative_int,
                    help="Adam steps (overrides [training] adam_steps)")
     p.add_argument("--lbfgs-steps", type=nonnegative_int, help="L-BFGS iterations after Adam")

@@ -2,10 +2,11 @@
 
 ``pinnlab solve --quick`` (also ``check``, ``bandit``, ``sweep``), ``pinnlab.solve(...,
 quick=True)`` and the environment variable ``PINNLAB_QUICK=1`` all go through
-:func:`quick_overrides`: Adam and L-BFGS steps and point counts are capped (see ``CAPS``; a
-spec's smaller value is kept) and ``compile`` is turned off (a one-off compilation does not pay
-back in a short run). Options given explicitly (``--steps``, ``--lbfgs-steps``, ``--option``,
-``--compile``, keyword options of :func:`pinnlab.solve`) always win over the quick values.
+:func:`quick_overrides`: Adam and L-BFGS steps, point counts and a prior's evaluations and
+samples are capped (see ``CAPS``; a spec's smaller value is kept) and ``compile`` is turned
+off (a one-off compilation does not pay back in a short run). Options given explicitly
+(``--steps``, ``--lbfgs-steps``, ``--option``, ``--compile``, keyword options of
+:func:`pinnlab.solve`) always win over the quick values.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ CAPS: dict[str, int] = {
     "boundary_points": 128,
     "initial_points": 128,
     "interface_points": 128,
+    "nfe": 10,
+    "samples": 2,
+    "gp_iters": 20,
 }
 """The largest value of each budget option in a quick run."""
 

@@ -89,15 +89,13 @@ def test_environment_variable_makes_the_api_quick(monkeypatch):
 
 
 def test_sweep_quick_shrinks_each_training(monkeypatch):
-    from pinnlab.bandit.cli import _options
+    from pinnlab.bandit.api import training_options
 
     monkeypatch.delenv("PINNLAB_QUICK", raising=False)
-    args = build_parser().parse_args(["sweep", "problems/metalic/poisson.toml", "--quick",
-                                      "--adam-steps", "7"])
-    opts = _options(args)
+    spec = "problems/metalic/poisson.toml"
+    opts = training_options(spec, {"adam_steps": 7}, quick=True)
     assert opts["adam_steps"] == 7 and opts["lbfgs_steps"] == CAPS["lbfgs_steps"]
-    args = build_parser().parse_args(["sweep", "problems/metalic/poisson.toml"])
-    assert _options(args) == {}
+    assert training_options(spec) == {}
 
 
 def test_compile_notice_once_unless_quiet_and_no_compile_wins(tmp_path, capsys, monkeypatch):

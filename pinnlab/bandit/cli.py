@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 from pinnlab.commands import nonnegative_int, positive_int, seed_int
+from pinnlab.errors import SpecError
 
 
 def _common(p) -> None:
@@ -71,16 +72,11 @@ def add_parser(subparsers) -> None:
     s.set_defaults(func=run_sweep)
 
 
-def _options(args) -> dict:
-    """The ``--option``/``--adam-steps``/``--lbfgs-steps`` overrides, typed and checked
-    against the spec (the same validation as ``pinnlab check --method multidomain``), with the
-    quick budget (``--quick``, ``PINNLAB_QUICK=1``) for the options not given."""
-    from pinnlab.api import prepare
-    from pinnlab.bandit.trials import _problem
+def _common_kwargs(args) -> dict:
+    """The options, budget and runner of ``bandit`` and ``sweep`` as keyword arguments."""
     from pinnlab.commands import _pairs
     from pinnlab.methods.multidomain import MultiDomainConfig
     from pinnlab.options import parse_cli_value
-    from pinnlab.quick import enabled, quick_overrides
 
     opts: dict = {k: parse_cli_value(MultiDomainConfig, k, v)
                   for k, v in _pairs(args.option, "--option").items()}
@@ -88,147 +84,63 @@ def _options(args) -> dict:
         opts["adam_steps"] = args.adam_steps
     if args.lbfgs_steps is not None:
         opts["lbfgs_steps"] = args.lbfgs_steps
-    plan = prepare(_problem(args.spec), "multidomain", options=opts, seed=args.seed,
-                   option_key="--option")
-    if enabled(True if args.quick else None):  # the explicit options win
-        opts = {**quick_overrides(plan.config, opts), **opts}
-    return opts
+    return {"options": opts, "seed": args.seed, "quick": True if args.quick else None,
+            "out": args.out, "backend": args.backend, "workers": args.workers,
+            "address": args.address, "log": lambda s: print(s, flush=True)}
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(",") if p.strip())
 
 
 def run_bandit(args: argparse.Namespace) -> int:
-    import os
+    from pinnlab.bandit.api import learn
 
-    from pinnlab.bandit.agent import POLICIES
-    from pinnlab.bandit.report import figures, markdown, summarize
-    from pinnlab.bandit.session import BanditSetup, Session
-    from pinnlab.bandit.trials import _problem
-    from pinnlab.errors import SpecError
-    from pinnlab.io import OutputLock, atomic_json, atomic_text, prepare_output
-    from pinnlab.runner import make_runner
-
-    policies = tuple(p.strip() for p in args.policies.split(",") if p.strip())
-    bad = [p for p in policies if p not in POLICIES]
-    if bad or not policies:
-        raise SpecError(f"unknown policy {bad[0] if bad else ''!r} (policies: "
-                        f"{', '.join(POLICIES)})", key="--policies")
-    opts = _options(args)
-    problem = _problem(args.spec)
-    setup = BanditSetup(spec=args.spec, policies=policies, warmup=args.warmup,
-                        rounds=args.rounds, heldout=args.heldout,
-                        fixed=tuple(f.strip() for f in args.fixed.split(",") if f.strip()),
-                        two_stage=args.two_stage, beta=args.beta, seed=args.seed, options=opts)
-    out = prepare_output(args.out if args.out is not None else
-                         os.path.join("runs", f"{problem.name}-bandit"))
-    with OutputLock(out), make_runner(args.backend, workers=args.workers,
-                                      address=args.address) as runner:
-        session = Session(setup, runner, out, log=lambda s: print(s, flush=True))
-        session.run_online()
-        heldout = session.run_heldout()
-        summary = summarize(session.state, heldout)
-        text = markdown(summary, f"{problem.name} ({runner.backend}, {runner.workers} workers)")
-        atomic_text(os.path.join(out, "table.md"), text)
-        atomic_json(os.path.join(out, "summary.json"), summary)
-        figures(session.state, heldout, out, problem.name)
-    print(text)
-    print(f"written: {out}/table.md, summary.json, online.png, heldout.png, state.json")
+    try:
+        summary = learn(args.spec, policies=_names(args.policies), warmup=args.warmup,
+                        rounds=args.rounds, heldout=args.heldout, fixed=_names(args.fixed),
+                        two_stage=args.two_stage, beta=args.beta, **_common_kwargs(args))
+    except SpecError as exc:
+        raise _cli_key(exc) from None
+    print(summary["table"])
+    print(f"written: {summary['out']}/table.md, summary.json, online.png, heldout.png, state.json")
     return 0
 
 
-def _grid(args, family: dict) -> list[dict]:
-    import itertools
-
+def _axes(items: list[str]) -> dict:
     import numpy as np
 
-    from pinnlab.errors import SpecError
-
-    axes = {k: np.linspace(lo, hi, 5) for k, (lo, hi) in family.items()}
-    for item in args.param:
+    axes = {}
+    for item in items:
         try:
             name, rng = item.split("=", 1)
             lo, hi, n = rng.split(":")
             lo, hi, n = float(lo), float(hi), int(n)
             if not (np.isfinite(lo) and np.isfinite(hi) and 1 <= n <= 10000):
                 raise ValueError
-            axes[name.strip()] = np.linspace(lo, hi, n)
         except ValueError:
             raise SpecError(f"expected NAME=LO:HI:N with finite LO, HI and 1 <= N <= 10000, "
                             f"got {item[:40]!r}", key="--param") from None
-        if name.strip() not in family:
-            raise SpecError(f"--param {name.strip()!r} is not a [family] parameter "
-                            f"({', '.join(family)})", key="--param")
-    return [dict(zip(axes, map(float, v))) for v in itertools.product(*axes.values())]
+        axes[name.strip()] = np.linspace(lo, hi, n)
+    return axes
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    import os
+    from pinnlab.bandit.api import sweep
 
-    from pinnlab.bandit.trials import _problem, run_trial, trial
-    from pinnlab.errors import SpecError
-    from pinnlab.io import OutputLock, atomic_json, atomic_text, prepare_output
-    from pinnlab.runner import make_runner
-    from pinnlab.spec.decomposition import parse_interface_conditions
-
-    problem = _problem(args.spec)
-    if not problem.family:
-        raise SpecError("a sweep needs a [family] table of parameter ranges", file=args.spec,
-                        key="family")
-    opts = _options(args)
-    masks = {c.strip(): parse_interface_conditions(c.strip(), source="<command line>",
-                                                   key="--conditions")
-             for c in args.conditions.split(",") if c.strip()}
-    contexts = _grid(args, problem.family)
-    plan = [(ctx, name) for ctx in contexts for name in masks]
-    trials = [trial(args.spec, ctx, masks[name], seed=args.seed, options=opts)
-              for ctx, name in plan]
-    out = prepare_output(args.out if args.out is not None else
-                         os.path.join("runs", f"{problem.name}-sweep"))
-
-    def show(i, r):
-        ctx, name = plan[i]
-        desc = ", ".join(f"{k}={v:.4g}" for k, v in ctx.items())
-        print(f"[{i + 1}/{len(plan)}] {desc} {name}: rel. L2 {r['error']:.3e} "
-              f"({r['cpu_s']:.0f} CPU s)", flush=True)
-
-    with OutputLock(out), make_runner(args.backend, workers=args.workers,
-                                      address=args.address) as runner:
-        results = runner.map(run_trial, trials, on_result=show)
-    rows = [{"context": ctx, "conditions": name, **{k: r[k] for k in
-                                                     ("error", "reward", "cpu_s", "wall_s")}}
-            for (ctx, name), r in zip(plan, results)]
-    atomic_json(os.path.join(out, "sweep.json"), rows)
-    names = list(problem.family)
-    lines = ["| " + " | ".join(names) + " | " + " | ".join(masks) + " |",
-             "|" + "---|" * (len(names) + len(masks))]
-    for ctx in contexts:
-        errs = [next(r["error"] for r in rows if r["context"] == ctx and r["conditions"] == m)
-                for m in masks]
-        lines.append("| " + " | ".join(f"{ctx[k]:.4g}" for k in names) + " | "
-                     + " | ".join(f"{e:.3e}" for e in errs) + " |")
-    text = "\n".join(lines) + "\n"
-    atomic_text(os.path.join(out, "table.md"), text)
-    _sweep_figure(rows, names, masks, out)
-    print(text)
-    print(f"written: {out}/table.md, sweep.json, sweep.png")
+    try:
+        sweep(args.spec, axes=_axes(args.param), conditions=_names(args.conditions),
+                     **_common_kwargs(args))
+    except SpecError as exc:
+        raise _cli_key(exc) from None
     return 0
 
 
-def _sweep_figure(rows, names, masks, out) -> None:
-    import os
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from pinnlab.io import save_figure
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    key = names[0]
-    for m in masks:
-        pts = sorted((r["context"][key], r["error"]) for r in rows if r["conditions"] == m)
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=m)
-    ax.set(yscale="log", xlabel=key, ylabel="rel. L2 error")
-    ax.legend()
-    fig.tight_layout()
-    save_figure(fig, os.path.join(out, "sweep.png"), dpi=120)
-    plt.close(fig)
+def _cli_key(exc: SpecError) -> SpecError:
+    """Name the command-line flag for an argument the library names by its keyword."""
+    key, file = exc.key or "", None if exc.file == "<python>" else exc.file
+    if key.startswith("options"):
+        key = "--option" + key[len("options"):]
+    elif key in ("policies", "param", "conditions", "fixed"):
+        key = f"--{key}"
+    return SpecError(exc.message, file=file, key=key)

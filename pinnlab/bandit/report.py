@@ -86,3 +86,38 @@ def figures(state: dict, heldout: list[dict], out: str, title: str) -> list[str]
     save_figure(fig, paths[-1], dpi=120)
     plt.close(fig)
     return paths
+
+
+def sweep_table(rows: list[dict], names: list[str], masks) -> str:
+    """Markdown: one line per family member, the error of each set of conditions."""
+    lines = ["| " + " | ".join(names) + " | " + " | ".join(masks) + " |",
+             "|" + "---|" * (len(names) + len(masks))]
+    for ctx in dict.fromkeys(tuple(r["context"].items()) for r in rows):
+        errs = [next(r["error"] for r in rows if tuple(r["context"].items()) == ctx
+                     and r["conditions"] == m) for m in masks]
+        lines.append("| " + " | ".join(f"{v:.4g}" for _, v in ctx) + " | "
+                     + " | ".join(f"{e:.3e}" for e in errs) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def sweep_figure(rows: list[dict], names: list[str], masks, out: str) -> str:
+    """``sweep.png``: the error against the first family parameter, per set of conditions."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..io import save_figure
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    key = names[0]
+    for m in masks:
+        pts = sorted((r["context"][key], r["error"]) for r in rows if r["conditions"] == m)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=m)
+    ax.set(yscale="log", xlabel=key, ylabel="rel. L2 error")
+    ax.legend()
+    fig.tight_layout()
+    path = os.path.join(out, "sweep.png")
+    save_figure(fig, path, dpi=120)
+    plt.close(fig)
+    return path

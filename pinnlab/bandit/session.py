@@ -56,7 +56,7 @@ class Session:
             raise SpecError("the bandit needs a [decomposition] table", file=setup.spec,
                             key="decomposition")
         for name in setup.fixed:
-            parse_interface_conditions(name, source="<command line>", key="--fixed")
+            parse_interface_conditions(name, key="fixed")
         self.space = ContextSpace(problem.family)
         rng = np.random.default_rng(setup.seed)
         self.contexts = self.space.sample(rng, setup.warmup + setup.rounds)

@@ -4,8 +4,37 @@ A probabilistic base model (attentive neural process or Gaussian process) predic
 a spatial grid at a time t; :mod:`pinnlab.conservation.update` conditions that Gaussian on the
 integral form of the conservation law, ∫ u dx = U(t), so the updated mean conserves mass exactly.
 
-Modules: ``problems`` (GPME setups, TOML), ``data`` (function sampling), ``update`` (conditioning,
-HardC), ``mixture`` (conditioning the ANP's latent mixture), ``anp`` / ``gp`` (base models),
-``metrics``, ``evaluate``, ``cli``. Heavy dependencies (torch, gpytorch) are imported by the
-submodules that need them, not here.
+The one-line path is ``pinnlab.solve(spec, method="probconserv")``
+(:mod:`pinnlab.methods.probconserv`). The building blocks below are public for those who want
+the steps one by one (``tutorials/probconserv.ipynb``); they load their module on first use,
+so ``import pinnlab.conservation`` imports neither torch nor gpytorch.
+
+Modules: ``problems`` (GPME setups from specs), ``data`` (function sampling), ``update``
+(conditioning, HardC), ``mixture`` (conditioning the ANP's latent mixture), ``anp`` / ``gp``
+(base models), ``metrics``, ``evaluate``, ``benchmark``, ``cli`` (``pinnlab conserve``).
 """
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "load_problem": "problems", "sample_functions": "data",
+    "FamilyGaussianProcess": "gp", "GPConfig": "gp", "gp_slice": "evaluate",
+    "anp_slice": "evaluate", "load_checkpoint": "train",
+    "conserve": "update", "hard_constraint": "update", "mass_constraint": "update",
+    "sample_conserved": "update", "GaussianField": "update",
+    "mse": "metrics", "conservation_error": "metrics", "log_likelihood": "metrics",
+    "mean_and_stderr": "metrics", "shock_position": "metrics",
+    "stefan_front": "..reference.gpme",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        module = _EXPORTS[name]
+        module = module if module.startswith(".") else f".{module}"
+        return getattr(importlib.import_module(module, __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,29 @@
 """Generative priors for PDE fields: noise schedules, fast ODE samplers, an analytic
-Gaussian-mixture test
-problem, adjoint gradients through samplers, U-Net priors and guided reconstruction from sparse
-data.
+Gaussian-mixture test problem, adjoint gradients through samplers, U-Net priors and guided
+reconstruction from sparse data.
 
-Heavy modules (torch) are imported by the submodules, not here: ``import pinnlab.generative`` stays
-cheap.
-Entry points: :func:`pinnlab.generative.sampling.sample`, :mod:`pinnlab.generative.mixture`.
+The public names below load their module on first use, so ``import pinnlab.generative`` stays
+cheap (no torch). Build a training set with a field family (:func:`heat_family`, ...), train a
+prior with :func:`train_prior` (or ``pinnlab prior train``), sample it with
+:meth:`Prior.sample`; reconstruct a field from a spec's ``[observations]`` with
+``pinnlab.solve(spec, method="prior", checkpoint=...)`` (:mod:`pinnlab.methods.prior`).
 """
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "FieldDataset": "datasets", "heat_family": "datasets", "burgers_family": "datasets",
+    "darcy_family": "datasets", "final_profiles": "datasets",
+    "Prior": "prior", "PriorConfig": "prior", "train_prior": "prior",
+    "sample": "sampling",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

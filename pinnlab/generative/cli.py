@@ -1,11 +1,12 @@
-"""``pinnlab prior data|train|sample|reconstruct``: generative priors of PDE fields from the CLI.
+"""``pinnlab prior data|train|sample``: generative priors of PDE fields from the CLI.
 
 * ``data``: write a field family (heat, burgers, darcy) with its parameters to an .npz file.
 * ``train``: train a U-Net prior (VP diffusion or rectified flow) on such a file; checkpoints,
   resume.
 * ``sample``: unconditional samples with any sampler of :mod:`pinnlab.generative.sampling`.
-* ``reconstruct``: posterior samples of the field (and the PDE parameter) from a CSV of sparse
-  measurements; writes mean, standard deviation, samples and a figure.
+
+A reconstruction from sparse measurements is a method of ``pinnlab solve``: a spec with
+``[observations]``, ``--method prior --option checkpoint=PRIOR.pt`` (:mod:`pinnlab.methods.prior`).
 
 Heavy imports (torch, matplotlib) happen inside the command functions.
 """
@@ -13,15 +14,14 @@ Heavy imports (torch, matplotlib) happen inside the command functions.
 from __future__ import annotations
 
 import argparse
-import os
 
-from pinnlab.commands import finite_float, positive_float, positive_int, seed_int
+from pinnlab.commands import positive_float, positive_int, seed_int
 from pinnlab.quick import HELP as QUICK_HELP
 from pinnlab.quick import fill_budget
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("prior", help="generative priors: data, train, sample, reconstruct")
+    p = subparsers.add_parser("prior", help="generative priors: data, train, sample")
     sub = p.add_subparsers(dest="prior_command", metavar="ACTION", required=True)
 
     d = sub.add_parser("data", help="write a PDE field family to .npz")
@@ -55,31 +55,6 @@ def add_parser(subparsers) -> None:
     s.add_argument("--seed", type=seed_int, default=0)
     s.add_argument("--out", required=True, help=".npz with the samples (and a .png next to it)")
     s.set_defaults(func=cmd_sample)
-
-    r = sub.add_parser("reconstruct", help="field and parameter from a CSV of sparse measurements")
-    r.add_argument("--checkpoint", required=True)
-    r.add_argument("--data", required=True, help="dataset file (for the grid and the PDE)")
-    r.add_argument("--measurements", required=True, help="CSV: axis columns + field columns")
-    r.add_argument("--method", choices=["dps", "dps_pde", "flowchef"], default="dps_pde")
-    r.add_argument("--spec", help="the PDE of dps_pde: a spec with one equation and one [family] "
-                   "parameter (default for heat data: problems/generative/heat.toml)")
-    r.add_argument("--nfe", type=positive_int, default=None,
-                   help="network evaluations (default 50; --quick 10)")
-    r.add_argument("--samples", type=positive_int, default=None,
-                   help="posterior samples (default 8; --quick 2)")
-    r.add_argument("--quick", action="store_true", help=QUICK_HELP)
-    r.add_argument("--zeta", type=finite_float, default=None)
-    r.add_argument("--noise-std", type=nonnegative_float, default=0.0)
-    r.add_argument("--seed", type=seed_int, default=0)
-    r.add_argument("--out", required=True, help=".npz with mean, std, samples, parameters")
-    r.set_defaults(func=cmd_reconstruct)
-
-
-def nonnegative_float(text: str) -> float:
-    value = finite_float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text[:40]}")
-    return value
 
 
 def _out_file(path: str, key: str = "--out") -> str:
@@ -138,42 +113,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_reconstruct(args: argparse.Namespace) -> int:
-
-    from ..api import load
-    from ..io import atomic_npz
-    from .datasets import FieldDataset
-    from .guidance import SpecPDE, reconstruct
-    from .measurements import read_measurements
-    from .prior import Prior
-
-    _out_file(args.out)
-    fill_budget(args, {"nfe": (50, 10), "samples": (8, 2)})
-    ds = FieldDataset.load(args.data)
-    prior = Prior.load(args.checkpoint)
-    channels = ["a", "u"] if ds.family == "darcy" else ["u"]
-    obs = read_measurements(args.measurements, ds.coords, channels, args.noise_std)
-    spec = args.spec
-    if spec is None and ds.family == "heat":
-        spec = os.path.join(os.path.dirname(__file__), "..", "..", "problems", "generative",
-                            "heat.toml")
-    pde = SpecPDE(load(spec), ds.coords) if spec is not None else None
-    method = "dps" if (args.method == "dps_pde" and pde is None) else args.method
-    zeta = args.zeta if args.zeta is not None else (0.5 if method == "flowchef" else 2.0)
-    rec = reconstruct(prior, obs, method=method, n_samples=args.samples, nfe=args.nfe, zeta=zeta,
-                      pde=pde, seed=args.seed)
-    out = {"mean": rec.mean.numpy(), "std": rec.std.numpy(), "samples": rec.samples.numpy()}
-    if rec.params is not None:
-        out[pde.param_name] = rec.params.numpy()
-        print(f"{pde.param_name} = {rec.params.mean():.4g} +- {rec.params.std():.2g}")
-    atomic_npz(args.out, compressed=True, **out)
-    _plot_fields([out["mean"][-1], out["std"][-1]], ["posterior mean", "posterior std"],
-                 args.out.rsplit(".", 1)[0] + ".png", obs.mask[-1].numpy())
-    print(f"wrote {args.out}: {obs.count} observed points, {args.samples} samples")
-    return 0
-
-
-def _plot_fields(fields, titles, path, mask=None):
+def _plot_fields(fields, titles, path):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -190,9 +130,6 @@ def _plot_fields(fields, titles, path, mask=None):
         else:
             im = ax.imshow(f, origin="lower", aspect="auto")
             fig.colorbar(im, ax=ax)
-            if mask is not None:
-                r, c = np.nonzero(mask)
-                ax.plot(c, r, "w.", ms=3)
         ax.set_title(title)
     fig.tight_layout()
     save_figure(fig, path, dpi=100)

@@ -56,25 +56,31 @@ class Observations:
         return int(self.mask.sum())
 
 
+def fitted_parameters(problem) -> list[str]:
+    """The parameters PDE guidance may fit: the ``[family]`` ones, else the unknown ones."""
+    return list(problem.family) or problem.unknowns
+
+
 class SpecPDE:
     """A spec's equation as the PDE of the guidance: its compiled residual on the prior's grid,
     derivatives from the engine's grid backend (:class:`pinnlab.grid_jet.GridJets`; default
     operators: central differences in time, the sine projection with ``modes`` modes in space),
-    in units of one time step (``R · Δt``). The unknown is the spec's ``[family]`` parameter,
-    re-estimated by least squares: the residual is affine in it (``R(p) = R(0) + p (R(1) −
-    R(0))``, checked at a third value), so ``p* = −⟨R(0), D⟩ / ⟨D, D⟩`` with ``D = R(1) −
-    R(0)``, per sample."""
+    in units of one time step (``R · Δt``). The unknown is the spec's one ``[family]``
+    parameter (else its one unknown parameter), re-estimated by least squares: the residual is
+    affine in it (``R(p) = R(0) + p (R(1) − R(0))``, checked at a third value), so
+    ``p* = −⟨R(0), D⟩ / ⟨D, D⟩`` with ``D = R(1) − R(0)``, per sample."""
 
     def __init__(self, problem, axes: dict[str, np.ndarray], *, operators=None, modes: int = 8):
         from ..grid_jet import GridJets
         from ..jet import JetBasis
 
-        if len(problem.equations) != 1 or len(problem.family) != 1:
-            raise SpecError("PDE guidance needs a spec with one equation and one [family] "
-                            "parameter", file=problem.source, key="family")
+        names = fitted_parameters(problem)
+        if len(problem.equations) != 1 or len(names) != 1:
+            raise SpecError("PDE guidance needs a spec with one equation and one [family] or "
+                            "unknown parameter", file=problem.source, key="family")
         self.problem = problem
         (self.equation,) = problem.compiled_equations().values()
-        (self.param_name,) = problem.family
+        (self.param_name,) = names
         ops = {c: "central" if c == problem.time else "sine" for c in problem.coords}
         self.grid = GridJets(axes, list(problem.coords), {**ops, **(operators or {})}, modes)
         self.basis = JetBasis(len(problem.coords), [s.index for s in self.equation.needed()])

@@ -17,7 +17,7 @@ steps and at the end, an exact resume from it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,9 @@ class PriorConfig:
     lr: float = 2e-3
     seed: int = 0
     extra: dict = field(default_factory=dict)
+    grid: tuple = ()
+    """the training fields' grid shape (set by :func:`train_prior`; the reconstruction's
+    default grid)."""
 
 
 class Prior:
@@ -116,6 +119,7 @@ class Prior:
         try:
             cfg = dict(ck["config"])
             cfg["mults"] = tuple(cfg["mults"])
+            cfg["grid"] = tuple(cfg.get("grid", ()))
             prior = cls(PriorConfig(**cfg), ck["shift"].numpy(), ck["scale"].numpy(), device,
                         dtype)
             prior.net.load_state_dict(ck["net"])
@@ -147,8 +151,8 @@ def train_prior(fields: np.ndarray, config: PriorConfig | None = None, *,
     """Train a prior on ``fields`` (n, channels, *grid) with the trainer (one Adam phase,
     cosine learning rate, a fresh minibatch and noise level every step); returns
     (prior, per-step losses). ``resume`` continues from ``checkpoint`` exactly."""
-    config = config or PriorConfig()
     fields = np.asarray(fields)
+    config = replace(config or PriorConfig(), grid=tuple(fields.shape[2:]))
     if fields.ndim != config.dim + 2 or fields.shape[1] != config.channels:
         raise DataError(f"fields of shape {fields.shape} do not match a {config.dim}-D grid with "
                         f"{config.channels} channel(s)", key="fields")

@@ -9,6 +9,8 @@ soft condition a user might expect to be exact.
 
 from __future__ import annotations
 
+import importlib
+
 from ..spec.problem import Problem
 from .constraints import hard_constraints
 
@@ -20,7 +22,10 @@ def report(problem: Problem, module: str, cfg) -> list[dict[str, str]]:
     """One entry per condition of ``problem``, in spec order: ``name``, ``kind``, ``field``,
     ``status`` (``exact`` or ``soft``) and ``reason``, for the method implemented by the module
     named ``module`` with options ``cfg``."""
-    if module.endswith(".multidomain"):
+    own = getattr(importlib.import_module(module), "condition_status", None)
+    if own is not None:  # a method that states its own
+        status = own(problem, cfg)
+    elif module.endswith(".multidomain"):
         why = "the multi-domain methods impose every condition as a penalty term"
         status = {k: ("soft", why) for k in problem.conditions}
     elif module.endswith(".lpinn"):  # its checks admit only initial and periodic conditions

@@ -11,7 +11,7 @@ from pinnlab.generative.datasets import (
     heat_family,
 )
 from pinnlab.generative.guidance import Observations
-from pinnlab.generative.measurements import read_measurements
+from pinnlab.generative.measurements import points_to_observations
 
 
 def test_heat_family_solves_the_spec_heat_equation():
@@ -64,22 +64,26 @@ def test_dataset_roundtrip(tmp_path):
 COORDS = {"t": np.linspace(0, 0.05, 8), "x": np.linspace(0, 1, 8)}
 
 
-def write(tmp_path, text):
-    path = tmp_path / "m.csv"
-    path.write_text(text)
-    return path
+def snap(t, x, u):
+    return points_to_observations({"t": np.array(t), "x": np.array(x)}, {"u": np.array(u)},
+                                  COORDS, ["u"])
 
 
-def test_measurements_snap_to_grid(tmp_path):
-    obs = read_measurements(write(tmp_path, "t,x,u\n0.0,0.0,1.5\n0.05,0.99,-2\n"), COORDS, ["u"])
+def test_measurements_snap_to_grid():
+    obs = snap([0.0, 0.05], [0.0, 0.99], [1.5, -2.0])
     assert obs.count == 2 and obs.values[0, 0, 0] == 1.5 and obs.values[0, 7, 7] == -2
 
 
-@pytest.mark.parametrize("text", ["t,x,u\n0.0,1.2,1.0\n", "t,x,u\n0.0,0.5,nan\n", "t,x,u\n",
-                                  "t,u\n0.0,1.0\n", "t,x,u\n-0.1,0.5,1.0\n"])
-def test_bad_measurements_raise(tmp_path, text):
+@pytest.mark.parametrize("t,x,u", [([0.0], [1.2], [1.0]), ([0.0], [0.5], [np.nan]), ([], [], []),
+                                   ([-0.1], [0.5], [1.0]), ([np.nan], [0.5], [1.0])])
+def test_bad_measurements_raise(t, x, u):
     with pytest.raises(DataError):
-        read_measurements(write(tmp_path, text), COORDS, ["u"])
+        snap(t, x, u)
+
+
+def test_missing_coordinate_raises():
+    with pytest.raises(DataError):
+        points_to_observations({"t": np.zeros(1)}, {"u": np.ones(1)}, COORDS, ["u"])
 
 
 def test_mask_without_points_raises():

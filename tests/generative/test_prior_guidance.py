@@ -86,26 +86,21 @@ def test_guided_misfit_below_unguided(tiny):
             assert rec.params.shape == (4,) and torch.isfinite(rec.params).all()
 
 
-def test_cli_reconstruct_and_bad_input(tiny, tmp_path, capsys):
+def test_cli_sample_refuses_a_bad_budget(tiny, tmp_path, capsys):
+    """(Reconstruction from measurements: ``pinnlab solve --method prior``,
+    tests/generative/test_prior_method.py.)"""
     _, _, ckpt = tiny
     data = tmp_path / "heat.npz"
     DATA.save(data)
-    good = tmp_path / "good.csv"
-    good.write_text("t,x,u\n0.0,0.5,0.3\n0.02,0.25,0.1\n")
-    out = tmp_path / "rec.npz"
-    args = ["prior", "reconstruct", "--checkpoint", str(ckpt), "--data", str(data),
-            "--measurements"]
-    assert main(args + [str(good), "--out", str(out), "--nfe", "10", "--samples", "2"]) == 0
+    out = tmp_path / "samples.npz"
+    assert main(["prior", "sample", "--checkpoint", str(ckpt), "--data", str(data), "--out",
+                 str(out), "--nfe", "4", "--n", "2"]) == 0
     assert np.load(out)["samples"].shape == (2, 1, 16, 16)
-    for text in ("t,x,u\n0.0,1.7,0.3\n", "t,x,u\n0.0,0.5,nan\n", "t,x,u\n"):
-        bad = tmp_path / "bad.csv"
-        bad.write_text(text)
-        capsys.readouterr()
-        assert main(args + [str(bad), "--out", str(out)]) == 2
-        err = capsys.readouterr().err.strip()
-        assert err.startswith("pinnlab: error:") and "\n" not in err
+    capsys.readouterr()
     assert main(["prior", "sample", "--checkpoint", str(ckpt), "--data", str(data), "--out",
                  str(out), "--method", "dpm_solver_3", "--nfe", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("pinnlab: error:") and "\n" not in err
 
 
 @pytest.mark.parametrize("dim,channels,shape", [(1, 1, (16,)), (2, 2, (8, 12))])

@@ -1,0 +1,200 @@
+"""Reconstruction with a trained generative prior (``--method prior``): the field, and the PDE
+parameter, from the spec's ``[observations]`` by guided sampling; nothing is trained.
+
+The prior (:class:`~pinnlab.generative.prior.Prior`, trained by ``pinnlab prior train``) is a
+distribution ``p(u)`` over fields on a grid: ``u`` of shape ``(C, n_1, ..., n_d)``, ``C`` the
+spec's fields in order, the array axes time first, then the other coordinates in the spec's
+order (as :mod:`pinnlab.generative.datasets` builds them), each axis
+``linspace(low, high, n_i)`` over the spec's domain. The observations ``y_k`` of field ``c_k``
+at ``x_k`` are snapped to the nearest nodes: a mask ``M`` and values ``Y``, ``(C, *grid)``.
+:func:`~pinnlab.generative.guidance.reconstruct` draws ``S`` approximate posterior samples
+``u_s ~ p(u | M u = M Y)`` (guidance ``dps``, ``dps_pde`` (plus the residual of the spec's
+equation) or ``flowchef``); with one equation and one ``[family]`` or unknown parameter
+``θ``, each sample gets the least-squares ``θ_s = argmin_θ |R(u_s, θ)|²``.
+
+The :class:`~pinnlab.result.Result`'s ``fn`` is the multilinear interpolant of the posterior
+mean ``ū = mean_s u_s``; ``metrics``: ``params`` ``{θ: mean_s θ_s}`` (scored by
+``Result.evaluate`` as the PINN's estimates are), ``uncertainty`` (``std_s θ_s`` and the
+grid-averaged posterior field standard deviation), ``observed`` (observed nodes),
+``guidance``, ``nfe``, ``samples`` and ``posterior_grid``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Annotated, Literal
+
+import numpy as np
+import torch
+from pydantic import Field
+
+from ..errors import SpecError
+from ..options import Options, Positive
+from ..result import Result
+from ..spec.problem import Problem
+from ..train import RunContext
+
+
+class PriorOptions(Options):
+    """Reconstruction from the spec's observations with a trained generative prior: guided
+    posterior samples of the fields (and of the PDE parameter); nothing is trained."""
+
+    checkpoint: str = ""
+    """a prior trained by ``pinnlab prior train`` (required): a path as given to ``solve`` or
+    ``--option``; in a spec, a file in the spec's folder. Read safely (weights only)."""
+    guidance: Literal["auto", "dps", "dps_pde", "flowchef"] = "auto"
+    """dps, dps_pde (with the equation's residual) or flowchef (rectified-flow priors); auto:
+    dps_pde for one equation and one [family] or unknown parameter, else dps."""
+    nfe: Annotated[int, Field(ge=1, le=10**5)] = 50
+    """network evaluations per sample."""
+    samples: Annotated[int, Field(ge=1, le=4096)] = 8
+    """posterior samples."""
+    zeta: Positive = 1.0
+    """the guidance step (flowchef: 1 moves the observed entries onto the data; the step of
+    results/reconstruction/)."""
+    grid: dict[str, Annotated[int, Field(ge=3, le=4096)]] = Field(default_factory=dict)
+    """nodes per coordinate in the prior's axis order, e.g. ``{t = 32, x = 32}`` (default: the
+    prior's training grid, time first)."""
+
+
+options = PriorOptions
+
+
+def _load(problem: Problem, cfg: PriorOptions, device: str = "cpu"):
+    """The prior (:meth:`Prior.load`: checksum, weights only). A checkpoint the spec names
+    must lie in its folder, as its data files do; one given by the caller is read as given."""
+    from ..generative.prior import Prior
+    from ..io import data_file
+
+    own = problem.training.get("prior")
+    own = own if isinstance(own, dict) else {}
+    key = "training.prior.checkpoint" if "checkpoint" in own else "training.checkpoint"
+    value = own.get("checkpoint", problem.training.get("checkpoint"))
+    if value and value == cfg.checkpoint:  # the spec's own
+        path = data_file(value, base=problem.directory, file=problem.source, key=key)
+        return Prior.load(path, device=device, key=key)
+    if not cfg.checkpoint:
+        raise SpecError("the prior method needs a trained prior: [training] checkpoint = PATH "
+                        "or --option checkpoint=PATH", file=problem.source,
+                        key="training.checkpoint")
+    if not os.path.isfile(cfg.checkpoint):
+        raise SpecError(f"no prior checkpoint at {cfg.checkpoint[:200]!r}", key="checkpoint")
+    return Prior.load(cfg.checkpoint, device=device, key="checkpoint")
+
+
+def axes(problem: Problem, cfg: PriorOptions, prior) -> dict[str, np.ndarray]:
+    """The reconstruction grid ``{coordinate: nodes}`` in the prior's array-axis order."""
+    order = ([problem.time] if problem.time is not None else []) + problem.space
+    sizes = dict(cfg.grid) or dict(zip(order, prior.config.grid))
+    if sorted(sizes) != sorted(order):
+        why = (f"names {list(sizes)}" if cfg.grid else "the prior does not record its "
+               "training grid")
+        raise SpecError(f"{why}; give every coordinate, e.g. grid = {{"
+                        + ", ".join(f"{c} = 32" for c in order) + "}", file=problem.source,
+                        key="training.grid")
+    return {c: np.linspace(*problem.domain[c], n) for c, n in sizes.items()}
+
+
+def _guidance(problem: Problem, cfg: PriorOptions, prior) -> tuple[str, bool]:
+    """The guidance to run, and whether the spec's equation can fit a parameter."""
+    from ..generative.guidance import fitted_parameters
+
+    fits = len(problem.equations) == 1 and len(fitted_parameters(problem)) == 1
+    guidance = cfg.guidance if cfg.guidance != "auto" else ("dps_pde" if fits else "dps")
+    if guidance == "dps_pde" and not fits:
+        raise SpecError("dps_pde needs one equation and one [family] or unknown parameter",
+                        file=problem.source, key="training.guidance")
+    if guidance == "flowchef" and prior.config.objective != "rf":
+        raise SpecError("flowchef steers rectified-flow priors only (this prior: "
+                        f"{prior.config.objective})", file=problem.source,
+                        key="training.guidance")
+    return guidance, fits
+
+
+def check(problem: Problem, cfg: PriorOptions) -> None:
+    """The spec has observations; the prior's channels are its fields and its dimension the
+    number of coordinates; the grid names every coordinate; the guidance suits the spec."""
+    if problem.observations is None:
+        raise SpecError("the prior method reconstructs from data: the spec needs "
+                        "[observations]", file=problem.source, key="observations")
+    prior = _load(problem, cfg)
+    c = prior.config
+    if c.channels != len(problem.fields) or c.dim != len(problem.coords):
+        raise SpecError(f"the prior has {c.channels} channel(s) on a {c.dim}-D grid, the spec "
+                        f"{len(problem.fields)} field(s) of {len(problem.coords)} coordinates",
+                        file=problem.source, key="fields")
+    axes(problem, cfg, prior)
+    _guidance(problem, cfg, prior)
+
+
+def observations(problem: Problem, grid: dict[str, np.ndarray]):
+    """The spec's observations snapped onto ``grid``: a guidance ``Observations`` (mask and
+    values of shape ``(fields, *grid)``)."""
+    from ..generative.measurements import points_to_observations
+
+    obs = problem.observations
+    return points_to_observations(obs.coords, obs.values, grid, list(problem.fields),
+                                  source=obs.file or problem.source)
+
+
+def interpolant(mean: torch.Tensor, problem: Problem, grid: dict[str, np.ndarray]):
+    """``fn(points (N, d) in problem.coords order) -> (N, C)``: multilinear interpolation of
+    ``mean`` ``(C, *grid)`` (clamped to the grid's box); exact at the nodes."""
+    cols = [problem.coords.index(c) for c in grid]
+    nodes = [torch.as_tensor(a, dtype=torch.float64) for a in grid.values()]
+
+    def fn(points: torch.Tensor) -> torch.Tensor:
+        p = points.to(torch.float64).cpu()
+        idx, w = [], []
+        for col, x in zip(cols, nodes, strict=True):
+            i = (torch.searchsorted(x, p[:, col].contiguous(), right=True) - 1).clamp(
+                0, len(x) - 2)
+            idx.append(i)
+            w.append(((p[:, col] - x[i]) / (x[i + 1] - x[i])).clamp(0, 1))
+        out = torch.zeros(len(p), mean.shape[0], dtype=torch.float64)
+        for corner in range(2 ** len(nodes)):
+            bits = [(corner >> k) & 1 for k in range(len(nodes))]
+            weight = torch.ones(len(p), dtype=torch.float64)
+            for b, wk in zip(bits, w, strict=True):
+                weight = weight * (wk if b else 1 - wk)
+            node = [i + b for i, b in zip(idx, bits, strict=True)]
+            out += weight[:, None] * mean[(slice(None), *node)].T
+        return out.to(points)
+
+    return fn
+
+
+def run(problem: Problem, cfg: PriorOptions, ctx: RunContext) -> Result:
+    """Guided posterior samples on the grid (see the module docstring) as a :class:`Result`."""
+    from ..generative.guidance import SpecPDE, reconstruct
+
+    start = time.perf_counter()
+    prior = _load(problem, cfg, ctx.device)
+    grid = axes(problem, cfg, prior)
+    guidance, fits = _guidance(problem, cfg, prior)
+    obs = observations(problem, grid)
+    pde = SpecPDE(problem, grid) if fits else None
+    rec = reconstruct(prior, obs, method=guidance, n_samples=cfg.samples, nfe=cfg.nfe,
+                      zeta=cfg.zeta, pde=pde, seed=ctx.seed)
+    samples = rec.samples.to("cpu", torch.float64)
+    mean = samples.mean(0)
+    params, unc = {}, {"method": f"{cfg.samples} posterior samples", "std": {},
+                       "field_std": float(samples.std(0).mean()) if cfg.samples > 1 else 0.0}
+    if rec.params is not None:
+        theta = rec.params.to("cpu", torch.float64)
+        params = {pde.param_name: float(theta.mean())}
+        unc["std"] = {pde.param_name: float(theta.std()) if len(theta) > 1 else 0.0}
+    metrics = {"method": ctx.method, "device": str(ctx.device), "seed": ctx.seed,
+               "wall_s": time.perf_counter() - start, "config": cfg.model_dump(),
+               "params": params, "uncertainty": unc, "observed": obs.count,
+               "guidance": guidance, "nfe": cfg.nfe, "samples": cfg.samples,
+               "posterior_grid": {c: len(a) for c, a in grid.items()}}
+    return Result(problem, ctx.method, interpolant(mean, problem, grid), metrics, [],
+                  dtype=torch.float64, device="cpu")
+
+
+def condition_status(problem: Problem, cfg: PriorOptions) -> dict[str, tuple[str, str]]:
+    """Conditions are not imposed: they hold as far as the prior's training fields obey them."""
+    return {k: ("soft", "not imposed: held as far as the prior's training fields hold it")
+            for k in problem.conditions}
