@@ -133,6 +133,12 @@ class LPINNModel(torch.nn.Module):
         lab = basis.seed(labels)
         return self.state_jet(lab), self.curve_jet(lab)
 
+    def characteristics(self, labels: torch.Tensor) -> torch.Tensor:
+        """``x(X, t)`` (N,): where the characteristic that starts at ``X`` is at time ``t``,
+        for labels ``(N, 2)`` in the problem's coordinate order (``X`` in the space column),
+        unwrapped (not reduced to the period)."""
+        return self.curve_jet(JetBasis(2, []).seed(labels)).value[:, 0]
+
     def forward(self, points: torch.Tensor) -> torch.Tensor:
         """Eulerian ``u`` at points ``(N, 2)``: ``(N, 1)``."""
         def curve(labels, basis):
