@@ -111,6 +111,26 @@ def data_file(name: str, *, base: str, allowed: Iterable[str] = (), file: str | 
     return real
 
 
+def option_file(problem, method: str, name: str, value: str) -> tuple[str, str]:
+    """``(path, key)`` of a file a method option names (a trained model to read).
+
+    A value from the spec's ``[training]`` (or ``[training.<method>]``) table is one of the
+    spec's data files: it must lie in the spec's folder (:func:`data_file`), so a spec from a
+    stranger cannot make pinnlab read elsewhere. A value the caller gave (``solve(...)``,
+    ``--option``) is used as given; it must exist.
+    """
+    own = problem.training.get(method)
+    key = (f"training.{method}.{name}" if isinstance(own, dict) and name in own
+           else f"training.{name}")
+    spec_value = own.get(name) if isinstance(own, dict) and name in own else (
+        problem.training.get(name))
+    if spec_value and spec_value == value:
+        return data_file(value, base=problem.directory, file=problem.source, key=key), key
+    if not os.path.isfile(value):
+        raise SpecError(f"no such file: {value[:200]!r}", key=name)
+    return value, name
+
+
 def read_bytes(path: str, *, limit: int = DATA_LIMIT, file: str | None = None,
                key: str | None = None) -> bytes:
     """The content of the regular file ``path``, at most ``limit`` bytes (else an error)."""

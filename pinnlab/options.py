@@ -58,6 +58,9 @@ class Budget(Options):
 
     adam_steps: Steps = 5000
     """Adam steps (0 skips Adam)."""
+    optimizer: Literal["adam", "soap"] = "adam"
+    """the first-order phase's optimizer: adam, or soap (Adam in the eigenbasis of a Shampoo
+    preconditioner, Vyas et al. 2024; pytorch-optimizer's SOAP, no weight decay)."""
     lr: Positive = 1e-3
     """Adam's learning rate."""
     lr_decay: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.9
@@ -84,7 +87,8 @@ class Budget(Options):
         out = []
         if self.adam_steps > 0:
             out.append(Phase("adam", self.adam_steps, lr=self.lr, decay=self.lr_decay,
-                             decay_every=self.decay_every, stall=self.stall_steps))
+                             decay_every=self.decay_every, stall=self.stall_steps,
+                             optimizer=self.optimizer))
         if self.lbfgs_steps > 0:
             out.append(Phase("lbfgs", self.lbfgs_steps, history=self.lbfgs_history))
         return out

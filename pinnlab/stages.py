@@ -36,7 +36,8 @@ class Phase:
     follows ``schedule`` (``step`` or ``cosine`` with ``warmup`` and ``floor``, module
     docstring); ``clip`` > 0 clips the gradient's norm before each Adam step (minibatch
     training of the ANP and the generative priors); ``stall`` > 0 ends an Adam phase whose loss
-    has not improved by 1% on its best for that many steps (reported as the stop reason)."""
+    has not improved by 1% on its best for that many steps (reported as the stop reason);
+    ``optimizer`` is the first-order phase's optimizer (``adam`` or ``soap``)."""
 
     kind: str
     steps: int
@@ -55,6 +56,7 @@ class Phase:
     floor: float = 0.0
     clip: float = 0.0
     stall: int = 0
+    optimizer: str = "adam"
 
     def lr_factor(self, k: int) -> float:
         """The learning rate at local step ``k`` divided by ``lr`` (module docstring)."""
@@ -131,6 +133,18 @@ class RunContext:
     identity: dict | None = None
     monitor: Callable | None = None
     source: str | None = None
+
+
+def first_order(phase: Phase, groups: list[dict]) -> torch.optim.Optimizer:
+    """The optimizer of a first-order phase over parameter ``groups``: Adam, or SOAP
+    (pytorch-optimizer; its default betas (0.95, 0.95) and preconditioner refresh every 10
+    steps, no weight decay, so that only the preconditioning differs from Adam)."""
+    if phase.optimizer == "soap":
+        from .errors import optional_import
+
+        soap = optional_import("pytorch_optimizer", "soap").SOAP
+        return soap(groups, lr=phase.lr, weight_decay=0.0)
+    return torch.optim.Adam(groups, lr=phase.lr)
 
 
 def run_metrics(trainer: Trainer, ctx: RunContext, cfg) -> dict:

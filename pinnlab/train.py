@@ -230,8 +230,8 @@ class Trainer:
             groups: dict[float, list] = {}
             for p in self.params:
                 groups.setdefault(self.lr_factors.get(id(p), 1.0), []).append(p)
-            self.optimizer = torch.optim.Adam(
-                [{"params": ps, "factor": f} for f, ps in groups.items()], lr=phase.lr)
+            self.optimizer = stages.first_order(
+                phase, [{"params": ps, "factor": f} for f, ps in groups.items()])
             self._restore_optimizer(key)
         opt = self.optimizer
         stall = stages.StallWatch(phase.stall, self.state.done[key])

@@ -14,7 +14,6 @@ reads them; PINNs train on the same files with ``pinnlab solve``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,42 +46,15 @@ class GPMEProblem:
     spec: object = field(default=None, compare=False, repr=False)  # the Problem it came from
 
     def __post_init__(self) -> None:
-        where = {"file": self.source}
-        if self.family not in FAMILIES:
-            raise SpecError(
-                f"unknown GPME family {self.family!r}; use one of {FAMILIES}",
-                key="reference.family",
-                **where,
-            )
-        for key, (lo, hi) in (("domain.x", self.x_range), ("domain.t", self.t_range)):
-            if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
-                raise SpecError(
-                    f"range must be [low, high] with high > low, got {[lo, hi]}", key=key, **where
-                )
-        if not self.t_range[0] <= self.eval_time <= self.t_range[1]:
-            raise SpecError(
-                f"evaluation time {self.eval_time} outside domain.t {list(self.t_range)}",
-                key="conservation.time",
-                **where,
-            )
+        """What the spec loader cannot know: every family value the benchmark uses has an
+        exact solution, and the PME front stays inside the domain. (Ranges, the evaluation
+        time and the data sizes are checked by the loader.)"""
         lo, hi = self.train_range
-        if not hi >= lo:
-            raise SpecError(
-                "train range must be [low, high]", key=f"family.{self.parameter}", **where
-            )
         for value in (lo, hi, *self.test_values):
             self.solution(np.array(0.0), np.array(0.0), value)  # raises SpecError if out of range
         if self.family == "pme" and self.t_range[1] > self.x_range[1]:
-            raise SpecError(
-                "the PME front x* = t must stay inside the domain: need t_max <= x_max",
-                key="domain.t",
-                **where,
-            )
-        if self.n_context % self.t_slots or self.n_target % self.t_slots:
-            raise SpecError(
-                "n_context and n_target must be multiples of t_slots", key="conservation.t_slots",
-                **where
-            )
+            raise SpecError("the PME front x* = t must stay inside the domain: need t_max <= "
+                            "x_max", key="domain.t", file=self.source)
 
     @property
     def parameter(self) -> str:

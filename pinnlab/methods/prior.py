@@ -21,7 +21,6 @@ grid-averaged posterior field standard deviation), ``observed`` (observed nodes)
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Annotated, Literal
 
@@ -65,22 +64,14 @@ def _load(problem: Problem, cfg: PriorOptions, device: str = "cpu"):
     """The prior (:meth:`Prior.load`: checksum, weights only). A checkpoint the spec names
     must lie in its folder, as its data files do; one given by the caller is read as given."""
     from ..generative.prior import Prior
-    from ..io import data_file
+    from ..io import option_file
 
-    own = problem.training.get("prior")
-    own = own if isinstance(own, dict) else {}
-    key = "training.prior.checkpoint" if "checkpoint" in own else "training.checkpoint"
-    value = own.get("checkpoint", problem.training.get("checkpoint"))
-    if value and value == cfg.checkpoint:  # the spec's own
-        path = data_file(value, base=problem.directory, file=problem.source, key=key)
-        return Prior.load(path, device=device, key=key)
     if not cfg.checkpoint:
         raise SpecError("the prior method needs a trained prior: [training] checkpoint = PATH "
                         "or --option checkpoint=PATH", file=problem.source,
                         key="training.checkpoint")
-    if not os.path.isfile(cfg.checkpoint):
-        raise SpecError(f"no prior checkpoint at {cfg.checkpoint[:200]!r}", key="checkpoint")
-    return Prior.load(cfg.checkpoint, device=device, key="checkpoint")
+    path, key = option_file(problem, "prior", "checkpoint", cfg.checkpoint)
+    return Prior.load(path, device=device, key=key)
 
 
 def axes(problem: Problem, cfg: PriorOptions, prior) -> dict[str, np.ndarray]:

@@ -4,7 +4,7 @@ model of the spec's family, conditioned on the spec's conservation law.
 Step 1 fits a base model over the family ``[family]`` of a GPME spec (``[reference] solver =
 "gpme"``): a Gaussian process whose hyper-parameters maximise the marginal likelihood of the
 whole family (``base = "gp"``), or an attentive neural process (``base = "anp"``, or a saved
-one, ``weights``). Given the context of the spec's own member — its ``[observations]``, else
+one, ``anp_checkpoint``). Given the context of the spec's own member — its ``[observations]``, else
 ``n_context`` points of its exact solution drawn with the seed — the base model predicts, at
 each time t, ``u(t, ·) ~ N(μ, Σ)`` on the ``n_grid`` grid of ``[conservation]``.
 
@@ -15,7 +15,7 @@ trapezoid row of the grid, U(t) the exact mass of ``[conservation] density``):
 
 (:func:`pinnlab.conservation.update.conserve`). The result's field is μ̃, linear in x between
 grid points (``predict``, ``solution.npz`` and the plots use it); a trained ANP is kept as
-``anp.pt`` in the output folder (``weights`` reads it back). ``metrics["conservation"]`` has,
+``anp.pt`` in the output folder (``anp_checkpoint`` reads it back). ``metrics["conservation"]`` has,
 at the spec's evaluation time, the MSE, conservation error and log-likelihood of the base
 model, HardC and ProbConserv.
 """
@@ -57,8 +57,9 @@ class ProbConservConfig(Options):
     """ANP latent draws behind its predictive moments."""
     sigma_g: NonNegative = 0.0
     """noise of the conservation constraint (0: it holds exactly)."""
-    weights: str = ""
-    """a saved ANP (``pinnlab conserve --save``) to use instead of training one."""
+    anp_checkpoint: str = ""
+    """a saved ANP (``anp.pt`` of an earlier run, ``pinnlab conserve --save``) to use instead
+    of training one; in a spec, a file in the spec's folder."""
 
 
 options = ProbConservConfig
@@ -74,9 +75,13 @@ def check(problem: Problem, cfg: ProbConservConfig) -> None:
     if obs is not None and set(obs.values) != {"u"}:
         raise SpecError("ProbConserv's context is observations of u alone",
                         file=obs.file or problem.source, key="observations")
-    if cfg.weights and cfg.base != "anp":
-        raise SpecError("weights are a saved ANP: set base = \"anp\" with them",
-                        file=problem.source, key="training.weights")
+    if cfg.anp_checkpoint and cfg.base != "anp":
+        raise SpecError("anp_checkpoint is a saved ANP: set base = \"anp\" with it",
+                        file=problem.source, key="training.base")
+    if cfg.anp_checkpoint:
+        from ..io import option_file
+
+        option_file(problem, "probconserv", "anp_checkpoint", cfg.anp_checkpoint)
 
 
 def condition_status(problem: Problem, cfg: ProbConservConfig) -> dict[str, tuple[str, str]]:
@@ -99,13 +104,16 @@ def _context(gp_problem, problem: Problem, seed: int):
     return FunctionBatch(np.array([p]), t, x, u, t, x, u)
 
 
-def _fit(gp_problem, cfg: ProbConservConfig, ctx: RunContext):
+def _fit(problem: Problem, gp_problem, cfg: ProbConservConfig, ctx: RunContext):
     """The trained base model, its loss history and training seconds."""
     from ..conservation.gp import FamilyGaussianProcess, GPConfig
     from ..conservation.train import TrainConfig, load_checkpoint, train_anp
 
-    if cfg.weights:
-        return load_checkpoint(cfg.weights, key="training.weights").to(ctx.device), [], 0.0
+    if cfg.anp_checkpoint:
+        from ..io import option_file
+
+        path, key = option_file(problem, "probconserv", "anp_checkpoint", cfg.anp_checkpoint)
+        return load_checkpoint(path, key=key).to(ctx.device), [], 0.0
     if cfg.base == "gp":
         gp = FamilyGaussianProcess(gp_problem, GPConfig(iters=cfg.gp_iters, seed=ctx.seed)).fit()
         return gp, gp.losses, gp.seconds
@@ -182,7 +190,7 @@ def run(problem: Problem, cfg: ProbConservConfig, ctx: RunContext) -> Result:
     gp_problem = from_spec(problem)
     p = problem.parameters[gp_problem.parameter].value
     batch = _context(gp_problem, problem, ctx.seed)
-    model, losses, seconds = _fit(gp_problem, cfg, ctx)
+    model, losses, seconds = _fit(problem, gp_problem, cfg, ctx)
     moments = _predictor(model, gp_problem, batch, cfg, ctx.seed)
     conserved = conserved_field(moments, gp_problem, p, cfg.sigma_g)
     cols = problem.coords.index(problem.space[0]), problem.coords.index(problem.time)
@@ -195,7 +203,7 @@ def run(problem: Problem, cfg: ProbConservConfig, ctx: RunContext) -> Result:
     summary = {name: {"mse": float(r.mse[0]), "ce": float(r.ce[0]), "ll": float(r.ll[0]),
                       "std_mean": float(r.posterior.variance.clamp_min(0).sqrt().mean())}
                for name, r in rows.items()}
-    if ctx.out and cfg.base == "anp" and not cfg.weights:  # reusable as weights = ".../anp.pt"
+    if ctx.out and cfg.base == "anp" and not cfg.anp_checkpoint:  # reusable: anp_checkpoint
         from ..conservation.train import save_checkpoint
 
         save_checkpoint(model, os.path.join(ctx.out, "anp.pt"), steps=cfg.adam_steps)

@@ -1,12 +1,16 @@
-"""Every method on every spec: PINN, LPINN and the multi-domain methods on a Burgers, a GPME and
-a flame spec, at one small budget each, or the one-line reason the method does not apply.
+"""Every method on every spec: PINN, LPINN, the multi-domain methods, ProbConserv and the
+generative prior on a Burgers, a GPME, a flame and a heat-reconstruction spec, at one small
+budget each, or the one-line reason the method does not apply.
 
     python results/unified/methods.py            # writes methods.json and methods.md here
     python results/unified/methods.py flame_case1   # re-runs those specs' rows only
 
-All runs use one torch thread, seed 0, and one small budget (500 Adam, then 200 L-BFGS steps;
-the PINN on the flames adds the spec's warm-up fit): a table of what applies and runs on the one
-path, not of converged accuracy (the converged figures are on each family's page).
+All runs use one torch thread, seed 0, and one small budget (500 Adam, then 200 L-BFGS steps,
+where the method has those options; the PINN on the flames adds the spec's warm-up fit;
+ProbConserv fits its default Gaussian process; the prior method uses a prior of the heat family
+trained here first: 512 fields, 300 rectified-flow steps, as in the tutorial): a table of what
+applies and runs on the one path, not of converged accuracy (the converged figures are on each
+family's page).
 """
 
 from __future__ import annotations
@@ -22,32 +26,56 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SPECS = {"burgers": "problems/burgers.toml", "gpme_diffusion": "problems/gpme_diffusion.toml",
          "gpme_stefan": "problems/gpme_stefan.toml",
          "flame_case1": "problems/flames/case1_forward.toml",
-         "flame_case2": "problems/flames/case2_ch4_forward.toml"}
-METHODS = ["pinn", "lpinn", "xpinn", "cpinn", "multidomain"]
+         "flame_case2": "problems/flames/case2_ch4_forward.toml",
+         "heat_observed": "problems/generative/heat_observed.toml"}
+METHODS = ["pinn", "lpinn", "xpinn", "cpinn", "multidomain", "probconserv", "prior"]
 BUDGET = {"adam_steps": 500, "lbfgs_steps": 200}
 
 
-def one(spec: str, method: str) -> dict:
+def heat_prior() -> str:
+    """A small prior of the heat family (the tutorial's): its checkpoint path."""
+    import tempfile
+
+    from pinnlab.generative import PriorConfig, heat_family, train_prior
+
+    torch.manual_seed(0)
+    path = os.path.join(tempfile.mkdtemp(), "heat_rf.pt")
+    cfg = PriorConfig(objective="rf", base=8, steps=300, batch=16, lr=3e-3)
+    train_prior(heat_family(512, seed=0).fields, cfg, checkpoint=path, progress=False)
+    return path
+
+
+def budget(method: str, checkpoint: str) -> dict:
+    """The budget options ``method`` has (and the prior's checkpoint)."""
+    from pinnlab.methods import METHODS as REGISTRY
+
+    fields = REGISTRY[method].load().options.model_fields
+    out = {k: v for k, v in BUDGET.items() if k in fields}
+    return {**out, "checkpoint": checkpoint} if "checkpoint" in fields else out
+
+
+def one(spec: str, method: str, checkpoint: str = "") -> dict:
     import pinnlab
     from pinnlab.api import prepare
     from pinnlab.errors import PinnlabError
 
     path = os.path.join(ROOT, SPECS[spec])
     row = {"spec": spec, "method": method}
+    options = budget(method, checkpoint)
     try:
-        prepare(path, method, options=dict(BUDGET))
+        prepare(path, method, options=dict(options))
     except PinnlabError as exc:
         return {**row, "ran": False, "reason": exc.one_line()}
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        r = pinnlab.solve(path, method, progress=False, **BUDGET)
+        r = pinnlab.solve(path, method, progress=False, **options)
     except PinnlabError as exc:
         return {**row, "ran": True, "error": exc.one_line(),
                 "cpu_s": time.process_time() - c0}
     m = r.metrics
     return {**row, "ran": True, "rel_l2": m.get("rel_l2"),
             "params_rel_error": m.get("params_rel_error", {}), "cpu_s": time.process_time() - c0,
-            "wall_s": time.perf_counter() - t0, "stops": m["optimizer_stops"]}
+            "wall_s": time.perf_counter() - t0, "stops": m.get("optimizer_stops", {})}
 
 
 def table(rows: list[dict]) -> str:
@@ -76,14 +104,14 @@ if __name__ == "__main__":
     only = sys.argv[1:]  # spec names: re-run those rows, keep the others from methods.json
     path = os.path.join(HERE, "methods.json")
     old = json.load(open(path)) if only and os.path.exists(path) else []
-    rows = []
+    rows, checkpoint = [], heat_prior()
     for spec in SPECS:
         for method in METHODS:
             kept = [r for r in old if r["spec"] == spec and r["method"] == method]
             if only and spec not in only and kept:
                 rows.append(kept[0])
                 continue
-            rows.append(one(spec, method))
+            rows.append(one(spec, method, checkpoint))
             print(json.dumps(rows[-1]), flush=True)
     with open(os.path.join(HERE, "methods.json"), "w") as fh:
         json.dump(rows, fh, indent=1)

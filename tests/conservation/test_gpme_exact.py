@@ -1,4 +1,6 @@
-"""Exact GPME solutions: PDE residual by finite differences, mass by quadrature, constants."""
+"""Exact GPME solutions: the residual of each bundled spec's equation (finite differences of the
+exact field through :func:`pinnlab.testing.assert_residual_vanishes`), mass by quadrature,
+constants."""
 
 from __future__ import annotations
 
@@ -8,9 +10,22 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from pinnlab.conservation.testing import assert_residual_vanishes, gpme_fd_residual
+import pinnlab
 from pinnlab.errors import SpecError
 from pinnlab.reference import gpme
+from pinnlab.testing import assert_residual_vanishes, residuals_of_exact
+
+SPEC = "problems/gpme_{}.toml"
+
+
+def _vanishes(family: str, name: str, value: float, solution, t, x, h: float = 1e-3,
+              rtol: float = 1e-5) -> None:
+    """The spec's equation vanishes on ``solution`` at the points (t, x)."""
+    problem = pinnlab.load(SPEC.format(family)).with_parameters({name: value})
+    exact = lambda p: {"u": solution(p["t"], p["x"], value)}  # noqa: E731
+    assert problem.coords == ["x", "t"]
+    pts = np.stack([x, t], 1)
+    assert_residual_vanishes(problem, exact, points=pts, h=h, rtol=rtol)
 
 
 @pytest.mark.parametrize("k", [1.0, 3.0, 5.0])
@@ -18,7 +33,7 @@ def test_diffusion_satisfies_heat_equation_and_zero_mass(k):
     rng = np.random.default_rng(0)
     t, x = rng.uniform(0.1, 0.9, 50), rng.uniform(0.0, 2 * np.pi, 50)
     u = lambda t, x: gpme.diffusion_solution(t, x, k)  # noqa: E731
-    assert_residual_vanishes(u, lambda v: np.full_like(v, k), t, x)
+    _vanishes("diffusion", "k", k, gpme.diffusion_solution, t, x)
     for ti in (0.0, 0.5, 1.0):
         mass = quad(lambda xx, ti=ti: u(ti, xx), 0.0, 2 * np.pi, epsabs=1e-13)[0]
         assert abs(mass - gpme.diffusion_mass(ti, k)) < 1e-12
@@ -30,7 +45,7 @@ def test_pme_satisfies_equation_behind_front_and_mass_formula(m):
     t = rng.uniform(0.3, 0.9, 50)
     x = t * rng.uniform(0.05, 0.8, 50)  # strictly behind the front x* = t
     u = lambda t, x: gpme.pme_solution(t, x, m)  # noqa: E731
-    assert_residual_vanishes(u, lambda v: v**m, t, x)
+    _vanishes("pme", "m", m, gpme.pme_solution, t, x)
     # ahead of the front the solution is identically zero
     assert np.all(u(t, t + 0.01) == 0.0)
     for ti in (0.2, 0.5, 1.0):
@@ -64,12 +79,14 @@ def test_stefan_satisfies_heat_equation_behind_front_and_mass_balance(u_star):
     t = rng.uniform(0.02, 0.1, 50)
     x = gpme.stefan_front(t, u_star) * rng.uniform(0.05, 0.9, 50)
     u = lambda t, x: gpme.stefan_solution(t, x, u_star)  # noqa: E731
-    k = lambda v: (v >= u_star).astype(float)  # noqa: E731
-    assert_residual_vanishes(u, k, t, x, h=1e-4)
+    _vanishes("stefan", "u_star", u_star, gpme.stefan_solution, t, x, h=1e-4)
     # beyond the front: zero field, zero residual
     beyond = gpme.stefan_front(t, u_star) + 0.05
     assert np.all(u(t, beyond) == 0.0)
-    assert np.all(gpme_fd_residual(u, k, t, beyond, 1e-3) == 0.0)
+    problem = pinnlab.load(SPEC.format("stefan")).with_parameters({"u_star": u_star})
+    r, _ = residuals_of_exact(problem, lambda p: {"u": u(p["t"], p["x"])},
+                              np.stack([beyond, t], 1))["gpme"]
+    assert np.all(r == 0.0)
     # the jump at the front from u* to 0 is what the Stefan condition needs; the mass balance
     # (integral of the field = time integral of the boundary inflow) holds only with it
     for ti in (0.01, 0.05, 0.1):

@@ -56,7 +56,7 @@ def test_refusals_are_one_line(tmp_path, capsys):
     with pytest.raises(SpecError, match="GPME spec"):
         prepare(ROOT / "problems" / "burgers.toml", "probconserv")
     with pytest.raises(SpecError, match="base"):
-        prepare(STEFAN, "probconserv", options={"weights": "anp.pt"})
+        prepare(STEFAN, "probconserv", options={"anp_checkpoint": "anp.pt"})
     spec = tmp_path / "unknown.toml"
     spec.write_text(STEFAN.read_text().replace("u_star = 0.6", "u_star = {guess = 0.6, "
                                                "bounds = [0.5, 0.7]}"))
@@ -64,6 +64,12 @@ def test_refusals_are_one_line(tmp_path, capsys):
         prepare(spec, "probconserv")
     assert exc.value.key == "family.u_star"
     code = main(["solve", str(STEFAN), "--method", "probconserv", "--option", "base=anp",
-                 "--option", f"weights={tmp_path / 'none.pt'}"])
+                 "--option", f"anp_checkpoint={tmp_path / 'none.pt'}"])
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "training.weights" in err[0]
+    assert code == 2 and len(err) == 1 and "anp_checkpoint: no such file" in err[0]
+    outside = tmp_path / "stranger.toml"  # a spec may name only files in its own folder
+    own = '[training.probconserv]\nbase = "anp"\nanp_checkpoint = "/etc/hosts"\n\n[training]'
+    outside.write_text(STEFAN.read_text().replace("[training]", own))
+    with pytest.raises(SpecError, match="absolute paths") as exc:
+        prepare(outside, "probconserv")
+    assert exc.value.key == "training.probconserv.anp_checkpoint"

@@ -13,7 +13,7 @@ import pinnlab
 from pinnlab.api import prepare
 from pinnlab.cli import main
 from pinnlab.errors import PinnlabError
-from pinnlab.generative import PriorConfig, heat_family, train_prior
+from pinnlab.generative import PriorConfig, family_dataset, train_prior
 from pinnlab.generative.guidance import Observations, SpecPDE, reconstruct
 from pinnlab.generative.prior import Prior
 
@@ -30,8 +30,8 @@ def checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("prior") / "tiny.pt"
     torch.manual_seed(0)
     cfg = PriorConfig(objective="rf", base=8, steps=20, batch=8)
-    train_prior(heat_family(64, nx=16, nt=16, seed=0).fields, cfg, checkpoint=path,
-                progress=False)
+    data = family_dataset("heat", 64, seed=0, grid={"t": 16, "x": 16})
+    train_prior(data.fields, cfg, checkpoint=path, progress=False)
     return str(path)
 
 
@@ -86,7 +86,7 @@ def test_check_refuses_in_one_line_naming_the_key(checkpoint, tmp_path):
 
     err = refused(HEAT, "observations", checkpoint=checkpoint)
     assert err.file == HEAT and "[observations]" in err.message
-    assert "no prior checkpoint" in refused(SPEC, "checkpoint",
+    assert "no such file" in refused(SPEC, "checkpoint",
                                             checkpoint=str(tmp_path / "missing.pt")).message
     assert refused(SPEC, "training.checkpoint").file == SPEC  # none given
     assert refused(SPEC, "checkpoint", checkpoint=SPEC).file == SPEC  # not a checkpoint
@@ -116,5 +116,5 @@ def test_cli_solve_with_the_prior(checkpoint, tmp_path, capsys):
     assert main(["solve", SPEC, "--method", "prior", "--option",
                  f"checkpoint={tmp_path / 'missing.pt'}", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("pinnlab: error: checkpoint: no prior checkpoint at")
+    assert err.startswith("pinnlab: error: checkpoint: no such file")
     assert "\n" not in err
