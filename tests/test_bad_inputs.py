@@ -116,10 +116,10 @@ def genuine_checkpoint(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def prior_dataset(tmp_path_factory) -> Path:
     """A tiny, valid heat-equation dataset for ``pinnlab prior``."""
-    from pinnlab.generative.datasets import heat_family
+    from pinnlab.generative.datasets import family_dataset
 
     path = tmp_path_factory.mktemp("prior") / "data.npz"
-    heat_family(4, nx=16, nt=16).save(path)
+    family_dataset("heat", 4, seed=0, grid={"t": 16, "x": 16}).save(path)
     return path
 
 

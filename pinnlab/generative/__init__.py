@@ -3,7 +3,7 @@ Gaussian-mixture test problem, adjoint gradients through samplers, U-Net priors 
 reconstruction from sparse data.
 
 The public names below load their module on first use, so ``import pinnlab.generative`` stays
-cheap (no torch). Build a training set with a field family (:func:`heat_family`, ...), train a
+cheap (no torch). Build a training set from a spec's family (:func:`family_dataset`), train a
 prior with :func:`train_prior` (or ``pinnlab prior train``), sample it with
 :meth:`Prior.sample`; reconstruct a field from a spec's ``[observations]`` with
 ``pinnlab.solve(spec, method="prior", checkpoint=...)`` (:mod:`pinnlab.methods.prior`).
@@ -14,8 +14,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "FieldDataset": "datasets", "heat_family": "datasets", "burgers_family": "datasets",
-    "darcy_family": "datasets", "final_profiles": "datasets",
+    "FieldDataset": "datasets", "family_dataset": "datasets", "final_profiles": "datasets",
     "Prior": "prior", "PriorConfig": "prior", "train_prior": "prior",
     "sample": "sampling",
 }

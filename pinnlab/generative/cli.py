@@ -1,6 +1,7 @@
 """``pinnlab prior data|train|sample``: generative priors of PDE fields from the CLI.
 
-* ``data``: write a field family (heat, burgers, darcy) with its parameters to an .npz file.
+* ``data``: write the members of a spec's family (``[family]`` drawn, ``[reference]`` solved;
+  ``--family heat|burgers|darcy``: the bundled ``problems/generative/`` specs) to an .npz file.
 * ``train``: train a U-Net prior (VP diffusion or rectified flow) on such a file; checkpoints,
   resume.
 * ``sample``: unconditional samples with any sampler of :mod:`pinnlab.generative.sampling`.
@@ -25,7 +26,10 @@ def add_parser(subparsers) -> None:
     sub = p.add_subparsers(dest="prior_command", metavar="ACTION", required=True)
 
     d = sub.add_parser("data", help="write a PDE field family to .npz")
-    d.add_argument("--family", choices=["heat", "burgers", "darcy"], default="heat")
+    which = d.add_mutually_exclusive_group()
+    which.add_argument("--spec", help="a spec with [family] and a [reference] solver")
+    which.add_argument("--family", choices=["heat", "burgers", "darcy"],
+                       help="a bundled family spec (default heat)")
     d.add_argument("--n", type=positive_int, default=None, help="fields (default 2000; --quick 64)")
     d.add_argument("--quick", action="store_true", help=QUICK_HELP)
     d.add_argument("--seed", type=seed_int, default=0)
@@ -64,11 +68,11 @@ def _out_file(path: str, key: str = "--out") -> str:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from .datasets import FAMILIES
+    from .datasets import family_dataset
 
     _out_file(args.out)
     fill_budget(args, {"n": (2000, 64)})
-    ds = FAMILIES[args.family](args.n, seed=args.seed)
+    ds = family_dataset(args.spec or args.family or "heat", args.n, seed=args.seed)
     ds.save(args.out)
     print(f"wrote {args.out}: fields {ds.fields.shape}, params {ds.param_names}")
     return 0

@@ -1,21 +1,13 @@
-"""PDE solution-field families for training generative priors, from pinnlab's reference solvers.
+"""PDE solution-field families for training generative priors, drawn from a spec.
 
-Every family returns a :class:`FieldDataset`: ``fields`` of shape (n, channels, *grid) float32, the
-PDE
-parameters ``params`` (n, n_params) with their names, and the grid coordinates by name.
-
-* :func:`heat_family`: u_t = kappa u_xx on x in [0, 1], u(0, t) = u(1, t) = 0, t in [0, t_end];
-  u0 = sum_{k=1}^{K} a_k sin(k pi x) with a_k ~ N(0, 1/k^2); exact solution
-  u = sum_k a_k exp(-kappa k^2 pi^2 t) sin(k pi x); kappa ~ U(kappa_min, kappa_max). Field (t, x).
-* :func:`burgers_family`: u_t + u u_x = nu u_xx, u0 = -sin(pi x) on [-1, 1], u(+-1, t) = 0, by the
-  Cole-Hopf solver :func:`pinnlab.reference.burgers.burgers_cole_hopf`; log nu ~ U. Fields (t, x)
-  and
-  the final-time 1-D profiles.
-* :func:`darcy_family`: -div(a grad u) = 1 on the unit square, u = 0 on the boundary, by
-  second-order
-  finite differences (scipy sparse), a = exp(g) with g a Gaussian random field of
-  squared-exponential
-  covariance; joint field [a, u] (2 channels).
+:func:`family_dataset` reads a spec's ``[family]`` and ``[reference]`` (the one spec language,
+``docs/spec.md``): each of ``n`` members draws its parameters (uniform or log-uniform in their
+ranges) and random functions (a sine series, a Gaussian random field) that replace definitions,
+and the spec's reference solver computes its fields on the reference grid. The bundled families
+(``problems/generative/``): ``heat`` (u_t = kappa u_xx, random sine-series initial state,
+:func:`~pinnlab.reference.diffusion.heat_sine`), ``burgers`` (log-uniform viscosity,
+Cole-Hopf) and ``darcy`` (-div(a grad u) = 1 with a log-normal coefficient field,
+:func:`~pinnlab.reference.diffusion.darcy_fd`; joint fields [a, u]).
 """
 
 from __future__ import annotations
@@ -25,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, SpecError
 
 
 @dataclass
@@ -65,79 +57,160 @@ class FieldDataset:
         return ds
 
 
-def heat_family(n: int, nx: int = 32, nt: int = 32, *, t_end: float = 0.05, n_modes: int = 4,
-                kappa_range: tuple[float, float] = (0.2, 1.0), seed: int = 0) -> FieldDataset:
-    """n exact heat-equation fields on the (t, x) grid, shape (n, 1, nt, nx)."""
+FAMILIES = ("heat", "burgers", "darcy")
+"""The bundled family specs, ``problems/generative/<name>.toml``."""
+
+MAX_NODES = 4096  # the largest space grid of a gaussian_field (its covariance is dense)
+
+
+def bundled_spec(name: str) -> Path:
+    """The path of a bundled family spec (``heat``, ``burgers``, ``darcy``)."""
+    return Path(__file__).resolve().parents[2] / "problems" / "generative" / f"{name}.toml"
+
+
+def family_dataset(spec, n: int, *, seed: int, grid: dict[str, int] | None = None
+                   ) -> FieldDataset:
+    """``n`` members of the family of ``spec`` (a :class:`~pinnlab.spec.problem.Problem`, a
+    spec path, or a bundled name in :data:`FAMILIES`), solved by its reference solver.
+
+    One ``numpy`` generator seeded with ``seed`` draws, for all members at once and in this
+    order: the ``[family]`` parameters in their order (``rng.uniform(low, high, n)``, or its
+    exponential in the logs for ``log_uniform``), then the random functions in order
+    (``standard_normal((n, modes))`` for a sine series, ``standard_normal((n, nodes))`` for a
+    Gaussian field). The grid is the reference's (``[reference] grid``, 101 points per
+    coordinate unless given; ``grid`` overrides sizes), time first.
+
+    Returns:
+        ``fields`` (n, channels, *grid) float32: the random functions first when the problem
+        is steady (functions of every coordinate: Darcy's ``a``), then the spec's fields;
+        ``params`` (n, p) float64 named by the ``[family]`` parameters; ``coords`` by name.
+    """
+    from ..reference import reference_solution
+
+    problem = _problem(spec)
+    if problem.reference is None or problem.reference.solver is None:
+        raise SpecError("a family dataset needs a [reference] solver", file=problem.source,
+                        key="reference")
+    if not problem.family and not problem.family_draws:
+        raise SpecError("no [family]: every member would be the spec's own", file=problem.source,
+                        key="family")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise DataError("n must be a positive integer", key="n")
+    sizes = {**problem.reference.grid, **(grid or {})}
+    for c, m in sizes.items():
+        if c not in problem.domain or isinstance(m, bool) or not isinstance(m, int) or m < 2:
+            raise DataError(f"grid: {c!r} must be a coordinate with an integer size >= 2",
+                            key="grid")
+    axes = {c: np.linspace(lo, hi, sizes.get(c, 101)) for c, (lo, hi) in problem.domain.items()}
     rng = np.random.default_rng(seed)
-    x = np.linspace(0.0, 1.0, nx)
-    t = np.linspace(0.0, t_end, nt)
-    kappa = rng.uniform(*kappa_range, n)
-    k = np.arange(1, n_modes + 1)
-    amp = rng.standard_normal((n, n_modes)) / k
-    decay = np.exp(-kappa[:, None, None] * (k * np.pi) ** 2 * t[None, :, None])  # (n, nt, K)
-    modes = np.sin(np.pi * k[:, None] * x[None, :])                              # (K, nx)
-    u = np.einsum("nk,ntk,kx->ntx", amp, decay, modes)
-    return FieldDataset(u[:, None].astype(np.float32), kappa[:, None], ["kappa"], {"t": t, "x": x},
-                        "heat", {"t_end": t_end, "n_modes": n_modes})
+    params = {}
+    for k, (lo, hi) in problem.family.items():
+        if k in problem.family_draws:  # log_uniform
+            params[k] = np.exp(rng.uniform(np.log(lo), np.log(hi), n))
+        else:
+            params[k] = rng.uniform(lo, hi, n)
+    space = {c: axes[c] for c in problem.space}
+    draws = {k: _draw(rng, k, d, n, space, problem) for k, d in problem.family_draws.items()
+             if d.kind != "log_uniform"}
+    order = [problem.coords.index(c) for c in ([problem.time] if problem.time else [])
+             + problem.space]
+    out = []
+    for i in range(n):
+        member = _member(problem, {k: v[i] for k, v in params.items()},
+                         {k: fns[i] for k, (fns, _) in draws.items()})
+        sol = reference_solution(member, grid=sizes)
+        inputs = [v[i] for _, v in draws.values()] if problem.time is None else []
+        out.append(np.stack(inputs + [sol.fields[f] for f in problem.fields]))
+    fields = np.stack(out).transpose(0, 1, *(2 + np.array(order, int)))
+    names = list(params)
+    return FieldDataset(fields.astype(np.float32),
+                        np.stack([params[k] for k in names], 1) if names else np.zeros((n, 0)),
+                        names, {problem.coords[j]: axes[problem.coords[j]] for j in order},
+                        problem.name, {"spec": problem.source, "seed": seed})
 
 
-def burgers_family(n: int, nx: int = 64, nt: int = 64, *, nu_range=(0.01 / np.pi, 0.1),
-                   seed: int = 0) -> FieldDataset:
-    """Burgers fields (n, 1, nt, nx) on [-1, 1] x [0, 1] for log-uniform viscosities nu."""
-    from ..reference.burgers import burgers_cole_hopf
+def _problem(spec):
+    from ..spec.problem import Problem
 
-    rng = np.random.default_rng(seed)
-    nus = np.exp(rng.uniform(np.log(nu_range[0]), np.log(nu_range[1]), n))
-    x = np.linspace(-1.0, 1.0, nx)
-    t = np.linspace(0.0, 1.0, nt)
-    tt, xx = np.meshgrid(t, x, indexing="ij")
-    u = np.stack([burgers_cole_hopf(xx, tt, nu) for nu in nus])
-    return FieldDataset(u[:, None].astype(np.float32), nus[:, None], ["nu"], {"t": t, "x": x},
-                        "burgers")
+    if isinstance(spec, Problem):
+        return spec
+    from ..api import load
+
+    return load(bundled_spec(spec) if spec in FAMILIES else spec)
+
+
+def _draw(rng, name: str, d, n: int, space: dict, problem):
+    """``n`` draws of the random function ``name`` (see ``FamilyDraw``): the member functions
+    of the space coordinates (numbers or tensors in, a tensor out) and their values on the
+    space grid, shape (n, *sizes)."""
+    import torch
+
+    if d.kind == "sine_series":
+        (c, x), = space.items()
+        x0, x1 = problem.domain[c]
+        k = np.arange(1, d.modes + 1)
+        amp = rng.standard_normal((n, d.modes)) / k ** (1.0 if d.decay is None else d.decay)
+        wave = torch.as_tensor(k * np.pi / (x1 - x0))
+
+        def series(y, a):
+            y = torch.as_tensor(y, dtype=torch.float64)[..., None]
+            return (torch.as_tensor(a) * torch.sin(wave * (y - x0))).sum(-1)
+
+        return [lambda y, a=a: series(y, a) for a in amp], amp @ np.sin(
+            np.pi * k[:, None] * (x[None, :] - x0) / (x1 - x0))
+    shape = tuple(len(v) for v in space.values())
+    if np.prod(shape) > MAX_NODES:
+        raise SpecError(f"a gaussian_field on {np.prod(shape)} nodes (at most {MAX_NODES}): "
+                        "a coarser grid", file=problem.source, key=f"family.{name}")
+    pts = np.stack([g.ravel() for g in np.meshgrid(*space.values(), indexing="ij")], 1)
+    d2 = ((pts[:, None] - pts[None]) ** 2).sum(-1)
+    chol = np.linalg.cholesky(np.exp(-d2 / (2 * d.length_scale**2)) + 1e-6 * np.eye(len(pts)))
+    z = rng.standard_normal((n, len(pts)))
+    std = 1.0 if d.std is None else d.std
+    g = np.stack([std * (chol @ zi) for zi in z]).reshape(n, *shape)
+    transform = d.transform or "exp"
+    if transform == "exp":
+        g = np.exp(g)
+    elif transform == "threshold":
+        g = np.where(g >= (d.threshold or 0.0), d.values[1], d.values[0])
+
+    def on_nodes(*coords, values):
+        at = []
+        for y, (c, axis) in zip(coords, space.items(), strict=True):
+            y = np.asarray(y, dtype=float)
+            j = np.clip(np.rint((y - axis[0]) / (axis[-1] - axis[0]) * (len(axis) - 1)),
+                        0, len(axis) - 1).astype(int)
+            if not np.allclose(axis[j], y, rtol=0, atol=1e-9 * (axis[-1] - axis[0])):
+                raise SpecError(f"a gaussian_field draw is known on the grid's nodes only ({c})",
+                                file=problem.source, key=f"family.{name}")
+            at.append(j)
+        return torch.as_tensor(values[tuple(np.broadcast_arrays(*at))])
+
+    return [lambda *y, v=v: on_nodes(*y, values=v) for v in g], g
+
+
+def _member(problem, values: dict[str, float], functions: dict):
+    """The member of the family with these parameter values and random functions: each
+    function replaces its definition (as a values-only plug-in function of the space
+    coordinates, ``<name>__member``)."""
+    import copy
+
+    from ..expr.syntax import PluginFunction
+    from ..spec.problem import Parameter
+
+    member = copy.copy(problem)
+    member.parameters = {**problem.parameters,
+                         **{k: Parameter(value=float(v)) for k, v in values.items()}}
+    member.functions, member.definitions = dict(problem.functions), dict(problem.definitions)
+    for k, fn in functions.items():
+        name = f"{k}__member"
+        member.functions[name] = PluginFunction(name, fn, arity=len(problem.space),
+                                                doc=f"this member's draw of {k}", jets=False)
+        member.definitions[k] = f"{name}({', '.join(problem.space)})"
+    return member
 
 
 def final_profiles(ds: FieldDataset) -> FieldDataset:
     """1-D fields u(x, t_end) of a (t, x) family, shape (n, 1, nx)."""
     return FieldDataset(ds.fields[:, :, -1, :], ds.params, ds.param_names, {"x": ds.coords["x"]},
                         ds.family + "-final")
-
-
-def darcy_family(n: int, size: int = 32, *, length_scale: float = 0.15, log_std: float = 1.0,
-                 seed: int = 0) -> FieldDataset:
-    """Joint [a, u] fields (n, 2, size, size) of -div(a grad u) = 1, u = 0 on the boundary."""
-    import scipy.sparse as sp
-    from scipy.sparse.linalg import spsolve
-
-    rng = np.random.default_rng(seed)
-    x = np.linspace(0.0, 1.0, size)
-    h = x[1] - x[0]
-    xx, yy = np.meshgrid(x, x, indexing="ij")
-    pts = np.stack([xx.ravel(), yy.ravel()], 1)
-    d2 = ((pts[:, None] - pts[None]) ** 2).sum(-1)
-    chol = np.linalg.cholesky(np.exp(-d2 / (2 * length_scale**2)) + 1e-6 * np.eye(size * size))
-    m = size - 2
-    idx = np.arange(m * m).reshape(m, m)
-    out = np.empty((n, 2, size, size), np.float32)
-    for s in range(n):
-        a = np.exp(log_std * (chol @ rng.standard_normal(size * size))).reshape(size, size)
-        ax = 0.5 * (a[1:, :] + a[:-1, :])  # faces between i and i+1
-        ay = 0.5 * (a[:, 1:] + a[:, :-1])
-        rows, cols, vals = [], [], []
-        for i in range(1, size - 1):
-            for j in range(1, size - 1):
-                p = idx[i - 1, j - 1]
-                w = (ax[i - 1, j], ax[i, j], ay[i, j - 1], ay[i, j])
-                rows.append(p), cols.append(p), vals.append(sum(w) / h**2)
-                for (ii, jj), c in zip(((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)), w,
-                                       strict=True):
-                    if 0 < ii < size - 1 and 0 < jj < size - 1:
-                        rows.append(p), cols.append(idx[ii - 1, jj - 1]), vals.append(-c / h**2)
-        mat = sp.csr_matrix((vals, (rows, cols)), shape=(m * m, m * m))
-        u = np.zeros((size, size))
-        u[1:-1, 1:-1] = spsolve(mat, np.ones(m * m)).reshape(m, m)
-        out[s, 0], out[s, 1] = a, u
-    return FieldDataset(out, np.zeros((n, 0)), [], {"x": x, "y": x}, "darcy",
-                        {"length_scale": length_scale, "log_std": log_std})
-
-
-FAMILIES = {"heat": heat_family, "burgers": burgers_family, "darcy": darcy_family}

@@ -354,3 +354,6 @@ def reference_solution(problem, grid: dict[str, int] | None = None) -> Reference
     out = SOLVERS[ref.solver].fn(target, sol.mesh(), options)
     sol.fields, sol.params = out if isinstance(out, tuple) else (out, {})
     return sol
+
+
+from . import diffusion  # noqa: E402,F401  (registers heat_sine and darcy_fd)

@@ -67,6 +67,25 @@ def validate(problem: Problem) -> None:
         _observations(problem, problem.observations)
     if problem.decomposition is not None:
         _decomposition(problem, problem.decomposition)
+    _family(problem)
+    if problem.reference is not None and problem.reference.solver is not None:
+        from ..reference import check_reference
+
+        check_reference(problem)
+    if problem.conservation is not None:
+        _conservation(problem, problem.conservation)
+
+
+#: the keys of each kind of ``[family.<name>]`` table beside ``kind`` (a ``range`` sits in
+#: ``Problem.family``)
+FAMILY_KEYS = {"log_uniform": ("range",), "sine_series": ("modes", "decay"),
+               "gaussian_field": ("length_scale", "std", "transform", "threshold", "values")}
+
+
+def _family(problem: Problem) -> None:
+    """``[family]``: known parameters with finite ranges; the tables' keys fit their kind; a
+    random function replaces a definition of the space coordinates (see ``FamilyDraw``)."""
+    src = problem.source
     for k, rng in problem.family.items():
         p = problem.parameters.get(k)
         if p is None or p.unknown:
@@ -76,12 +95,51 @@ def validate(problem: Problem) -> None:
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise SpecError(f"range must be finite with low < high, got {list(rng)}",
                             file=src, key=f"family.{k}")
-    if problem.reference is not None and problem.reference.solver is not None:
-        from ..reference import check_reference
+    for k, d in problem.family_draws.items():
+        key = f"family.{k}"
+        if d.kind not in FAMILY_KEYS:
+            raise SpecError(f"unknown kind {d.kind!r} (known: {', '.join(FAMILY_KEYS)})",
+                            file=src, key=f"{key}.kind")
+        for n in ("modes", "decay", *FAMILY_KEYS["gaussian_field"]):
+            if getattr(d, n) is not None and n not in FAMILY_KEYS[d.kind]:
+                raise SpecError(f"{n} is not a key of a {d.kind} entry (its keys: "
+                                f"{', '.join(('kind', *FAMILY_KEYS[d.kind]))})",
+                                file=src, key=f"{key}.{n}")
+        if d.kind == "log_uniform":
+            if k not in problem.family or problem.family[k][0] <= 0:
+                raise SpecError("a log_uniform range is positive: [low, high] with 0 < low",
+                                file=src, key=f"{key}.range")
+            continue
+        if k in problem.family or k not in problem.definitions:
+            raise SpecError(f"a {d.kind} replaces a definition: give its value in this "
+                            f"spec's own member as [definitions] {k} = \"...\"", file=src,
+                            key=key)
+        used = problem.compiled_definitions()[k].symbols
+        if any(s.kind == "field" or (s.kind, s.name) == ("coord", problem.time)
+               for s in used):
+            raise SpecError(f"definition {k!r} must be a function of the space coordinates, "
+                            f"as its {d.kind} draws are", file=src, key=f"definitions.{k}")
+        _family_draw(problem, key, d)
 
-        check_reference(problem)
-    if problem.conservation is not None:
-        _conservation(problem, problem.conservation)
+
+def _family_draw(problem: Problem, key: str, d) -> None:
+    """What a random function's kind needs beyond its keys' types (the schema's)."""
+    src = problem.source
+    need = "modes" if d.kind == "sine_series" else "length_scale"
+    if getattr(d, need) is None:
+        raise SpecError(f"a {d.kind} needs {need}", file=src, key=f"{key}.{need}")
+    if d.kind == "sine_series" and len(problem.space) != 1:
+        raise SpecError("a sine_series is a function of one space coordinate", file=src,
+                        key=key)
+    threshold = d.transform == "threshold"
+    if threshold and d.values is None:
+        raise SpecError("transform = \"threshold\" needs values = [below, above]", file=src,
+                        key=f"{key}.values")
+    for n in ("threshold", "values"):
+        if not threshold and getattr(d, n) is not None:
+            raise SpecError(f"{n} is for transform = \"threshold\"", file=src,
+                            key=f"{key}.{n}")
+
 
 def _names(problem: Problem) -> None:
     """Coordinates, fields and parameters: identifiers, each used once, none shadowing a

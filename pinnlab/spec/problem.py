@@ -128,6 +128,31 @@ class Conservation:
     t_slots: int = 10
 
 
+@dataclass(frozen=True)
+class FamilyDraw:
+    """A ``[family]`` entry drawn otherwise than uniformly in its range (the keys a kind does
+    not use stay ``None``; ``pinnlab.generative.family_dataset`` draws them):
+
+    * ``log_uniform``: a known parameter, ``log p ~ U(log low, log high)`` (its range in
+      ``Problem.family``);
+    * ``sine_series``: a definition replaced by ``sum_{k=1}^{modes} a_k sin(k pi (x - x0)/L)``
+      on the one space coordinate ``x`` in ``[x0, x0 + L]``, ``a_k ~ N(0, k^(-2 decay))``;
+    * ``gaussian_field``: a definition replaced by ``T(std * g)`` on the nodes of the space
+      grid, ``g`` Gaussian with covariance ``exp(-|p - q|^2 / (2 length_scale^2))`` (plus
+      ``1e-6`` on the diagonal); ``T`` = ``transform``: ``exp``, ``none`` (identity) or
+      ``threshold`` (``values[0]`` below ``threshold``, ``values[1]`` at or above it).
+    """
+
+    kind: str
+    modes: int | None = None
+    decay: float | None = None
+    length_scale: float | None = None
+    std: float | None = None
+    transform: str | None = None
+    threshold: float | None = None
+    values: tuple[float, float] | None = None
+
+
 @dataclass
 class Problem:
     """A PDE problem: domain, fields, parameters, equations, conditions, data, reference.
@@ -144,7 +169,10 @@ class Problem:
         training: default options for the methods (overridable in ``solve``).
         decomposition: subdomains and interface conditions for multi-domain methods.
         family: ``{parameter: (low, high)}``, the range of a parametric family of problems
-            (bandit contexts, sweeps); each must be a known parameter.
+            (bandit contexts, sweeps, datasets); each must be a known parameter.
+        family_draws: ``{name: FamilyDraw}``: the entries of the family drawn otherwise than
+            uniformly: log-uniform parameters (their range in ``family``) and random functions
+            replacing definitions (the definition is their value in this spec's own member).
         definitions: ``{name: text}``, named sub-expressions in order (each may use fields,
             derivatives, parameters and earlier definitions), usable in every expression.
         bounds: ``{field: (low, high)}`` (constant expressions): the field is
@@ -168,6 +196,7 @@ class Problem:
     training: dict[str, object] = field(default_factory=dict)
     decomposition: Decomposition | None = None
     family: dict[str, tuple[float, float]] = field(default_factory=dict)
+    family_draws: dict[str, FamilyDraw] = field(default_factory=dict)
     source: str = "<python>"
     directory: str = "."
     description: str = ""
@@ -307,6 +336,8 @@ class Problem:
                    "family": self.family, "reference": self.reference,
                    "observations": None if obs is None else {
                        "coords": obs.coords, "values": obs.values, "noise": obs.noise}}
+        if self.family_draws:  # (absent otherwise: earlier checkpoints keep their hash)
+            content["family_draws"] = self.family_draws
         if self.plugins:  # a mechanism's data too
             content["plugins"] = {k: v.fingerprint() if hasattr(v, "fingerprint") else
                                   type(v).__name__ for k, v in self.plugins.items()}

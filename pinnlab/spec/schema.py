@@ -158,6 +158,34 @@ class ReferenceTable(BaseModel):
     grid: dict[str, Annotated[int, Field(ge=2, le=65_536)]] = Field(default_factory=dict)
 
 
+class FamilyTable(Table):
+    """A ``[family.<name>]`` entry drawn per member: a log-uniform parameter, or a random
+    function of the space coordinates replacing the definition ``<name>``."""
+
+    kind: Literal["log_uniform", "sine_series", "gaussian_field"]
+    range: NumberRange | None = Field(None, description="log_uniform: [low, high], low > 0")
+    modes: Annotated[int, Field(ge=1, le=1024)] | None = Field(
+        None, description="sine_series: the number K of sine modes")
+    decay: Number | None = Field(None, description="sine_series: a_k ~ N(0, k^(-2 decay)); "
+                                                   "default 1")
+    length_scale: Annotated[Number, Field(gt=0)] | None = Field(
+        None, description="gaussian_field: the covariance's length scale")
+    std: Annotated[Number, Field(ge=0)] | None = Field(
+        None, description="gaussian_field: the field's standard deviation; default 1")
+    transform: Literal["exp", "none", "threshold"] | None = Field(
+        None, description="gaussian_field: exp(g) (default), g, or two values")
+    threshold: Number | None = Field(None, description="transform = threshold: where the "
+                                                       "value switches; default 0")
+    values: NumberRange | None = Field(None, description="transform = threshold: [below, "
+                                                         "at or above]")
+
+
+FamilyEntry = Annotated[
+    Annotated[FamilyTable, Tag("table")] | Annotated[NumberRange, Tag("value")],
+    Discriminator(lambda v: "table" if isinstance(v, dict) else "value"),
+]
+
+
 class ObservationsTable(Table):
     """Point measurements: a CSV file (header: coordinate and field names) in the spec's
     folder, and the relative noise level they carry."""
@@ -212,7 +240,9 @@ class Document(Table):
     observations: ObservationsTable | None = None
     training: dict[str, Any] = Field(default_factory=dict, description="method options")
     decomposition: DecompositionTable | None = None
-    family: dict[str, NumberRange] = Field(default_factory=dict)
+    family: Annotated[dict[str, FamilyEntry], Field(max_length=64)] = Field(
+        default_factory=dict, description="[low, high] of a known parameter, or a table with "
+                                          "a kind")
     conservation: ConservationTable | None = None
     plugins: Annotated[dict[str, dict[str, Any]], Field(max_length=16)] = Field(
         default_factory=dict, description="physics plug-ins by name: [plugins.<name>] with a "

@@ -48,8 +48,16 @@ from ..expr import Namespace, compile_expression
 from ..io import data_file, read_bytes, read_text
 from . import plugins
 from .decomposition import Decomposition
-from .problem import Condition, Conservation, Observations, Parameter, Problem, Reference
-from .schema import ParameterTable, validate
+from .problem import (
+    Condition,
+    Conservation,
+    FamilyDraw,
+    Observations,
+    Parameter,
+    Problem,
+    Reference,
+)
+from .schema import FamilyTable, ParameterTable, validate
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -146,13 +154,14 @@ def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".",
                                             for k, v in given.parameters.items()},
                                "parameters", source)
     definitions = plugins.merge(dict(doc.definitions), given.definitions, "definitions", source)
+    family, draws = _family(doc.family, source)
     return Problem(name=name, domain=domain, fields=fields, bounds=bounds, simplex=simplex,
                    definitions=definitions, functions=given.functions, plugins=given.objects,
                    equations=dict(doc.equations), parameters=parameters,
                    conditions=conditions, time=doc.time, reference=reference,
                    observations=observations, training=dict(doc.training),
                    decomposition=decomposition,
-                   family={k: (float(a), float(b)) for k, (a, b) in doc.family.items()},
+                   family=family, family_draws=draws,
                    source=source, directory=directory, description=doc.description,
                    conservation=(Conservation(**doc.conservation.model_dump())
                                  if doc.conservation is not None else None))
@@ -176,6 +185,28 @@ def _fields(entry, source: str) -> tuple[list[str], dict, dict]:
             if t.bounds is not None:
                 bounds[name] = tuple(t.bounds)
     return names, bounds, simplex
+
+
+def _family(entries: dict, source: str) -> tuple[dict, dict]:
+    """``[family]``: the ranges of its parameters (uniform lists and ``log_uniform`` tables, in
+    order) and the draws of its tables (:class:`FamilyDraw`)."""
+    family, draws = {}, {}
+    for k, v in entries.items():
+        if not isinstance(v, FamilyTable):
+            family[k] = (float(v[0]), float(v[1]))
+            continue
+        keys = {n: getattr(v, n) for n in v.model_fields_set - {"kind", "range"}}
+        if v.kind == "log_uniform":
+            if v.range is None:
+                raise SpecError("a log_uniform entry needs range = [low, high]", file=source,
+                                key=f"family.{k}.range")
+            family[k] = (float(v.range[0]), float(v.range[1]))
+        elif v.range is not None:
+            raise SpecError(f"range is for log_uniform entries, not {v.kind}", file=source,
+                            key=f"family.{k}.range")
+        draws[k] = FamilyDraw(v.kind, **{n: tuple(x) if isinstance(x, list) else x
+                                        for n, x in keys.items()})
+    return family, draws
 
 
 def parse_value(text: str):

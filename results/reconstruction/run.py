@@ -1,10 +1,10 @@
 """Heat-field reconstruction from 1% and 3% of the grid points (+1% noise): priors vs GP vs PINN.
 
 Family: u_t = kappa u_xx on [0, 1] x [0, 0.05], u = 0 at x = 0, 1, random 4-mode sine initial state,
-kappa ~ U(0.2, 1) (``heat_family``), 32 x 32 grid. Priors: a VP diffusion U-Net (data prediction)
-and a
-rectified-flow U-Net (velocity), 1500 Adam steps each on 2000 fields (trained here unless the
-checkpoints exist in ``priors/``). Test: 6 held-out fields (seed 123); for each, 10 (1%) or 31 (3%)
+kappa ~ U(0.2, 1) (``family_dataset("heat", ...)``: problems/generative/heat.toml), 32 x 32 grid.
+Priors: a VP diffusion U-Net (data prediction) and a rectified-flow U-Net (velocity), 1500 Adam
+steps each on 2000 fields (trained here unless the checkpoints exist in ``priors/``). Test: 6
+held-out fields (seed 123); for each, 10 (1%) or 31 (3%)
 random grid points with Gaussian noise of 1% of the field's RMS.
 
 Methods (same points): DPS + PDE-residual guidance on the VP prior (DiffusionPDE-style, kappa by
@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 from baselines import gp_reconstruct, pinn_reconstruct  # noqa: E402
 
 import pinnlab  # noqa: E402
-from pinnlab.generative.datasets import heat_family  # noqa: E402
+from pinnlab.generative.datasets import family_dataset  # noqa: E402
 from pinnlab.generative.guidance import Observations, SpecPDE, reconstruct  # noqa: E402
 from pinnlab.generative.prior import Prior, PriorConfig, train_prior  # noqa: E402
 
@@ -45,8 +45,8 @@ def load_or_train(objective: str) -> Prior:
     path = HERE / "priors" / f"heat_{objective}.pt"
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
-        train_prior(heat_family(2000, seed=0).fields, PriorConfig(objective=objective, steps=1500),
-                    checkpoint=path)
+        train_prior(family_dataset("heat", 2000, seed=0).fields,
+                    PriorConfig(objective=objective, steps=1500), checkpoint=path)
     return Prior.load(path)
 
 
@@ -54,7 +54,7 @@ def main():
     torch.set_num_threads(1)
     t_all = time.time()
     priors = {"vp": load_or_train("vp"), "rf": load_or_train("rf")}
-    test = heat_family(N_TEST, seed=123)
+    test = family_dataset("heat", N_TEST, seed=123)
     t, x = test.coords["t"], test.coords["x"]
     spec = pinnlab.load(HERE.parents[1] / "problems" / "generative" / "heat.toml")
     pde = SpecPDE(spec, test.coords)  # the spec's u_t - kappa u_xx; sine projection in x

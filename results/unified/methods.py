@@ -36,12 +36,13 @@ def heat_prior() -> str:
     """A small prior of the heat family (the tutorial's): its checkpoint path."""
     import tempfile
 
-    from pinnlab.generative import PriorConfig, heat_family, train_prior
+    from pinnlab.generative import PriorConfig, family_dataset, train_prior
 
     torch.manual_seed(0)
     path = os.path.join(tempfile.mkdtemp(), "heat_rf.pt")
     cfg = PriorConfig(objective="rf", base=8, steps=300, batch=16, lr=3e-3)
-    train_prior(heat_family(512, seed=0).fields, cfg, checkpoint=path, progress=False)
+    train_prior(family_dataset("heat", 512, seed=0).fields, cfg, checkpoint=path,
+                progress=False)
     return path
 
 

@@ -8,11 +8,12 @@ import torch
 
 import pinnlab
 from pinnlab.cli import main
-from pinnlab.generative.datasets import heat_family
+from pinnlab.generative.datasets import family_dataset
 from pinnlab.generative.guidance import Observations, SpecPDE, reconstruct
 from pinnlab.generative.prior import Prior, PriorConfig, train_prior
 
-DATA = heat_family(128, nx=16, nt=16, seed=0)
+GRID = {"t": 16, "x": 16}
+DATA = family_dataset("heat", 128, seed=0, grid=GRID)
 HEAT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                     "problems", "generative", "heat.toml")
 
@@ -30,7 +31,7 @@ def held_out_loss(prior):
     """The training objective on 256 fixed (field, t, noise) draws."""
     from pinnlab.generative.prior import _noisy_batch
 
-    x0 = prior.to_normal(torch.as_tensor(heat_family(256, nx=16, nt=16, seed=7).fields))
+    x0 = prior.to_normal(torch.as_tensor(family_dataset("heat", 256, seed=7, grid=GRID).fields))
     with torch.no_grad():
         x_t, t, target = _noisy_batch(prior, x0, torch.Generator().manual_seed(3))
         return float(((prior(x_t, t) - target) ** 2).mean())
@@ -59,7 +60,7 @@ def test_checkpoint_reload_and_resume(tiny, tmp_path):
 
 
 def observations(fraction=0.1, seed=1):
-    truth = heat_family(1, nx=16, nt=16, seed=99).fields[0]
+    truth = family_dataset("heat", 1, seed=99, grid=GRID).fields[0]
     rng = np.random.default_rng(seed)
     mask = rng.random(truth.shape) < fraction
     return truth, Observations(mask, torch.tensor(truth * mask), 0.0)
