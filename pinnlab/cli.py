@@ -23,7 +23,6 @@ DISTRIBUTION = "pinnlab-sciml"
 COMMAND_MODULES = [
     "pinnlab.commands",
     "pinnlab.generative.cli",
-    "pinnlab.conservation.cli",
     "pinnlab.bandit.cli",
 ]
 

@@ -11,7 +11,8 @@ so ``import pinnlab.conservation`` imports neither torch nor gpytorch.
 
 Modules: ``problems`` (GPME setups from specs), ``data`` (function sampling), ``update``
 (conditioning, HardC), ``mixture`` (conditioning the ANP's latent mixture), ``anp`` / ``gp``
-(base models), ``metrics``, ``evaluate``, ``benchmark``, ``cli`` (``pinnlab conserve``).
+(base models), ``metrics``, ``evaluate``. The family benchmark (many test functions per
+parameter, SoftC, the latent-mixture update, shock positions) is ``results/probconserv/run.py``.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class ProbConservConfig(Options):
     sigma_g: NonNegative = 0.0
     """noise of the conservation constraint (0: it holds exactly)."""
     anp_checkpoint: str = ""
-    """a saved ANP (``anp.pt`` of an earlier run, ``pinnlab conserve --save``) to use instead
+    """a saved ANP (``anp.pt`` of an earlier run) to use instead
     of training one; in a spec, a file in the spec's folder."""
 
 
@@ -78,10 +78,8 @@ def check(problem: Problem, cfg: ProbConservConfig) -> None:
     if cfg.anp_checkpoint and cfg.base != "anp":
         raise SpecError("anp_checkpoint is a saved ANP: set base = \"anp\" with it",
                         file=problem.source, key="training.base")
-    if cfg.anp_checkpoint:
-        from ..io import option_file
-
-        option_file(problem, "probconserv", "anp_checkpoint", cfg.anp_checkpoint)
+    if cfg.anp_checkpoint:  # read (safely) before anything is written
+        _saved_anp(problem, cfg)
 
 
 def condition_status(problem: Problem, cfg: ProbConservConfig) -> dict[str, tuple[str, str]]:
@@ -104,16 +102,22 @@ def _context(gp_problem, problem: Problem, seed: int):
     return FunctionBatch(np.array([p]), t, x, u, t, x, u)
 
 
+def _saved_anp(problem: Problem, cfg: ProbConservConfig):
+    """The ANP of ``anp_checkpoint`` (a file the spec names must lie in its folder)."""
+    from ..conservation.train import load_checkpoint
+    from ..io import option_file
+
+    path, key = option_file(problem, "probconserv", "anp_checkpoint", cfg.anp_checkpoint)
+    return load_checkpoint(path, key=key)
+
+
 def _fit(problem: Problem, gp_problem, cfg: ProbConservConfig, ctx: RunContext):
     """The trained base model, its loss history and training seconds."""
     from ..conservation.gp import FamilyGaussianProcess, GPConfig
-    from ..conservation.train import TrainConfig, load_checkpoint, train_anp
+    from ..conservation.train import TrainConfig, train_anp
 
     if cfg.anp_checkpoint:
-        from ..io import option_file
-
-        path, key = option_file(problem, "probconserv", "anp_checkpoint", cfg.anp_checkpoint)
-        return load_checkpoint(path, key=key).to(ctx.device), [], 0.0
+        return _saved_anp(problem, cfg).to(ctx.device), [], 0.0
     if cfg.base == "gp":
         gp = FamilyGaussianProcess(gp_problem, GPConfig(iters=cfg.gp_iters, seed=ctx.seed)).fit()
         return gp, gp.losses, gp.seconds

@@ -26,12 +26,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pinnlab.conservation.benchmark import (  # noqa: E402
+sys.path.insert(0, str(HERE))
+from benchmark import (  # noqa: E402
     BenchmarkConfig,
     evaluate_models,
     problem_front,
     run_problem,
 )
+
 from pinnlab.conservation.gp import FamilyGaussianProcess  # noqa: E402
 from pinnlab.conservation.metrics import shock_position  # noqa: E402
 from pinnlab.conservation.problems import load_problem  # noqa: E402

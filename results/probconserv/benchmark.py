@@ -1,4 +1,5 @@
-"""One GPME benchmark run: train the base models, evaluate them and their updates, time both.
+"""The family benchmark behind ``run.py`` (helpers of this results folder, not of the library):
+one GPME benchmark run: train the base models, evaluate them and their updates, time both.
 
 ``run_problem`` trains an ANP, a SoftC-ANP (the ANP fine-tuned with the residual penalty λ) and
 the family GP, then for each test parameter draws ``n_test`` test functions and evaluates every
