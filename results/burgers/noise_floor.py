@@ -1,4 +1,4 @@
-"""How well can ν be known from these 100 noisy observations at all? (issue 2's 1% figure)
+"""How well can ν be known from these 100 noisy observations at all? (the 1% goal for ν)
 
     python results/burgers/noise_floor.py      # writes results/burgers/noise_floor.md/json
 

@@ -106,7 +106,7 @@ def write_table(rows: dict) -> None:
               "", "Settings: " + "; ".join(f"{r['case']}: {r['config']}"
                                          + (f" with {r['options']}" if r.get("options") else "")
                                          for r in rows.values()),
-              "", "Targets (issue 2): forward rel. L2 ≤ 1e-3 in ≤ 10 min on 2 cores; inverse ν "
+              "", "Targets: forward rel. L2 ≤ 1e-3 in ≤ 10 min on 2 cores; inverse ν "
               "within 1%. Peers: PINNacle vanilla PINN 1.45e-2; DeepXDE's Burgers example ≈ 9e-3.",
               "", "Figures: `error_vs_time.png`, `forward/solution.png`, `forward/loss.png`, "
               "`inverse/solution.png`, `inverse/loss.png`."]

@@ -70,7 +70,7 @@ def family_section(name: str, title: str) -> list[str]:
 
 
 def main() -> None:
-    out = ["# METALIC: bandit-selected interface conditions (issue 4)", "",
+    out = ["# METALIC: bandit-selected interface conditions", "",
            "Made by `bash results/metalic/run.sh <family>` (one per family; the budget and the "
            "protocol are in that script) and `python results/metalic/runner_speed.py`, then "
            "`python results/metalic/report.py`. Machine: the 2-core CPU development machine, "

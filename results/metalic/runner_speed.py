@@ -1,4 +1,4 @@
-"""Wall time of the same batch of trainings on each runner backend (issue 4's speed-up figure).
+"""Wall time of the same batch of trainings on each runner backend (the runner speed-up figure).
 
     python results/metalic/runner_speed.py --trials 8 --workers 2   # writes runner_speed.md/json
 

@@ -1,4 +1,4 @@
-"""ProbConserv benchmark on the GPME family (issue 6): table with standard errors, band plots,
+"""ProbConserv benchmark on the GPME family: table with standard errors, band plots,
 Stefan shock-position histogram, training and evaluation times.
 
     python results/probconserv/run.py --problem stefan      # one problem (train + evaluate)
