@@ -9,8 +9,10 @@ relative L2 against the Cole–Hopf reference on its 256 × 100 grid. Runs alter
 optimizers (seed by seed), so machine load hits both alike; CPU seconds are the process's.
 
     python results/optimizers/soap.py [--steps 3000] [--lbfgs 1000] [--seeds 0 1]
+    python results/optimizers/soap.py --soap-betas 0.99 0.999 --soap-every 2 --only-soap \
+        --tag pinn_betas      # SOAP with other hyper-parameters (monkeypatched here)
 
-Writes ``soap.json`` and ``soap.md`` here.
+Writes ``soap[_TAG].json`` and ``.md`` here.
 """
 
 from __future__ import annotations
@@ -40,6 +42,23 @@ def one(optimizer: str, seed: int, steps: int, lbfgs: int) -> dict:
             "cpu_s": time.process_time() - c0, "stops": second.metrics["optimizer_stops"]}
 
 
+def patch_soap(betas, every) -> None:
+    """Build SOAP with other betas / preconditioner refresh than pinnlab's option does."""
+    import pytorch_optimizer
+    import torch
+
+    from pinnlab import stages
+
+    def first_order(phase, groups):
+        if phase.optimizer != "soap":
+            return torch.optim.Adam(groups, lr=phase.lr)
+        extra = {"betas": tuple(betas)} if betas else {}
+        extra.update({"precondition_frequency": every} if every else {})
+        return pytorch_optimizer.SOAP(groups, lr=phase.lr, weight_decay=0.0, **extra)
+
+    stages.first_order = first_order
+
+
 def table(rows: list[dict], steps: int, lbfgs: int) -> str:
     lines = [f"| optimizer | seed | rel. L2 after {steps} steps | loss | CPU s | rel. L2 after "
              f"+{lbfgs} L-BFGS | loss | CPU s |", "|---|---|---|---|---|---|---|---|"]
@@ -55,15 +74,22 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--lbfgs", type=int, default=1000)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    ap.add_argument("--soap-betas", type=float, nargs=2, default=None)
+    ap.add_argument("--soap-every", type=int, default=None, help="preconditioner refresh")
+    ap.add_argument("--only-soap", action="store_true")
+    ap.add_argument("--tag", default="")
     args = ap.parse_args()
+    if args.soap_betas or args.soap_every:
+        patch_soap(args.soap_betas, args.soap_every)
     rows = []
     for seed in args.seeds:
-        for optimizer in ("adam", "soap"):
+        for optimizer in (("soap",) if args.only_soap else ("adam", "soap")):
             rows.append(one(optimizer, seed, args.steps, args.lbfgs))
             print(json.dumps(rows[-1]), flush=True)
-    with open(os.path.join(HERE, "soap.json"), "w") as fh:
+    name = "soap" + (f"_{args.tag}" if args.tag else "")
+    with open(os.path.join(HERE, f"{name}.json"), "w") as fh:
         json.dump({"args": vars(args), "rows": rows}, fh, indent=1)
-    with open(os.path.join(HERE, "soap.md"), "w") as fh:
+    with open(os.path.join(HERE, f"{name}.md"), "w") as fh:
         fh.write(table(rows, args.steps, args.lbfgs))
     print(table(rows, args.steps, args.lbfgs))
 
