@@ -81,6 +81,10 @@ def prepare(problem: Problem | str | os.PathLike, method: str = "pinn", *,
         fast = quick_overrides(cfg, [*entry.preset, *(options or {})])
         cfg = build(module.options, spec_options, {**entry.preset, **fast, **(options or {})},
                     source=problem.source, override_key=option_key, spec_keys=keys)
+    if getattr(cfg, "optimizer", "adam") == "soap":  # before anything is written
+        from .errors import optional_import
+
+        optional_import("pytorch_optimizer", "soap")
     module.check(problem, cfg)
     return Plan(problem, method, module, cfg, int(seed), device)
 

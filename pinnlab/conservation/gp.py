@@ -22,7 +22,7 @@ import torch
 
 from pinnlab.conservation.data import sample_functions
 from pinnlab.conservation.problems import GPMEProblem
-from pinnlab.errors import DivergenceError
+from pinnlab.errors import DivergenceError, optional_import
 
 
 @dataclass
@@ -38,7 +38,7 @@ class GPConfig:
 
 
 def _model(train_s: torch.Tensor, train_u: torch.Tensor):
-    import gpytorch
+    gpytorch = optional_import("gpytorch", "gp")
 
     class FamilyGP(gpytorch.models.ExactGP):
         def __init__(self, s, u, likelihood):
@@ -71,7 +71,7 @@ class FamilyGaussianProcess:
 
     def fit(self) -> FamilyGaussianProcess:
         """Maximise Σ_functions log p(u_context | θ) over θ with Adam (float64 by default)."""
-        import gpytorch
+        gpytorch = optional_import("gpytorch", "gp")
 
         from pinnlab.conservation.train import to_tensors
 
@@ -98,7 +98,7 @@ class FamilyGaussianProcess:
     @torch.no_grad()
     def predict(self, context_s, context_u, target_s) -> tuple[torch.Tensor, torch.Tensor]:
         """Predictive mean (B, Nt) and covariance (B, Nt, Nt) given each function's context."""
-        import gpytorch
+        gpytorch = optional_import("gpytorch", "gp")
 
         if self.model is None:
             raise RuntimeError("call fit() before predict()")

@@ -71,6 +71,10 @@ def check(problem: Problem, cfg: ProbConservConfig) -> None:
     from ..conservation.problems import from_spec
 
     from_spec(problem)  # the family parameter is known: the loader refuses it unknown
+    if cfg.base == "gp":
+        from ..errors import optional_import
+
+        optional_import("gpytorch", "gp")
     obs = problem.observations
     if obs is not None and set(obs.values) != {"u"}:
         raise SpecError("ProbConserv's context is observations of u alone",

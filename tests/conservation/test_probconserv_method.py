@@ -73,3 +73,21 @@ def test_refusals_are_one_line(tmp_path, capsys):
     with pytest.raises(SpecError, match="absolute paths") as exc:
         prepare(outside, "probconserv")
     assert exc.value.key == "training.probconserv.anp_checkpoint"
+
+
+def test_missing_gpytorch_is_named_before_training(monkeypatch):
+    """Without the [gp] extra the GP base model is refused by ``check``, in one line."""
+    import importlib
+
+    from pinnlab.errors import MissingDependency
+
+    real = importlib.import_module
+
+    def no_gpytorch(name, *a, **k):
+        if name == "gpytorch":
+            raise ImportError(name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(importlib, "import_module", no_gpytorch)
+    with pytest.raises(MissingDependency, match=r"pinnlab-sciml\[gp\]"):
+        prepare(STEFAN, "probconserv")
