@@ -94,7 +94,7 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
           progress: bool = True, parameters: dict[str, float] | None = None,
           evaluate: bool = True, monitor: Callable | None = None,
           option_key: str = "options", quick: bool | None = None, threads: int | None = None,
-          **options) -> Result:
+          tensorboard: bool = False, **options) -> Result:
     """Train ``method`` on ``problem`` and return a :class:`Result`.
 
     Args:
@@ -114,6 +114,8 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
             :mod:`pinnlab.quick`); ``None`` (default) follows ``PINNLAB_QUICK=1``.
         threads: CPU threads for the run; ``None`` (default): one for steps below
             4096 residual points, else the idle cores (:mod:`pinnlab.threads`).
+        tensorboard: also log every history row live to ``out/tensorboard`` (TensorBoard
+            scalars; needs ``out`` and the ``tensorboard`` package).
         **options: method options overriding the spec's ``[training]`` table, e.g.
             ``adam_steps=2000, lbfgs_steps=0, dtype="float32", causal=True``; they win over
             ``quick``.
@@ -137,6 +139,13 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
     problem = plan.problem
     conditions = condition_report(problem, plan.module.__name__, plan.config)
     reference = reference_solution(problem) if evaluate else None
+    if tensorboard:  # refused before anything is written
+        from .errors import optional_import
+
+        if out is None:
+            raise SpecError("the TensorBoard log goes into the output folder: give one",
+                            key="--tensorboard")
+        optional_import("tensorboard", "tensorboard")
     ctx = RunContext(method=method, seed=plan.seed, device=plan.device, out=out,
                      resume=resume, progress=progress, identity=plan.identity(),
                      monitor=monitor, source=problem.source)
@@ -145,8 +154,12 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
                                plan.device)
 
     def train() -> Result:
-        with using_threads(n_threads):
-            result = plan.module.run(problem, plan.config, ctx)
+        try:
+            with using_threads(n_threads):
+                result = plan.module.run(problem, plan.config, ctx)
+        finally:
+            if ctx.on_row is not None:
+                ctx.on_row.close()
         result.metrics.update(quick=quick, conditions=conditions, threads=n_threads)
         result.reference = reference
         if reference is not None:
@@ -168,6 +181,10 @@ def solve(problem: Problem | str | os.PathLike, method: str = "pinn", *, seed: i
                                 file=out, key="--resume")
             checkpoint.load(path, kind="trainer", identity=ctx.identity)  # refuse before work
         record = spec_record(plan, out)  # spec.toml, before training: the spec as it is now
+        if tensorboard:
+            from .rundir import TensorBoardLog
+
+            ctx.on_row = TensorBoardLog(out)
         result = train()
         result.metrics["spec"] = record
         result.save(out)

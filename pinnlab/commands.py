@@ -138,7 +138,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         f"_{k}{v:g}" for k, v in overrides.items()))
     result = solve(problem, args.method, seed=args.seed, device=args.device, out=out,
                    resume=args.resume, progress=not args.quiet, option_key="--option",
-                   quick=_quick(args), threads=args.threads, **options)
+                   quick=_quick(args), threads=args.threads,
+                   tensorboard=args.tensorboard, **options)
     m = result.metrics
     summary = {k: m[k] for k in ("method", "rel_l2", "params", "params_rel_error", "wall_s",
                                  "steps", "device", "threads", "optimizer_stops") if k in m}
@@ -233,6 +234,9 @@ def add_parser(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar and no compilation notice")
     p.add_argument("--threads", type=positive_int, help="CPU threads (default: one below 4096 "
                    "residual points, else the idle cores)")
+    p.add_argument("--tensorboard", action="store_true", help="also log the loss, its terms "
+                   "and the parameters live to OUT/tensorboard (pip install "
+                   "'pinnlab-sciml[tensorboard]')")
     p.set_defaults(func=cmd_solve)
 
     c = sub.add_parser("check", help="validate a problem spec without training",

@@ -135,6 +135,28 @@ def load_result(folder: str | os.PathLike, *, data_dirs: tuple[str, ...] = ()):
                   module=model)
 
 
+class TensorBoardLog:
+    """``on_row`` for the trainer: every logged row's numbers as TensorBoard scalars in
+    ``folder/tensorboard`` (``loss``, each term, each parameter estimate; x-axis: the step).
+    Needs the ``tensorboard`` package (``pip install 'pinnlab-sciml[tensorboard]'``)."""
+
+    def __init__(self, folder: str):
+        from .errors import optional_import
+
+        optional_import("tensorboard", "tensorboard")
+        from torch.utils.tensorboard import SummaryWriter  # noqa: I001 (needs tensorboard)
+
+        self.writer = SummaryWriter(os.path.join(folder, "tensorboard"))
+
+    def __call__(self, row: dict) -> None:
+        for key, value in row.items():
+            if key != "step" and isinstance(value, (int, float)):
+                self.writer.add_scalar(key, value, row["step"])
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 def build_model(module: str, problem, cfg, seed: int = 0):
     """A fresh model of the method implemented by ``module`` (its weights then loaded from a
     checkpoint). A method module may provide ``build_model(problem, cfg, generator)``."""

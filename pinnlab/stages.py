@@ -122,7 +122,8 @@ class TrainState:
 @dataclass
 class RunContext:
     """How a method runs (not what it computes): seed, device, output folder, resume,
-    progress bar, and the identity a checkpoint must carry to be resumed here."""
+    progress bar, the identity a checkpoint must carry to be resumed here, and ``on_row``:
+    called with every logged history row (a live logger such as TensorBoard's)."""
 
     method: str = "pinn"
     seed: int = 0
@@ -133,6 +134,7 @@ class RunContext:
     identity: dict | None = None
     monitor: Callable | None = None
     source: str | None = None
+    on_row: Callable | None = None
 
 
 def first_order(phase: Phase, groups: list[dict]) -> torch.optim.Optimizer:

@@ -45,7 +45,8 @@ class Trainer:
             objective (new points), which restarts the L-BFGS curvature history.
         monitor: ``monitor() -> {name: float}`` extra numbers for the history (e.g. parameter
             estimates), recorded every ``log_every`` steps.
-        out: folder for ``checkpoint.pt``; ``None`` keeps nothing on disk.
+        out: folder for ``checkpoint.pt``; ``None`` keeps nothing on disk. ``on_row(row)``:
+            called with each history row as it is logged (a live logger).
         checkpoint_file: the checkpoint's path when it is not ``out/checkpoint.pt``.
         kind: the checkpoint's kind (``trainer``; ``prior`` for a generative prior), which a
             loader of another kind refuses.
@@ -87,21 +88,17 @@ class Trainer:
                  objectives: dict[str, Callable] | None = None,
                  param_sets: dict[str, list] | None = None,
                  checkpoint_file: str | None = None, kind: str = "trainer",
-                 final_row: bool = True):
-        self.module, self.losses, self.phases = module, losses, phases
-        self.weights = weights
-        self.on_step, self.monitor = on_step, monitor
+                 final_row: bool = True, on_row: Callable[[dict], None] | None = None):
+        self.module, self.losses, self.phases, self.weights = module, losses, phases, weights
+        self.on_step, self.monitor, self.on_row = on_step, monitor, on_row
         self.out, self.checkpoint_every, self.log_every = out, checkpoint_every, log_every
         self.checkpoint_file = str(checkpoint_file) if checkpoint_file else None
-        self.kind, self.final_row = kind, final_row
-        self.progress, self.blowup = progress, blowup
-        self.generators = list(generators)
+        self.kind, self.final_row, self.progress, self.blowup = kind, final_row, progress, blowup
+        self.generators, self.time_limit = list(generators), time_limit
         self.stateful = dict(stateful or {})  # objects with state_dict()/load_state_dict()
-        self.time_limit = time_limit
         self.identity, self.source = identity, source
         self.lr_factors = dict(lr_factors or {})  # id(parameter) -> learning-rate factor
-        self.objectives = dict(objectives or {})
-        self.param_sets = dict(param_sets or {})
+        self.objectives, self.param_sets = dict(objectives or {}), dict(param_sets or {})
         self.phase: Phase | None = None
         self._phase_best: tuple[float, dict] | None = None
         self._clock = time.process_time if time_clock == "process" else time.perf_counter
@@ -216,6 +213,8 @@ class Trainer:
             if self.monitor:
                 row.update(self.monitor())
             self.state.history.append(row)
+            if self.on_row:
+                self.on_row(row)
             bar.set_postfix_str(stages._short(row, terms))
 
     def _maybe_save(self, before: int, start: float) -> None:

@@ -32,31 +32,36 @@ def add_parser(subparsers) -> None:
                        help="a bundled family spec (default heat)")
     d.add_argument("--n", type=positive_int, default=None, help="fields (default 2000; --quick 64)")
     d.add_argument("--quick", action="store_true", help=QUICK_HELP)
-    d.add_argument("--seed", type=seed_int, default=0)
-    d.add_argument("--out", required=True)
+    d.add_argument("--seed", type=seed_int, default=0, help="seeds every draw (0)")
+    d.add_argument("--out", required=True, help="the dataset .npz to write")
     d.set_defaults(func=cmd_data)
 
     t = sub.add_parser("train", help="train a prior on a dataset")
-    t.add_argument("--data", required=True)
+    t.add_argument("--data", required=True, help="a dataset .npz (pinnlab prior data)")
     t.add_argument("--out", required=True, help="checkpoint file (.pt)")
-    t.add_argument("--objective", choices=["vp", "vp-eps", "rf"], default="vp")
+    t.add_argument("--objective", choices=["vp", "vp-eps", "rf"], default="vp",
+                   help="VP diffusion (x0 or eps prediction) or rectified flow (default vp)")
     t.add_argument("--steps", type=positive_int, default=None,
                    help="training steps (default 1500; --quick 50)")
     t.add_argument("--quick", action="store_true", help=QUICK_HELP)
-    t.add_argument("--batch", type=positive_int, default=16)
-    t.add_argument("--base", type=positive_int, default=16)
-    t.add_argument("--lr", type=positive_float, default=2e-3)
-    t.add_argument("--resume", action="store_true")
-    t.add_argument("--device", default="cpu")
+    t.add_argument("--batch", type=positive_int, default=16, help="fields per step (16)")
+    t.add_argument("--base", type=positive_int, default=16,
+                   help="U-Net channels at the finest level (16)")
+    t.add_argument("--lr", type=positive_float, default=2e-3, help="peak learning rate (2e-3)")
+    t.add_argument("--seed", type=seed_int, default=0, help="weights, batches, noise (0)")
+    t.add_argument("--resume", action="store_true", help="continue from the --out checkpoint")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sample", help="unconditional samples")
-    s.add_argument("--checkpoint", required=True)
+    s.add_argument("--checkpoint", required=True, help="a trained prior (pinnlab prior train)")
     s.add_argument("--data", required=True, help="dataset file (for the grid)")
-    s.add_argument("--n", type=positive_int, default=8)
-    s.add_argument("--method", default="unipc")
-    s.add_argument("--nfe", type=positive_int, default=20)
-    s.add_argument("--seed", type=seed_int, default=0)
+    s.add_argument("--n", type=positive_int, default=8, help="samples (8)")
+    s.add_argument("--method", default="unipc", help="sampler (unipc; see pinnlab.generative."
+                   "sampling)")
+    s.add_argument("--nfe", type=positive_int, default=20, help="network evaluations (20)")
+    s.add_argument("--seed", type=seed_int, default=0, help="seeds the noise (0)")
     s.add_argument("--out", required=True, help=".npz with the samples (and a .png next to it)")
     s.set_defaults(func=cmd_sample)
 
@@ -81,6 +86,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..api import check_device
     from ..errors import DataError
     from .datasets import FieldDataset
     from .prior import PriorConfig, train_prior
@@ -92,9 +98,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     ds = FieldDataset.load(args.data)
     cfg = PriorConfig(objective=args.objective, dim=ds.fields.ndim - 2,
                       channels=ds.fields.shape[1], base=args.base, steps=args.steps,
-                      batch=args.batch, lr=args.lr)
+                      batch=args.batch, lr=args.lr, seed=args.seed)
     _, losses = train_prior(ds.fields, cfg, checkpoint=args.out, resume=args.resume,
-                            device=args.device)
+                            device=check_device(args.device, key="--device"),
+                            progress=not args.quiet)
     print(f"wrote {args.out}: final loss {sum(losses[-50:]) / max(len(losses[-50:]), 1):.4g}")
     return 0
 

@@ -213,7 +213,7 @@ def run(problem: Problem, cfg: LPINNConfig, ctx: RunContext) -> Result:
                       out=ctx.out, checkpoint_every=cfg.checkpoint_every,
                       progress=ctx.progress, generators=[gen], stateful={"points": loss},
                       time_limit=cfg.time_limit, time_clock=cfg.time_clock,
-                      identity=ctx.identity, source=problem.source)
+                      identity=ctx.identity, source=problem.source, on_row=ctx.on_row)
     trainer.run(resume=ctx.resume)
     model.eval()
     metrics = {**run_metrics(trainer, ctx, cfg), "params": {}, "viscosity": tr.nu,

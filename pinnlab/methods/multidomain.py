@@ -312,7 +312,8 @@ def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
                       monitor=model.params.estimates, out=ctx.out,
                       checkpoint_every=cfg.checkpoint_every, progress=ctx.progress,
                       generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
-                      time_clock=cfg.time_clock, identity=ctx.identity, source=problem.source)
+                      time_clock=cfg.time_clock, identity=ctx.identity, source=problem.source,
+                      on_row=ctx.on_row)
     trainer.run(resume=ctx.resume)
     return model, trainer
 

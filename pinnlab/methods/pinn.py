@@ -346,7 +346,7 @@ def train_pinn(problem: Problem, cfg: PINNConfig, ctx: RunContext
                       generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
                       time_clock=cfg.time_clock, identity=ctx.identity, source=problem.source,
                       lr_factors=model.params.lr_factors(), objectives=objectives,
-                      param_sets={"network": list(model.net.parameters())})
+                      param_sets={"network": list(model.net.parameters())}, on_row=ctx.on_row)
     trainer.run(resume=ctx.resume)
     return model, trainer
 
