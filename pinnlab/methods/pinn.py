@@ -175,6 +175,7 @@ class PINNLoss:
         self._compiled_ok = False
         self.announce = False  # say once that the first compiled step compiles (progress on)
         self._bucket: tuple[str, int] | None = None
+        self._groups: tuple[tuple[int, ...], ...] = ()  # terms sharing points (__call__)
         self.resample()
         self._causal_ref = (self._causal_reference()
                             if cfg.causal and self.time_index is not None else {})
@@ -240,7 +241,17 @@ class PINNLoss:
         self._bucket = tuple(state["bucket"]) if state["bucket"] else None
 
     def __call__(self) -> dict[str, torch.Tensor]:
-        points = [t.points for t in self.terms]
+        # terms that share their points form one group; the grouping is found here, outside
+        # the compiled function, which then sees only tensors and fixed integers (inside it,
+        # object identities would be guarded on and every resample would recompile)
+        points, groups, seen = [], [], {}
+        for i, t in enumerate(self.terms):
+            if id(t.points) not in seen:
+                seen[id(t.points)] = len(points)
+                points.append(t.points)
+                groups.append([])
+            groups[seen[id(t.points)]].append(i)
+        self._groups = tuple(tuple(g) for g in groups)
         if self._compiled is not None:
             if self.announce and not self._compiled_ok:
                 from tqdm.auto import tqdm
@@ -262,19 +273,17 @@ class PINNLoss:
 
     def _compute(self, points: list[torch.Tensor]) -> dict[str, torch.Tensor]:
         """Every term from one batched jet pass of the network over all their points (on
-        the union of the terms' derivative bases): one pass instead of one per term."""
+        the union of the terms' derivative bases): one pass instead of one per term.
+        ``points[g]`` are the points of the terms ``self._groups[g]`` (one slice, one
+        environment per group)."""
         params = self.model.params.values()
-        groups: dict[int, list] = {}  # terms on the same points: one slice, one environment
-        for t, x in zip(self.terms, points):
-            groups.setdefault(id(x), [x, []])[1].append(t)
-        jet = self.model.fields_jet(torch.cat([x for x, _ in groups.values()]), self.basis,
-                                    params)
+        jet = self.model.fields_jet(torch.cat(points), self.basis, params)
         out, start = {}, 0
-        for x, terms in groups.values():
+        for x, group in zip(points, self._groups, strict=True):
             stop = start + x.shape[0]
             part = Jet([p[start:stop] for p in jet.parts], jet.basis)
             start = stop
-            for t in terms:
+            for t in (self.terms[i] for i in group):
                 r = t.residual(x, part, params)
                 if t.kind == "residual" and self.cfg.causal and self.time_index is not None:
                     out[t.name] = self._causal(x[:, self.time_index], r, t.name)
