@@ -224,3 +224,20 @@ def residuals_of_samples(problem: Problem, x: np.ndarray, fields: dict[str, np.n
     release_environment()
     return {k: np.broadcast_to(np.asarray(v, dtype=float), x.shape).copy()
             for k, v in out.items()}
+
+
+def hide_module(monkeypatch, name: str) -> None:
+    """Make ``importlib.import_module(name)`` fail as if the optional package ``name`` were
+    not installed (for the one-line ``MissingDependency`` checks; ``monkeypatch`` is pytest's
+    fixture, which undoes it after the test)."""
+    import importlib
+
+    real = importlib.import_module
+
+    def without(module, *args, **kwargs):
+        if module == name:
+            raise ImportError(module)
+        return real(module, *args, **kwargs)
+
+    monkeypatch.setattr(importlib, "import_module", without)
+

@@ -7,6 +7,7 @@ import pytest
 
 import pinnlab
 from pinnlab.errors import MissingDependency
+from pinnlab.testing import hide_module
 
 pytest.importorskip("pytorch_optimizer")
 HEAT = "problems/generative/heat.toml"  # u_t = kappa u_xx with an exact reference
@@ -25,15 +26,6 @@ def test_soap_beats_adam_at_equal_steps():
 
 
 def test_missing_package_is_one_line(monkeypatch):
-    import importlib
-
-    real = importlib.import_module
-
-    def no_soap(name, *a, **k):
-        if name == "pytorch_optimizer":
-            raise ImportError(name)
-        return real(name, *a, **k)
-
-    monkeypatch.setattr(importlib, "import_module", no_soap)
+    hide_module(monkeypatch, "pytorch_optimizer")
     with pytest.raises(MissingDependency, match=r"pinnlab-sciml\[soap\]"):
         pinnlab.solve(HEAT, optimizer="soap", **{**SMALL, "adam_steps": 2})

@@ -10,6 +10,7 @@ import pytest
 
 import pinnlab
 from pinnlab.errors import MissingDependency, SpecError
+from pinnlab.testing import hide_module
 
 pytest.importorskip("tensorboard")
 SMALL = dict(adam_steps=120, lbfgs_steps=0, residual_points=64, boundary_points=16,
@@ -36,16 +37,7 @@ def test_scalars_equal_the_history(tmp_path):
 def test_refusals_write_nothing(tmp_path, monkeypatch):
     with pytest.raises(SpecError, match="output folder"):
         pinnlab.solve("problems/burgers.toml", tensorboard=True, **SMALL)
-    import importlib
-
-    real = importlib.import_module
-
-    def no_tensorboard(name, *a, **k):
-        if name == "tensorboard":
-            raise ImportError(name)
-        return real(name, *a, **k)
-
-    monkeypatch.setattr(importlib, "import_module", no_tensorboard)
+    hide_module(monkeypatch, "tensorboard")
     out = tmp_path / "never"
     with pytest.raises(MissingDependency, match=r"pinnlab-sciml\[tensorboard\]"):
         pinnlab.solve("problems/burgers.toml", out=str(out), tensorboard=True, **SMALL)

@@ -40,7 +40,8 @@ def points():
     return x, t, burgers_cole_hopf(x, t, NU)
 
 
-def one(draw: int, adam: int, lbfgs: int) -> dict:
+def fit(draw: int, adam: int = 1000, lbfgs: int = 3000):
+    """The inverse solve of noise draw ``draw`` (a :class:`~pinnlab.result.Result`)."""
     import pinnlab
 
     x, t, u = points()
@@ -50,9 +51,13 @@ def one(draw: int, adam: int, lbfgs: int) -> dict:
         shutil.copy(os.path.join(ROOT, "problems", "burgers_inverse.toml"), tmp)
         np.savetxt(os.path.join(tmp, "burgers_inverse_obs.csv"), np.column_stack([x, t, noisy]),
                    delimiter=",", header="x,t,u", comments="", fmt="%.10f")
-        t0 = time.process_time()
-        r = pinnlab.solve(os.path.join(tmp, "burgers_inverse.toml"), progress=False,
-                          adam_steps=adam, lbfgs_steps=lbfgs, compile=False, threads=1)
+        return pinnlab.solve(os.path.join(tmp, "burgers_inverse.toml"), progress=False,
+                             adam_steps=adam, lbfgs_steps=lbfgs, compile=False, threads=1)
+
+
+def one(draw: int, adam: int, lbfgs: int) -> dict:
+    t0 = time.process_time()
+    r = fit(draw, adam, lbfgs)
     nu, unc = r.metrics["params"]["nu"], r.metrics["uncertainty"]
     lo, hi = unc["interval"]["nu"]
     return {"draw": draw, "nu": nu, "error": nu / NU - 1, "std_rel": unc["std"]["nu"] / nu,

@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -33,23 +31,14 @@ EXACT_MODEL_SD = 0.0833
 
 def one(draw: int, rows: list[int]) -> dict:
     import torch
-    from burgers_calibration import points  # this folder's script: the observation points
+    from burgers_calibration import fit  # this folder's script
 
-    import pinnlab
     from pinnlab.api import prepare
     from pinnlab.methods.pinn import PINNLoss, _default_dtype
     from pinnlab.uncertainty import data_sigma, laplace
 
     torch.set_num_threads(1)
-    x, t, u = points()
-    noisy = u + 0.01 * np.sqrt(np.mean(u**2)) * np.random.default_rng(draw + 1).standard_normal(
-        u.size)
-    with tempfile.TemporaryDirectory() as tmp:
-        shutil.copy(os.path.join(ROOT, "problems", "burgers_inverse.toml"), tmp)
-        np.savetxt(os.path.join(tmp, "burgers_inverse_obs.csv"), np.column_stack([x, t, noisy]),
-                   delimiter=",", header="x,t,u", comments="", fmt="%.10f")
-        r = pinnlab.solve(os.path.join(tmp, "burgers_inverse.toml"), progress=False,
-                          adam_steps=1000, lbfgs_steps=3000, compile=False, threads=1)
+    r = fit(draw)  # the calibration script's solve of this draw
     nu = r.metrics["params"]["nu"]
     out = {"draw": draw, "nu": nu, "error": nu / NU - 1, "laplace": {}}
     for n in rows:
@@ -58,7 +47,8 @@ def one(draw: int, rows: list[int]) -> dict:
         with _default_dtype(torch.float64):
             loss = PINNLoss(r.problem, r.module, cfg, torch.Generator().manual_seed(7))
         c0 = time.process_time()
-        lap = laplace(loss, r.module, data_sigma(r.problem.observations), rows=n, seed=0)
+        lap = laplace(loss, r.module, data_sigma(r.problem.observations), rows=n,
+                      total_rows=n, seed=0)
         lo, hi = lap["interval"]["nu"]
         out["laplace"][n] = {"std_rel": lap["std"]["nu"] / nu, "covered": bool(lo <= NU <= hi),
                              "cpu_s": time.process_time() - c0}

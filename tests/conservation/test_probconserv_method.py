@@ -18,6 +18,7 @@ from pinnlab.conservation.gp import FamilyGaussianProcess, GPConfig
 from pinnlab.conservation.problems import load_problem
 from pinnlab.conservation.update import conserve, mass_constraint
 from pinnlab.errors import SpecError
+from pinnlab.testing import hide_module
 
 ROOT = Path(__file__).resolve().parents[2]
 STEFAN = ROOT / "problems" / "gpme_stefan.toml"
@@ -77,17 +78,8 @@ def test_refusals_are_one_line(tmp_path, capsys):
 
 def test_missing_gpytorch_is_named_before_training(monkeypatch):
     """Without the [gp] extra the GP base model is refused by ``check``, in one line."""
-    import importlib
-
     from pinnlab.errors import MissingDependency
 
-    real = importlib.import_module
-
-    def no_gpytorch(name, *a, **k):
-        if name == "gpytorch":
-            raise ImportError(name)
-        return real(name, *a, **k)
-
-    monkeypatch.setattr(importlib, "import_module", no_gpytorch)
+    hide_module(monkeypatch, "gpytorch")
     with pytest.raises(MissingDependency, match=r"pinnlab-sciml\[gp\]"):
         prepare(STEFAN, "probconserv")
