@@ -11,37 +11,19 @@ Public API (heavy modules load on first use)::
 
 from __future__ import annotations
 
-import importlib
+from . import lazy
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "load": ("pinnlab.api", "load"),
-    "solve": ("pinnlab.api", "solve"),
-    "load_result": ("pinnlab.api", "load_result"),
-    "Problem": ("pinnlab.spec.problem", "Problem"),
-    "Parameter": ("pinnlab.spec.problem", "Parameter"),
-    "Condition": ("pinnlab.spec.problem", "Condition"),
-    "Reference": ("pinnlab.spec.problem", "Reference"),
-    "Observations": ("pinnlab.spec.problem", "Observations"),
-    "Result": ("pinnlab.result", "Result"),
-    "PinnlabError": ("pinnlab.errors", "PinnlabError"),
-    "SpecError": ("pinnlab.errors", "SpecError"),
-    "DataError": ("pinnlab.errors", "DataError"),
-    "DivergenceError": ("pinnlab.errors", "DivergenceError"),
-}
-
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'pinnlab' has no attribute {name!r}")
+__getattr__, __all__ = lazy.exports(__name__, {
+    "load": ".api", "solve": ".api", "load_result": ".api",
+    "Problem": ".spec.problem", "Parameter": ".spec.problem", "Condition": ".spec.problem",
+    "Reference": ".spec.problem", "Observations": ".spec.problem",
+    "Result": ".result",
+    "PinnlabError": ".errors", "SpecError": ".errors", "DataError": ".errors",
+    "DivergenceError": ".errors",
+})
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_LAZY))
+    return sorted(list(globals()) + __all__)

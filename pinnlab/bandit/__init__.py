@@ -17,21 +17,10 @@ two-stage), :mod:`.trials` (one training as a picklable function for :mod:`pinnl
 
 from __future__ import annotations
 
-import importlib
+from pinnlab import lazy
 
-_EXPORTS = {
-    "learn": (".api", "learn"), "sweep": (".api", "sweep"),
-    "family_grid": (".api", "family_grid"),
-    "INTERFACE_TERMS": ("..spec.decomposition", "INTERFACE_TERMS"),
-    "PRESETS": ("..spec.decomposition", "PRESETS"),
-    "interface_mask": ("..spec.decomposition", "parse_interface_conditions"),
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module, attr = _EXPORTS[name]
-        return getattr(importlib.import_module(module, __name__), attr)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __all__ = lazy.exports(__name__, {
+    "learn": ".api", "sweep": ".api", "family_grid": ".api",
+    "INTERFACE_TERMS": "..spec.decomposition", "PRESETS": "..spec.decomposition",
+    "interface_mask": "..spec.decomposition:parse_interface_conditions",
+})

@@ -17,25 +17,15 @@ parameter, SoftC, the latent-mixture update, shock positions) is ``results/probc
 
 from __future__ import annotations
 
-import importlib
+from pinnlab import lazy
 
-_EXPORTS = {
-    "load_problem": "problems", "sample_functions": "data",
-    "FamilyGaussianProcess": "gp", "GPConfig": "gp", "gp_slice": "evaluate",
-    "anp_slice": "evaluate", "load_checkpoint": "train",
-    "conserve": "update", "hard_constraint": "update", "mass_constraint": "update",
-    "sample_conserved": "update", "GaussianField": "update",
-    "mse": "metrics", "conservation_error": "metrics", "log_likelihood": "metrics",
-    "mean_and_stderr": "metrics", "shock_position": "metrics",
+__getattr__, __all__ = lazy.exports(__name__, {
+    "load_problem": ".problems", "sample_functions": ".data",
+    "FamilyGaussianProcess": ".gp", "GPConfig": ".gp", "gp_slice": ".evaluate",
+    "anp_slice": ".evaluate", "load_checkpoint": ".train",
+    "conserve": ".update", "hard_constraint": ".update", "mass_constraint": ".update",
+    "sample_conserved": ".update", "GaussianField": ".update",
+    "mse": ".metrics", "conservation_error": ".metrics", "log_likelihood": ".metrics",
+    "mean_and_stderr": ".metrics", "shock_position": ".metrics",
     "stefan_front": "..reference.gpme",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module = _EXPORTS[name]
-        module = module if module.startswith(".") else f".{module}"
-        return getattr(importlib.import_module(module, __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})

@@ -11,18 +11,10 @@ prior with :func:`train_prior` (or ``pinnlab prior train``), sample it with
 
 from __future__ import annotations
 
-import importlib
+from pinnlab import lazy
 
-_EXPORTS = {
-    "FieldDataset": "datasets", "family_dataset": "datasets", "final_profiles": "datasets",
-    "Prior": "prior", "PriorConfig": "prior", "train_prior": "prior",
-    "sample": "sampling",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __all__ = lazy.exports(__name__, {
+    "FieldDataset": ".datasets", "family_dataset": ".datasets", "final_profiles": ".datasets",
+    "Prior": ".prior", "PriorConfig": ".prior", "train_prior": ".prior",
+    "sample": ".sampling",
+})

@@ -11,6 +11,11 @@ optimizers (seed by seed), so machine load hits both alike; CPU seconds are the 
     python results/optimizers/soap.py [--steps 3000] [--lbfgs 1000] [--seeds 0 1]
     python results/optimizers/soap.py --soap-betas 0.99 0.999 --soap-every 2 --only-soap \
         --tag pinn_betas      # SOAP with other hyper-parameters (monkeypatched here)
+    python results/optimizers/soap.py --heat [--soap-betas 0.99 0.999 --soap-every 2 --tag ...]
+
+``--heat``: the small problem of ``tests/test_soap.py`` instead (``problems/generative/heat.toml``,
+2 × 16 network, 512 points, 300 first-order steps, no L-BFGS, seeds 0-2):
+``soap_heat[_TAG].md``/``.json``.
 
 Writes ``soap[_TAG].json`` and ``.md`` here.
 """
@@ -59,6 +64,24 @@ def patch_soap(betas, every) -> None:
     stages.first_order = first_order
 
 
+def heat_rows(optimizers, seeds) -> list[dict]:
+    """The small heat problem (module docstring): rel. L2 and final loss per optimizer and
+    seed."""
+    import pinnlab
+
+    spec = os.path.join(HERE, "..", "..", "problems", "generative", "heat.toml")
+    rows = []
+    for seed in seeds:
+        for optimizer in optimizers:
+            r = pinnlab.solve(spec, optimizer=optimizer, seed=seed, adam_steps=300,
+                              lbfgs_steps=0, residual_points=512, width=16, depth=2,
+                              compile=False, progress=False, threads=1)
+            rows.append({"optimizer": optimizer, "seed": seed, "rel_l2": r.metrics["rel_l2"],
+                         "loss": r.metrics["loss_final"]})
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def table(rows: list[dict], steps: int, lbfgs: int) -> str:
     lines = [f"| optimizer | seed | rel. L2 after {steps} steps | loss | CPU s | rel. L2 after "
              f"+{lbfgs} L-BFGS | loss | CPU s |", "|---|---|---|---|---|---|---|---|"]
@@ -78,12 +101,26 @@ def main() -> None:
     ap.add_argument("--soap-every", type=int, default=None, help="preconditioner refresh")
     ap.add_argument("--only-soap", action="store_true")
     ap.add_argument("--tag", default="")
+    ap.add_argument("--heat", action="store_true", help="the small heat problem instead")
     args = ap.parse_args()
     if args.soap_betas or args.soap_every:
         patch_soap(args.soap_betas, args.soap_every)
+    optimizers = ("soap",) if args.only_soap else ("adam", "soap")
+    if args.heat:
+        rows = heat_rows(optimizers, [0, 1, 2])
+        name = "soap_heat" + (f"_{args.tag}" if args.tag else "")
+        with open(os.path.join(HERE, f"{name}.json"), "w") as fh:
+            json.dump({"args": vars(args), "rows": rows}, fh, indent=1)
+        lines = ["| optimizer | seed | rel. L2 after 300 steps | loss |", "|---|---|---|---|"]
+        lines += [f"| {r['optimizer']} | {r['seed']} | {r['rel_l2']:.2e} | {r['loss']:.2e} |"
+                  for r in rows]
+        with open(os.path.join(HERE, f"{name}.md"), "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return
     rows = []
     for seed in args.seeds:
-        for optimizer in (("soap",) if args.only_soap else ("adam", "soap")):
+        for optimizer in optimizers:
             rows.append(one(optimizer, seed, args.steps, args.lbfgs))
             print(json.dumps(rows[-1]), flush=True)
     name = "soap" + (f"_{args.tag}" if args.tag else "")
