@@ -21,6 +21,7 @@ import torch
 from ..expr import Expression, Symbol
 from ..jet import Jet
 from ..spec.problem import Problem
+from . import exactness
 
 
 class HardConstraint:
@@ -125,3 +126,54 @@ def _compatible(problem: Problem, initial: Expression | None, faces) -> bool:
         if not torch.allclose(a, b, atol=1e-10, rtol=1e-8):
             return False
     return True
+
+
+def condition_status(problem: Problem, cfg) -> dict[str, tuple[str, str]]:
+    """The PINN's exact and soft conditions, with the reason for each soft one (see
+    :func:`hard_constraints`)."""
+    imposed = set()
+    if getattr(cfg, "hard_constraints", True):
+        imposed = {k.split(".", 1)[1] for hc in hard_constraints(problem).values()
+                   for k in hc.conditions}
+    mapped = set(problem.bounds) | {f for g in problem.simplex.values() for f in g}
+    out = {}
+    for k, c in problem.conditions.items():
+        if c.kind == "periodic":
+            embedded = getattr(cfg, "periodic_embedding", True)
+            out[k] = (("exact", exactness.EXACT_PERIODIC) if embedded
+                      else ("soft", "periodic_embedding = false"))
+        elif k in imposed:
+            out[k] = ("exact", exactness.EXACT_ANSATZ)
+        elif c.kind not in ("initial", "dirichlet"):
+            out[k] = ("soft", f"{c.kind}: a penalty term (only initial and "
+                      "Dirichlet data are built in)")
+        elif not getattr(cfg, "hard_constraints", True):
+            out[k] = ("soft", "hard_constraints = false")
+        elif c.field in mapped:
+            out[k] = ("soft", f"field {c.field!r} has bounds or is in a simplex: its output map "
+                      "is kept, its data stay penalty terms")
+        elif c.kind == "initial":
+            out[k] = ("soft", f"an initial condition on the time derivative of order "
+                      f"{c.derivative} is a penalty term")
+        else:
+            out[k] = ("soft", _dirichlet_reason(problem, c.field))
+    return out
+
+
+def _dirichlet_reason(problem: Problem, field: str) -> str:
+    """Why the Dirichlet data of ``field`` are not built in."""
+    coords, faces = [], 0
+    for k, c in problem.conditions.items():
+        if c.kind == "dirichlet" and c.field == field:
+            for coord, _, sign in problem.boundary(c, f"conditions.{k}"):
+                if sign == 0:
+                    return "Dirichlet data inside the domain are a penalty term"
+                faces += 1
+                if coord not in coords:
+                    coords.append(coord)
+    if len(coords) > 1:
+        return (f"Dirichlet data on several coordinates ({', '.join(coords)}): only the two "
+                "ends of one coordinate can be built in")
+    if faces > 2:
+        return f"{faces} Dirichlet conditions on the ends of {coords[0]}: at most two are built in"
+    return "the Dirichlet data disagree with the initial data at the corners"

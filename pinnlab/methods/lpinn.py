@@ -35,6 +35,7 @@ from ..options import Budget, Count, Every, Network, NonNegative, Points, Positi
 from ..result import Result
 from ..spec.problem import Problem
 from ..train import LossWeights, RunContext, Trainer, run_metrics
+from . import exactness
 from .constraints import hard_constraints
 from .lagrangian import Transport, eulerian, lagrangian_residuals, read_transport
 from .pinn import _default_dtype
@@ -198,6 +199,13 @@ def check(problem: Problem, cfg: LPINNConfig) -> None:
         if name not in ("characteristics", "state"):
             raise SpecError(f"{name!r} is not a term of LPINN (known: characteristics, state)",
                             file=problem.source, key=f"training.weights.{name}")
+
+
+def condition_status(problem: Problem, cfg: LPINNConfig) -> dict[str, tuple[str, str]]:
+    """Every condition is exact: :func:`check` admits only initial data (built into the
+    ansatz) and periodic pairs (the embedding)."""
+    return {k: ("exact", exactness.EXACT_PERIODIC if c.kind == "periodic"
+                else exactness.EXACT_ANSATZ) for k, c in problem.conditions.items()}
 
 
 def run(problem: Problem, cfg: LPINNConfig, ctx: RunContext) -> Result:

@@ -321,6 +321,12 @@ def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
 options = MultiDomainConfig
 
 
+def condition_status(problem: Problem, cfg: MultiDomainConfig) -> dict[str, tuple[str, str]]:
+    """Every condition is a penalty term of the subdomain it touches."""
+    why = "the multi-domain methods impose every condition as a penalty term"
+    return {k: ("soft", why) for k in problem.conditions}
+
+
 def check(problem: Problem, cfg: MultiDomainConfig) -> None:
     """A ``[decomposition]`` table is needed; the interface masks must parse; each
     subdomain's terms must be buildable (a periodic pair inside one subdomain)."""

@@ -11,6 +11,7 @@ from ..result import Result
 from ..spec.problem import Problem
 from ..train import RunContext, run_metrics
 from . import warmup
+from .constraints import condition_status  # noqa: F401  (the PINN states its exact conditions)
 from .pinn import PINNConfig, check_names, train_pinn
 
 options = PINNConfig
