@@ -9,6 +9,8 @@ whatever the method, and fails with the numbers that broke it.
 * :func:`assert_derivatives_match_fd` — the jet derivatives of a model match finite differences.
 * :func:`residuals_of_samples` — a spec's equations on a sampled 1-D reference solution (a
   Cantera flame), to check that the spec writes the reference's equations.
+* :func:`slope_problem` — linear regression written as an inverse spec, whose exact posterior
+  the interval methods are checked against.
 """
 
 from __future__ import annotations
@@ -241,3 +243,57 @@ def hide_module(monkeypatch, name: str) -> None:
 
     monkeypatch.setattr(importlib, "import_module", without)
 
+
+SLOPE_SPEC = """
+name = "slope"
+fields = ["u"]
+
+[domain]
+x = [0.0, 1.0]
+
+[parameters]
+a = { guess = 0.5, bounds = [0.01, 10.0] }
+
+[equations]
+slope = "u_x - a"
+
+[conditions.origin]
+kind = "dirichlet"
+field = "u"
+on = "x = 0"
+value = "0"
+
+[observations]
+file = "obs.csv"
+noise = 0.05
+
+[training]
+width = 16
+depth = 2
+residual_points = 64
+sampling = "grid"
+adam_steps = 600
+lbfgs_steps = 400
+resample_every = 0
+"""
+
+
+def slope_problem(folder, seed: int, n: int = 30, slope: float = 2.0,
+                  noise: float = 0.05) -> tuple:
+    """Linear regression through the origin as an inverse spec (``u' = a``, ``u(0) = 0``,
+    ``n`` readings ``u(x_i) = a x_i + σ ε_i`` with ``σ = noise · RMS(a x)``), written to
+    ``folder/slope.toml`` and ``folder/obs.csv``. Its least-squares slope
+    ``Σ x_i y_i / Σ x_i²`` has standard deviation ``σ / √(Σ x_i²)``, the exact (flat-prior)
+    posterior's. Returns ``(spec path, x, y_obs, σ)``."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0.05, 1.0, n))
+    y = slope * x
+    sigma = noise * float(np.sqrt(np.mean(y**2)))
+    y_obs = y + sigma * rng.standard_normal(x.size)
+    np.savetxt(folder / "obs.csv", np.column_stack([x, y_obs]), delimiter=",", header="x,u",
+               comments="")
+    (folder / "slope.toml").write_text(SLOPE_SPEC.replace("noise = 0.05", f"noise = {noise}"))
+    return folder / "slope.toml", x, y_obs, sigma

@@ -9,52 +9,13 @@ import numpy as np
 import pytest
 
 import pinnlab
-
-SPEC = """
-name = "slope"
-fields = ["u"]
-
-[domain]
-x = [0.0, 1.0]
-
-[parameters]
-a = { guess = 0.5, bounds = [0.01, 10.0] }
-
-[equations]
-slope = "u_x - a"
-
-[conditions.origin]
-kind = "dirichlet"
-field = "u"
-on = "x = 0"
-value = "0"
-
-[observations]
-file = "obs.csv"
-noise = 0.05
-
-[training]
-width = 16
-depth = 2
-residual_points = 64
-sampling = "grid"
-adam_steps = 600
-lbfgs_steps = 400
-resample_every = 0
-"""
+from pinnlab.testing import slope_problem
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_laplace_std_matches_linear_regression(tmp_path, seed):
-    rng = np.random.default_rng(seed)
-    x = np.sort(rng.uniform(0.05, 1.0, 30))
-    y = 2.0 * x
-    sigma = 0.05 * np.sqrt(np.mean(y**2))
-    y_obs = y + sigma * rng.standard_normal(x.size)
-    np.savetxt(tmp_path / "obs.csv", np.column_stack([x, y_obs]), delimiter=",", header="x,u",
-               comments="")
-    (tmp_path / "slope.toml").write_text(SPEC)
-    r = pinnlab.solve(tmp_path / "slope.toml", progress=False, out=str(tmp_path / "out"),
+    spec, x, y_obs, sigma = slope_problem(tmp_path, seed)
+    r = pinnlab.solve(spec, progress=False, out=str(tmp_path / "out"),
                       evaluate=False)
     exact_sd = sigma / np.sqrt(np.sum(x**2))
     a_ls = float(np.sum(x * y_obs) / np.sum(x**2))

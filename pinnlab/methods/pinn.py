@@ -76,6 +76,9 @@ class PINNConfig(Budget, Network, WarmupOptions):
     """per-field factor of the network's output."""
     compile: bool = False
     """``torch.compile`` the loss (faster steps after a one-off compilation)."""
+    ensemble: Annotated[int, Field(ge=0, le=1000)] = 0
+    """inverse solves: refit this many members on re-noised observations, each from its own
+    seed, and report their spread next to the Laplace interval (:mod:`pinnlab.ensemble`)."""
 
     @classmethod
     def from_options(cls, options: dict, *, source: str = "<python>") -> PINNConfig:

@@ -55,7 +55,12 @@ def run(problem: Problem, cfg: PINNConfig, ctx: RunContext) -> Result:
     if problem.unknowns and problem.observations is not None:
         from ..uncertainty import data_sigma, laplace
 
-        metrics["uncertainty"] = laplace(trainer.losses, model, data_sigma(problem.observations),
-                                         seed=ctx.seed)
+        unc = laplace(trainer.losses, model, data_sigma(problem.observations), seed=ctx.seed)
+        if cfg.ensemble:
+            from ..ensemble import refits
+
+            unc["ensemble"] = refits(problem, cfg, ctx, cfg.ensemble, model.params.estimates(),
+                                     unc.get("noise") if unc.get("noise_estimated") else None)
+        metrics["uncertainty"] = unc
     return Result(problem, ctx.method, model, metrics, trainer.state.history,
                   dtype=getattr(torch, cfg.dtype), device=ctx.device, module=model)

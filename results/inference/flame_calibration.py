@@ -1,7 +1,7 @@
 """Calibration of the Laplace intervals on the flame Case 1 inverse problem (s_L, λ, E_a).
 
     python results/inference/flame_calibration.py [--n 5 10 25] [--draws 5] [--noise 0.02]
-        [--workers 2]
+        [--workers 2] [--ensemble K]
 
 For each observation count ``n`` and draw ``k``: ``n`` evenly spaced observations of T and u of
 the shooting reference (φ = 0.46) with multiplicative noise ``y (1 + noise N(0, 1))``
@@ -9,7 +9,9 @@ the shooting reference (φ = 0.46) with multiplicative noise ``y (1 + noise N(0,
 ``problems/flames/case1_inverse.toml`` with its observations replaced (the spec's own budget,
 one thread per run). Reported per run: each parameter's error, Laplace σ and whether the 95%
 interval holds the truth; per ``n``: the coverage and median σ of each parameter. Writes
-``flame_calibration.json`` and ``.md`` here.
+``flame_calibration.json`` and ``.md`` here. With ``--ensemble K`` each solve also refits K
+members on re-noised observations (``pinnlab.ensemble``) and the same figures are reported for
+the ensemble's interval, in ``flame_calibration_ensemble.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ SPEC = os.path.join(ROOT, "problems", "flames", "case1_inverse.toml")
 NAMES = ("s_L", "lam", "E_a")
 
 
-def one(n: int, draw: int, noise: float) -> dict:
+def one(n: int, draw: int, noise: float, ensemble: int = 0) -> dict:
     import pinnlab
     from pinnlab.flames.shooting import shoot_flame_speed
     from pinnlab.flames.simple import SimpleFlame
@@ -45,15 +47,23 @@ def one(n: int, draw: int, noise: float) -> dict:
         open(os.path.join(tmp, "case1_inverse.toml"), "w").write(text)
         np.savetxt(os.path.join(tmp, "obs.csv"), np.column_stack([obs["x"], obs["T"], obs["u"]]),
                    delimiter=",", header="x,T,u", comments="", fmt="%.10g")
-        r = pinnlab.solve(os.path.join(tmp, "case1_inverse.toml"), progress=False, threads=1)
+        r = pinnlab.solve(os.path.join(tmp, "case1_inverse.toml"), progress=False, threads=1,
+                          ensemble=ensemble)
     m, unc = r.metrics, r.metrics["uncertainty"]
     row = {"n": n, "draw": draw}
     for k in NAMES:
-        lo, hi = unc["interval"][k]
         truth = m["params_true"][k]
-        row[k] = {"error": m["params"][k] / truth - 1, "std_rel": unc["std"][k] / truth,
-                  "covered": bool(lo <= truth <= hi)}
+        for key, u in (("laplace", unc), ("ensemble", unc.get("ensemble"))):
+            if u is None:
+                continue
+            lo, hi = u["interval"][k]
+            row.setdefault(key, {})[k] = {"error": m["params"][k] / truth - 1,
+                                          "std_rel": u["std"][k] / truth,
+                                          "covered": bool(lo <= truth <= hi)}
+        row[k] = row["laplace"][k]
     row["corr_lam_E_a"] = unc["correlation"]["lam"]["E_a"]
+    if ensemble:
+        row["members"] = unc["ensemble"]["members"]
     return row
 
 
@@ -63,32 +73,46 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=5)
     ap.add_argument("--noise", type=float, default=0.02)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--ensemble", type=int, default=0)
     args = ap.parse_args()
     jobs = [(n, k) for n in args.n for k in range(args.draws)]
     with ProcessPoolExecutor(args.workers) as pool:
         rows = list(pool.map(one, [j[0] for j in jobs], [j[1] for j in jobs],
-                             [args.noise] * len(jobs)))
-    summary = []
-    for n in args.n:
-        sel = [r for r in rows if r["n"] == n]
-        for k in NAMES:
-            summary.append({"n": n, "parameter": k,
-                            "coverage": float(np.mean([r[k]["covered"] for r in sel])),
-                            "median_std_rel": float(np.median([r[k]["std_rel"] for r in sel])),
-                            "error_sd": float(np.std([r[k]["error"] for r in sel], ddof=1)),
-                            "error_abs_max": float(np.max([abs(r[k]["error"]) for r in sel]))})
-    with open(os.path.join(HERE, "flame_calibration.json"), "w") as f:
-        json.dump({"noise": args.noise, "draws": args.draws, "summary": summary, "rows": rows},
-                  f, indent=1)
-    lines = [f"Noise {args.noise:.0%}, {args.draws} draws per n.", "",
-             "| n | parameter | coverage of the 95% interval | median σ (relative) | "
-             "sd of the error | largest error |", "|---|---|---|---|---|---|"]
-    lines += [f"| {s['n']} | {s['parameter']} | {s['coverage']:.0%} | "
-              f"{s['median_std_rel']:.2%} | {s['error_sd']:.2%} | {s['error_abs_max']:.2%} |"
-              for s in summary]
-    with open(os.path.join(HERE, "flame_calibration.md"), "w") as f:
+                             [args.noise] * len(jobs), [args.ensemble] * len(jobs)))
+    keys = ("laplace", "ensemble") if args.ensemble else ("laplace",)
+    summary = [summarise(args.n, rows, key) for key in keys]
+    stem = "flame_calibration" + ("_ensemble" if args.ensemble else "")
+    with open(os.path.join(HERE, stem + ".json"), "w") as f:
+        json.dump({"noise": args.noise, "draws": args.draws, "ensemble": args.ensemble,
+                   "summary": [s for part in summary for s in part], "rows": rows}, f, indent=1)
+    lines = [f"Noise {args.noise:.0%}, {args.draws} draws per n."]
+    for key, part in zip(keys, summary, strict=True):
+        if args.ensemble:
+            lines += ["", f"Intervals: {key}" + (f" ({args.ensemble} members)"
+                                                 if key == "ensemble" else "") + "."]
+        lines += ["", "| n | parameter | coverage of the 95% interval | median σ (relative) | "
+                  "sd of the error | largest error |", "|---|---|---|---|---|---|"]
+        lines += [f"| {s['n']} | {s['parameter']} | {s['coverage']:.0%} | "
+                  f"{s['median_std_rel']:.2%} | {s['error_sd']:.2%} | {s['error_abs_max']:.2%} |"
+                  for s in part]
+    with open(os.path.join(HERE, stem + ".md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def summarise(ns: list[int], rows: list[dict], key: str) -> list[dict]:
+    """Per n and parameter: coverage and width of the intervals ``key`` (laplace or ensemble),
+    and the spread of the errors."""
+    out = []
+    for n in ns:
+        sel = [r[key] for r in rows if r["n"] == n]
+        for k in NAMES:
+            out.append({"n": n, "parameter": k, "interval": key,
+                        "coverage": float(np.mean([r[k]["covered"] for r in sel])),
+                        "median_std_rel": float(np.median([r[k]["std_rel"] for r in sel])),
+                        "error_sd": float(np.std([r[k]["error"] for r in sel], ddof=1)),
+                        "error_abs_max": float(np.max([abs(r[k]["error"]) for r in sel]))})
+    return out
 
 
 if __name__ == "__main__":
