@@ -144,7 +144,8 @@ def parameter_figure(result, plt):
 
 def corner_figure(result, plt):
     """Pairs of unknown parameters: the 95% ellipse of the Laplace covariance around the
-    estimate and the true values; ``None`` without two unknowns with intervals."""
+    estimate, the ensemble's members when the run has them, and the true values; ``None``
+    without two unknowns with intervals."""
     unc = result.metrics.get("uncertainty", {})
     std, corr = unc.get("std", {}), unc.get("correlation", {})
     names = [k for k in std if k in corr]
@@ -152,6 +153,7 @@ def corner_figure(result, plt):
         return None
     est = result.metrics["params"]
     truth = result.metrics.get("params_true", {})
+    members = unc.get("ensemble", {}).get("members", [])
     n = len(names)
     fig, axes = plt.subplots(n - 1, n - 1, figsize=(2.8 * (n - 1), 2.8 * (n - 1)), squeeze=False)
     angle = np.linspace(0, 2 * np.pi, 200)
@@ -169,12 +171,16 @@ def corner_figure(result, plt):
             pts = v @ (np.sqrt(np.clip(w, 0, None))[:, None] * circle)
             ax.plot(est[a] + pts[0], est[b] + pts[1], "C0")
             ax.plot(est[a], est[b], "C0o", ms=4, label="estimate")
+            if members:
+                ax.plot([m[a] for m in members], [m[b] for m in members], "C1.", ms=5,
+                        label="ensemble members")
             if a in truth and b in truth:
                 ax.plot(truth[a], truth[b], "k*", ms=8, label="true")
             ax.set_xlabel(a)
             ax.set_ylabel(b)
             ax.set_title(f"ρ = {corr[a][b]:+.2f}", fontsize=8)
     axes[0, 0].legend(fontsize=7)
-    fig.suptitle(f"{result.problem.name}: 95% regions (Laplace)", fontsize=9)
+    extra = f"; dots: {len(members)} ensemble members" if members else ""
+    fig.suptitle(f"{result.problem.name}: 95% regions (Laplace){extra}", fontsize=9)
     fig.tight_layout()
     return fig
