@@ -9,6 +9,9 @@
   derivatives);
 * optional random Fourier features ``[cos(B c̃), sin(B c̃)]``, ``B ~ N(0, σ²)``, on the scaled
   non-periodic coordinates;
+* optional random weight factorisation (Wang et al. 2023, as in jaxpi): each layer's weight is
+  ``W = diag(exp(s)) V`` with trained ``s`` and ``V``, ``s ~ N(1, 0.1²)`` at the start and
+  ``V = diag(exp(−s)) W₀`` (the same function at initialisation, a different descent);
 * output scaling ``field = shift + scale * raw``;
 * output maps that hold by construction: a bounded field ``lo + (hi - lo) sigmoid(raw)``, a
   simplex of fields ``softmax(raw_group)`` (positive, summing to one).
@@ -45,6 +48,7 @@ class FieldNetwork(torch.nn.Module):
             range onto ``[a, b]`` (a wider range gives the first layer sharper features from the
             start; where it starts places the features' steepest point).
         simplex: groups of fields mapped onto the simplex by a softmax.
+        factorized: random weight factorisation of every layer (module docstring).
     """
 
     def __init__(self, domain: dict[str, tuple[float, float]], fields: Sequence[str], *,
@@ -55,7 +59,7 @@ class FieldNetwork(torch.nn.Module):
                  bounds: dict[str, tuple[float, float]] | None = None,
                  simplex: Sequence[Sequence[str]] = (),
                  input_range: tuple[float, float] = (-1.0, 1.0),
-                 generator: torch.Generator | None = None):
+                 factorized: bool = False, generator: torch.Generator | None = None):
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}")
@@ -89,6 +93,12 @@ class FieldNetwork(torch.nn.Module):
                 lin.weight.uniform_(-bound, bound, generator=generator)
                 lin.bias.zero_()
             self.layers.append(lin)
+        self.log_scales = torch.nn.ParameterList()  # s of W = diag(exp(s)) V, when factorized
+        for lin in self.layers if factorized else ():  # drawn after W₀: the same W₀ as without
+            s = 1.0 + 0.1 * torch.randn(lin.weight.shape[0], generator=generator)
+            with torch.no_grad():
+                lin.weight.mul_(torch.exp(-s)[:, None])
+            self.log_scales.append(torch.nn.Parameter(s))
         scale = output_scale or {}
         shift = output_shift or {}
         self.register_buffer("out_scale", torch.tensor([float(scale.get(f, 1.0))
@@ -115,13 +125,18 @@ class FieldNetwork(torch.nn.Module):
     def _act(self, h: Jet) -> Jet:
         return getattr(h, self.activation)()
 
+    def weight(self, i: int) -> torch.Tensor:
+        """The weight of layer ``i`` (``diag(exp(s)) V`` when factorized)."""
+        w = self.layers[i].weight
+        return w * self.log_scales[i].exp()[:, None] if len(self.log_scales) else w
+
     def jet(self, x: Jet) -> Jet:
         """Fields and their derivatives: channels in the order of ``self.fields``."""
         h = self.features(x)
-        for layer in self.layers[:-1]:
-            h = self._act(h.linear(layer.weight, layer.bias))
+        for i, layer in enumerate(self.layers[:-1]):
+            h = self._act(h.linear(self.weight(i), layer.bias))
         last = self.layers[-1]
-        out = h.linear(last.weight * self.out_scale[:, None], last.bias * self.out_scale)
+        out = h.linear(self.weight(-1) * self.out_scale[:, None], last.bias * self.out_scale)
         out = out.affine(shift=self.out_shift)
         if not self.bounded and not self.groups:
             return out

@@ -109,6 +109,8 @@ class Network(Options):
                            Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [-1.0, 1.0])
     """``[a, b]``: each coordinate enters the network mapped from its range onto it."""
+    weight_factorization: bool = False
+    """random weight factorisation ``W = diag(exp(s)) V`` of every layer (``s ~ N(1, 0.1²)``)."""
 
     @field_validator("input_range")
     @classmethod

@@ -92,7 +92,8 @@ class LPINNModel(torch.nn.Module):
         t0, t1 = problem.domain[tr.time]
         self.t0, self.duration = t0, t1 - t0
         common = dict(activation=cfg.activation, periodic=[tr.space],
-                      harmonics=cfg.harmonics, generator=generator)
+                      harmonics=cfg.harmonics, factorized=cfg.weight_factorization,
+                      generator=generator)
         self.u_net = FieldNetwork(problem.domain, [tr.field], width=cfg.width, depth=cfg.depth,
                                   **common)
         self.x_net = FieldNetwork(problem.domain, ["x"], width=cfg.width_x, depth=cfg.depth_x,
