@@ -1,7 +1,7 @@
 """``pinnlab prior data|train|sample``: generative priors of PDE fields from the CLI.
 
 * ``data``: write the members of a spec's family (``[family]`` drawn, ``[reference]`` solved;
-  ``--family heat|burgers|darcy``: the bundled ``problems/generative/`` specs) to an .npz file.
+  ``--family NAME``: a bundled ``problems/generative/`` spec) to an .npz file.
 * ``train``: train a U-Net prior (VP diffusion or rectified flow) on such a file; checkpoints,
   resume.
 * ``sample``: unconditional samples with any sampler of :mod:`pinnlab.generative.sampling`.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 
 from pinnlab.commands import positive_float, positive_int, seed_int
+from pinnlab.generative.datasets import FAMILIES
 from pinnlab.quick import HELP as QUICK_HELP
 from pinnlab.quick import fill_budget
 
@@ -28,7 +29,7 @@ def add_parser(subparsers) -> None:
     d = sub.add_parser("data", help="write a PDE field family to .npz")
     which = d.add_mutually_exclusive_group()
     which.add_argument("--spec", help="a spec with [family] and a [reference] solver")
-    which.add_argument("--family", choices=["heat", "burgers", "darcy"],
+    which.add_argument("--family", choices=list(FAMILIES),
                        help="a bundled family spec (default heat)")
     d.add_argument("--n", type=positive_int, default=None, help="fields (default 2000; --quick 64)")
     d.add_argument("--quick", action="store_true", help=QUICK_HELP)

@@ -57,14 +57,14 @@ class FieldDataset:
         return ds
 
 
-FAMILIES = ("heat", "burgers", "darcy")
+FAMILIES = ("heat", "burgers", "darcy", "darcy_binary", "poisson", "helmholtz")
 """The bundled family specs, ``problems/generative/<name>.toml``."""
 
 MAX_NODES = 4096  # the largest space grid of a gaussian_field (its covariance is dense)
 
 
 def bundled_spec(name: str) -> Path:
-    """The path of a bundled family spec (``heat``, ``burgers``, ``darcy``)."""
+    """The path of a bundled family spec (a name in :data:`FAMILIES`)."""
     return Path(__file__).resolve().parents[2] / "problems" / "generative" / f"{name}.toml"
 
 

@@ -1,15 +1,17 @@
-"""Diffusion references: the Dirichlet heat equation by sine series, Darcy flow by finite
-differences (the solvers of the generative priors' heat and Darcy families).
+"""Diffusion references: the Dirichlet heat equation by sine series, Darcy flow (and Poisson and
+Helmholtz problems) by finite differences (the solvers of the generative priors' families).
 
 * ``heat_sine``: ``u_t = kappa u_xx`` on ``[x0, x0 + L]``, ``u = 0`` at both ends, from the spec's
   initial condition ``u0``. Its sine coefficients ``b_k`` (k = 1..M-1) come from ``u0`` at the
   ``M - 1`` interior points ``x_j = x0 + j L / M`` by a type-I discrete sine transform (exact for
   a sine series of fewer than ``M`` modes), and each mode decays exactly:
   ``u = sum_k b_k exp(-kappa (k pi / L)^2 (t - t0)) sin(k pi (x - x0) / L)``.
-* ``darcy_fd``: ``-div(a grad u) = f`` on a rectangle, ``u = 0`` on its boundary, on the
+* ``darcy_fd``: ``-div(a grad u) + c u = f`` on a rectangle, ``u = 0`` on its boundary, on the
   evaluation grid itself: the five-point scheme with face coefficients the arithmetic means
-  of ``a`` at the two nodes (second order), solved by sparse LU. ``a`` and ``f`` are expressions
-  (``a`` a definition, which a family's ``gaussian_field`` replaces by its draw on the nodes).
+  of ``a`` at the two nodes (second order), solved by sparse LU. ``a``, ``c`` (``reaction``,
+  default 0) and ``f`` are expressions (a definition among them may be a family's
+  ``gaussian_field``, drawn on the nodes). Poisson ``∇²u = f``: ``a = 1``, source ``-f``;
+  Helmholtz ``∇²u + k²u = f``: ``a = 1``, ``reaction = "-k**2"``, source ``-f``.
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ def heat_sine(x: np.ndarray, t: np.ndarray, kappa: float, u0: Callable[[np.ndarr
     return u
 
 
-def darcy_fd(x: np.ndarray, y: np.ndarray, a: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """``u`` (nx, ny) of ``-div(a grad u) = f``, ``u = 0`` on the boundary, on the uniform grid
-    of the axes ``x`` (nx,), ``y`` (ny,); ``a``, ``f``: values at the nodes (nx, ny)."""
+def darcy_fd(x: np.ndarray, y: np.ndarray, a: np.ndarray, f: np.ndarray,
+             c: np.ndarray | float = 0.0) -> np.ndarray:
+    """``u`` (nx, ny) of ``-div(a grad u) + c u = f``, ``u = 0`` on the boundary, on the uniform
+    grid of the axes ``x`` (nx,), ``y`` (ny,); ``a``, ``f``, ``c``: values at the nodes
+    (nx, ny) (``c`` may be a number)."""
     import scipy.sparse as sp
     from scipy.sparse.linalg import spsolve
 
@@ -52,6 +56,7 @@ def darcy_fd(x: np.ndarray, y: np.ndarray, a: np.ndarray, f: np.ndarray) -> np.n
     w, e = ax[:-1, 1:-1], ax[1:, 1:-1]  # each interior node's four faces, (nx - 2, ny - 2)
     s, n = ay[1:-1, :-1], ay[1:-1, 1:]
     diag = (w + e + s + n) / hx2 if hx2 == hy2 else (w + e) / hx2 + (s + n) / hy2
+    diag = diag + np.broadcast_to(c, (nx, ny))[1:-1, 1:-1]
     idx = np.arange((nx - 2) * (ny - 2)).reshape(nx - 2, ny - 2)
     i, j = np.meshgrid(np.arange(nx - 2), np.arange(ny - 2), indexing="ij")
     cols = np.stack([idx, np.roll(idx, 1, 0), np.roll(idx, -1, 0), np.roll(idx, 1, 1),
@@ -73,6 +78,7 @@ class HeatSineOptions(Options):
 class DarcyOptions(Options):
     coefficient: str
     source: str = "1"
+    reaction: str = "0"
 
 
 def _heat_sine(problem, mesh, o: HeatSineOptions):
@@ -94,7 +100,8 @@ def _darcy(problem, mesh, o: DarcyOptions):
     x, y = mesh[cx][:, 0], mesh[cy][0, :]
     a = evaluate_expression(problem, o.coefficient, mesh, "reference.coefficient")
     f = evaluate_expression(problem, o.source, mesh, "reference.source")
-    return {o.field: darcy_fd(x, y, a, f)}
+    c = evaluate_expression(problem, o.reaction, mesh, "reference.reaction")
+    return {o.field: darcy_fd(x, y, a, f, c)}
 
 
 register("heat_sine", _heat_sine, HeatSineOptions)

@@ -76,3 +76,64 @@ def test_darcy_fd_needs_a_steady_2d_domain():
     problem.time = "y"  # a time-dependent problem
     with pytest.raises(pinnlab.SpecError, match="darcy_fd needs a steady 2-D domain"):
         reference_solution(problem)
+
+
+def test_darcy_fd_reaction_term_is_second_order():
+    """-div(a grad u) + c u = f with a = 1 + x y, c = -1 + x (a Helmholtz-like reaction) on the
+    manufactured u of the test above; the error falls fourfold per halving of h."""
+    s = "sin(pi*x)*sin(pi*y/2)"
+    f = (f"(1 + x*y)*pi**2*1.25*{s} - pi*y*cos(pi*x)*sin(pi*y/2)"
+         f" - pi/2*x*sin(pi*x)*cos(pi*y/2) + (-1 + x)*{s}")
+    errors = []
+    for n in (8, 16, 32):
+        problem = darcy("1 + x*y", f, n)
+        problem.reference.options["reaction"] = "-1 + x"
+        sol = reference_solution(problem)
+        m = sol.mesh()
+        errors.append(np.abs(sol.fields["u"] - np.sin(np.pi * m["x"])
+                             * np.sin(np.pi * m["y"] / 2)).max())
+    ratios = np.array(errors[:-1]) / np.array(errors[1:])
+    assert np.all((ratios > 3.6) & (ratios < 4.4)), (errors, ratios)
+
+
+@pytest.mark.parametrize("name", ["poisson", "helmholtz"])
+def test_poisson_and_helmholtz_specs_own_members(name):
+    """Their own members have the solution sin(pi x) sin(pi y): the spec's equation vanishes on
+    it, and the finite-difference reference on the 64 x 64 grid is within its O(h^2) error
+    (measured 2.0e-4 and 2.0e-4)."""
+    from pinnlab.testing import assert_residual_vanishes
+
+    spec = pinnlab.load(os.path.join(ROOT, "problems", "generative", f"{name}.toml"))
+
+    def exact(p):
+        return {"u": np.sin(np.pi * p["x"]) * np.sin(np.pi * p["y"])}
+
+    assert_residual_vanishes(spec, exact)
+    sol = reference_solution(spec)
+    m = sol.mesh()
+    assert np.abs(sol.fields["u"] - exact(m)["u"]).max() < 4e-4
+
+
+def test_poisson_fd_is_fourth_order_accurate():
+    """poisson_fd (Richardson-extrapolated five-point scheme) on Δu = f for
+    u = sin(pi x) sin(2 pi y) on [0, 1] x [0, 2]: near the spline's accuracy at n = 32."""
+    problem = from_dict({
+        "fields": ["u"], "domain": {"x": [0.0, 1.0], "y": [0.0, 2.0]},
+        "equations": {"poisson": "u_xx + u_yy + 5*pi**2*sin(pi*x)*sin(2*pi*y)"},
+        "conditions": {"walls": {"kind": "dirichlet", "field": "u", "on": "boundary"}},
+        "reference": {"solver": "poisson_fd", "source": "-5*pi**2*sin(pi*x)*sin(2*pi*y)",
+                      "n": 32, "grid": {"x": 17, "y": 33}}})
+    sol = reference_solution(problem)
+    m = sol.mesh()
+    err = np.abs(sol.fields["u"] - np.sin(np.pi * m["x"]) * np.sin(2 * np.pi * m["y"])).max()
+    assert err < 2e-5, err
+
+
+def test_darcy_binary_family_draws_two_values():
+    from pinnlab.generative.datasets import family_dataset
+
+    ds = family_dataset(os.path.join(ROOT, "problems", "generative", "darcy_binary.toml"), 2,
+                        seed=0, grid={"x": 24, "y": 24})
+    a = ds.fields[:, 0]
+    assert set(np.unique(a)) == {3.0, 12.0}
+    assert 0.2 < float((a == 12.0).mean()) < 0.8
