@@ -211,11 +211,13 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
         scale = problem.constant(cond.scale, f"{key}.scale")
         if cond.kind == "equation":
             expr = problem.expression(cond.value, f"{key}.value")
-            for c, end, sign in problem.boundary(cond, key):
+            faces = problem.boundary(cond, key)
+            for c, end, sign in faces:
                 face = face_of(c, end, sign)
                 if face is None:
                     continue
-                terms.append(Term(key, "boundary", face, n_points["boundary"],
+                suffix = "" if len(faces) == 1 else f"@{c}={end:g}"  # a term per face
+                terms.append(Term(key + suffix, "boundary", face, n_points["boundary"],
                                   sorted({s.index for s in expr.derivatives} | {()}),
                                   _scaled(_equation_residual(problem, expr), scale)))
             continue

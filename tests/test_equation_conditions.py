@@ -59,3 +59,27 @@ def test_neumann_inside_the_domain_is_refused(tmp_path):
     with pytest.raises(SpecError) as err:
         pinnlab.load(str(path))
     assert err.value.key == "conditions.middle.on"
+
+
+def test_equation_condition_on_both_ends_keeps_a_term_per_face(tmp_path):
+    """``on = "x"`` names two faces: each gets its own term (the loss keeps both) on its own
+    points; u'' + 1 = 0 with u = 0 at both ends as equation conditions reaches x (1 - x) / 2."""
+    import numpy as np
+    import torch
+
+    from pinnlab.losses import compile_terms
+
+    path = tmp_path / "rod.toml"
+    path.write_text(SPEC.split("[conditions.inlet]")[0] + (
+        '[conditions.ends]\nkind = "equation"\non = "x"\nvalue = "u"\n\n[training]\nwidth = 20\n'
+        'depth = 2\nresidual_points = 64\n'))
+    problem = pinnlab.load(path)
+    terms = [t for t in compile_terms(problem, {"residual": 8, "boundary": 4, "initial": 4})
+             if t.kind == "boundary"]
+    assert [t.name for t in terms] == ["conditions.ends@x=0", "conditions.ends@x=1"]
+    for t, end in zip(terms, (0.0, 1.0), strict=True):
+        assert np.all(t.sample(4, torch.Generator())[:, 0].numpy() == end)
+    r = pinnlab.solve(problem, adam_steps=300, lbfgs_steps=300, progress=False, evaluate=False)
+    assert {"conditions.ends@x=0", "conditions.ends@x=1"} <= set(r.history[-1])
+    x = np.linspace(0.0, 1.0, 11)
+    assert np.abs(r.predict({"x": x})["u"] - x * (1 - x) / 2).max() < 1e-3
