@@ -9,6 +9,13 @@
   derivatives);
 * optional random Fourier features ``[cos(B c̃), sin(B c̃)]``, ``B ~ N(0, σ²)``, on the scaled
   non-periodic coordinates;
+* an MLP, or a PirateNet (Wang et al. 2024, as in jaxpi): two gates ``U = σ(W_U φ)``,
+  ``V = σ(W_V φ)`` of the features ``φ``, then ``depth`` residual blocks, each
+  ``z₁ = V + σ(W₁ h)(U − V)``, ``z₂ = V + σ(W₂ z₁)(U − V)``, ``z₃ = σ(W₃ z₂)`` (back to the
+  features' width) and ``h ← h + α (z₃ − h)`` with a trained ``α`` that starts at 0, so the
+  network starts as a linear function of its features and deepens as ``α`` grows (random
+  Fourier features are the intended input; the physics-informed least-squares start of the
+  last layer is not done);
 * optional random weight factorisation (Wang et al. 2023, as in jaxpi): each layer's weight is
   ``W = diag(exp(s)) V`` with trained ``s`` and ``V``, ``s ~ N(1, 0.1²)`` at the start and
   ``V = diag(exp(−s)) W₀`` (the same function at initialisation, a different descent);
@@ -49,6 +56,7 @@ class FieldNetwork(torch.nn.Module):
             start; where it starts places the features' steepest point).
         simplex: groups of fields mapped onto the simplex by a softmax.
         factorized: random weight factorisation of every layer (module docstring).
+        architecture: ``mlp`` or ``piratenet`` (``depth`` residual blocks of three layers).
     """
 
     def __init__(self, domain: dict[str, tuple[float, float]], fields: Sequence[str], *,
@@ -59,7 +67,8 @@ class FieldNetwork(torch.nn.Module):
                  bounds: dict[str, tuple[float, float]] | None = None,
                  simplex: Sequence[Sequence[str]] = (),
                  input_range: tuple[float, float] = (-1.0, 1.0),
-                 factorized: bool = False, generator: torch.Generator | None = None):
+                 factorized: bool = False, architecture: str = "mlp",
+                 generator: torch.Generator | None = None):
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}")
@@ -84,9 +93,19 @@ class FieldNetwork(torch.nn.Module):
         bf = torch.randn(fourier, len(self.plain), generator=generator) * fourier_sigma
         self.register_buffer("fourier_weight", bf)
         n_in = len(self.plain) + 2 * wper.shape[0] + 2 * fourier
-        sizes = [n_in] + [width] * depth + [len(self.fields)]
+        if architecture not in ("mlp", "piratenet"):
+            raise ValueError("architecture must be mlp or piratenet")
+        self.architecture = architecture
+        if architecture == "mlp":
+            shapes = list(zip([n_in] + [width] * depth, [width] * depth + [len(self.fields)]))
+        else:  # the gates U, V; per block W1, W2, W3; the output layer
+            shapes = [(n_in, width)] * 2 + [(n_in, width), (width, width), (width, n_in)] * depth
+            shapes.append((n_in, len(self.fields)))
+        self.alphas = torch.nn.ParameterList(  # PirateNet's block weights, 0 at the start
+            [torch.nn.Parameter(torch.zeros(())) for _ in range(depth)]
+            if architecture == "piratenet" else [])
         self.layers = torch.nn.ModuleList()
-        for a, b in zip(sizes[:-1], sizes[1:]):
+        for a, b in shapes:
             lin = torch.nn.Linear(a, b)
             bound = math.sqrt(6.0 / (a + b))  # Glorot uniform
             with torch.no_grad():
@@ -133,8 +152,11 @@ class FieldNetwork(torch.nn.Module):
     def jet(self, x: Jet) -> Jet:
         """Fields and their derivatives: channels in the order of ``self.fields``."""
         h = self.features(x)
-        for i, layer in enumerate(self.layers[:-1]):
-            h = self._act(h.linear(self.weight(i), layer.bias))
+        if self.architecture == "piratenet":
+            h = self._pirate(h)
+        else:
+            for i, layer in enumerate(self.layers[:-1]):
+                h = self._act(h.linear(self.weight(i), layer.bias))
         last = self.layers[-1]
         out = h.linear(self.weight(-1) * self.out_scale[:, None], last.bias * self.out_scale)
         out = out.affine(shift=self.out_shift)
@@ -148,6 +170,20 @@ class FieldNetwork(torch.nn.Module):
             for k, i in enumerate(g):
                 chans[i] = y.channel(k)
         return Jet.cat(chans)
+
+    def _pirate(self, h: Jet) -> Jet:
+        """PirateNet's gates and residual blocks (module docstring) on the features ``h``."""
+        def dense(i: int, z: Jet) -> Jet:
+            return self._act(z.linear(self.weight(i), self.layers[i].bias))
+
+        u, v = dense(0, h), dense(1, h)
+        gap = u - v
+        for b, alpha in enumerate(self.alphas):
+            i = 2 + 3 * b
+            z = v + dense(i, h) * gap
+            z = v + dense(i + 1, z) * gap
+            h = h + (dense(i + 2, z) - h) * alpha
+        return h
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Field values at points ``x`` of shape ``(N, d)``; returns ``(N, F)``."""

@@ -109,6 +109,9 @@ class Network(Options):
                            Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [-1.0, 1.0])
     """``[a, b]``: each coordinate enters the network mapped from its range onto it."""
+    architecture: Literal["mlp", "piratenet"] = "mlp"
+    """``mlp``, or ``piratenet``: gated residual blocks (three layers each, ``depth`` of them)
+    whose weights start at 0; use with ``fourier`` features."""
     weight_factorization: bool = False
     """random weight factorisation ``W = diag(exp(s)) V`` of every layer (``s ~ N(1, 0.1²)``)."""
 

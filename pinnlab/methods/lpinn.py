@@ -93,6 +93,7 @@ class LPINNModel(torch.nn.Module):
         self.t0, self.duration = t0, t1 - t0
         common = dict(activation=cfg.activation, periodic=[tr.space],
                       harmonics=cfg.harmonics, factorized=cfg.weight_factorization,
+                      architecture=cfg.architecture,
                       generator=generator)
         self.u_net = FieldNetwork(problem.domain, [tr.field], width=cfg.width, depth=cfg.depth,
                                   **common)

@@ -115,7 +115,8 @@ class MultiDomainModel(torch.nn.Module):
             FieldNetwork(bounding_box(sub), problem.fields, width=cfg.width, depth=cfg.depth,
                          activation=cfg.activation, input_range=tuple(cfg.input_range),
                          bounds=output_bounds(problem), simplex=list(problem.simplex.values()),
-                         factorized=cfg.weight_factorization, generator=generator)
+                         factorized=cfg.weight_factorization,
+                         architecture=cfg.architecture, generator=generator)
             for sub in self.subdomains)
         self.params = ParameterSet(problem.parameters)
         boxes = [(k, b) for k, sub in enumerate(self.subdomains) for b in sub]

@@ -124,7 +124,8 @@ class PINNModel(torch.nn.Module):
                                 fourier_sigma=cfg.fourier_sigma, output_scale=cfg.output_scale,
                                 bounds=output_bounds(problem), input_range=tuple(cfg.input_range),
                                 simplex=list(problem.simplex.values()),
-                                factorized=cfg.weight_factorization, generator=generator)
+                                factorized=cfg.weight_factorization,
+                                architecture=cfg.architecture, generator=generator)
         self.params = ParameterSet(problem.parameters)
         self.constraints: dict[str, HardConstraint] = (
             hard_constraints(problem) if cfg.hard_constraints else {})
