@@ -71,15 +71,19 @@ def test_one_d_dirichlet_exact_neumann_soft(tmp_path, capsys):
     capsys.readouterr()
 
 
-def test_two_d_four_walls_are_soft_with_a_reason(tmp_path, capsys):
+def test_two_d_walls_exact_when_one_constant_soft_otherwise(tmp_path, capsys):
     spec = tmp_path / "plate.toml"
     spec.write_text(TWO_D)
     assert main(["check", str(spec)]) == 0
     found = _conditions(capsys.readouterr().out)
     assert list(found) == ["left", "right", "bottom", "top"]
-    for text in found.values():
-        assert text == ("soft — Dirichlet data on several coordinates (x, y): only the two ends "
-                        "of one coordinate can be built in")
+    for text in found.values():  # u = 0 on every face: built in
+        assert text.startswith("exact — built into the network's output")
+    spec.write_text(TWO_D.replace('on = "y = 1"\nvalue = 0.0', 'on = "y = 1"\nvalue = "x"'))
+    assert main(["check", str(spec)]) == 0
+    for text in _conditions(capsys.readouterr().out).values():
+        assert text == ("soft — Dirichlet data on several coordinates (x, y): built in only "
+                        "when they are one constant on every face")
     # walls on x only: both are built in, as the model does (terms left out of the loss)
     spec.write_text(TWO_D.split("[conditions.bottom]")[0])
     plan = prepare(str(spec))
@@ -94,7 +98,7 @@ def test_two_d_four_walls_are_soft_with_a_reason(tmp_path, capsys):
 @pytest.mark.parametrize("spec,method,expected", [
     ("problems/burgers.toml", "pinn", {"initial": "exact", "walls": "exact"}),
     ("problems/burgers.toml", "xpinn", {"initial": "soft", "walls": "soft"}),
-    ("problems/metalic/poisson.toml", "pinn", {"walls": "soft"}),
+    ("problems/metalic/poisson.toml", "pinn", {"walls": "exact"}),
     ("problems/lpinn/burgers_shock.toml", "lpinn", {"initial": "exact", "periodic": "exact"}),
 ])
 def test_bundled_specs(spec, method, expected):

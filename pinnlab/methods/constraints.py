@@ -9,9 +9,15 @@ on the two ends of one space coordinate ``c ∈ [a, b]``, the ansatz is
 
 with ``φ_lo = (b - c)/(b - a)`` and ``φ_hi = (c - a)/(b - a)`` (``φ = 1`` when only one end has
 data; the matching factor is left out of ``D`` for an end without data). ``A`` matches all the data
-when it is compatible at the corners (``u0(a) = g_lo(t0)``), which is checked; otherwise, or for
-data on several space coordinates, the remaining conditions stay soft penalty terms. Everything
-is evaluated in jet arithmetic, so the derivatives of ``u`` are exact.
+when it is compatible at the corners (``u0(a) = g_lo(t0)``), which is checked.
+
+The same constant ``C`` on every face, on any number of coordinates (a box held at ``C``,
+steady or not), is built in too: ``A = C`` (or ``u0``, which must equal ``C`` on the faces)
+and ``D`` the product of every face's distance factor (and of the time factor). Otherwise the
+remaining conditions stay soft penalty terms: an initial velocity (``u_t(x, t0) = v0``) among
+them — the ansatz ``u0 + (t − t0) v0 + (t − t0)² D N`` holds it exactly, but on a wave equation
+it trained far worse than the penalty term, so it is not used. Everything is evaluated in jet
+arithmetic, so the derivatives of ``u`` are exact.
 """
 
 from __future__ import annotations
@@ -25,14 +31,18 @@ from . import exactness
 
 
 class HardConstraint:
-    """``u = A + D N`` for one field; ``conditions`` lists the spec keys it imposes."""
+    """``u = A + D N`` for one field; ``conditions`` lists the spec keys it imposes;
+    ``constant``: the value of the data on every face when they are one constant on several
+    coordinates (module docstring), else ``None``."""
 
     def __init__(self, problem: Problem, initial: Expression | None,
-                 faces: list[tuple[int, float, int, Expression]], conditions: list[str]):
+                 faces: list[tuple[int, float, int, Expression]], conditions: list[str],
+                 constant: float | None = None):
         self.problem = problem
         self.initial = initial
         self.faces = faces  # (coordinate index, end value, outward sign, g)
         self.conditions = conditions
+        self.constant = constant
 
     def _env(self, x: Jet, params: dict, *, at_start: bool = False) -> dict:
         env = {Symbol("param", k): v for k, v in params.items()}
@@ -56,11 +66,16 @@ class HardConstraint:
         if pb.time is not None and self.initial is not None:
             t0, t1 = pb.domain[pb.time]
             D = D * ((x.channel(pb.coords.index(pb.time)) - t0) * (1.0 / (t1 - t0)))
+        elif self.constant is not None:
+            A = like._lift(self.constant)
         env0 = self._env(x, params, at_start=True) if self.initial else None
         for ci, end, sign, g in self.faces:
             a, b = pb.domain[pb.coords[ci]]
             c = x.channel(ci)
             dist = (c - end) * (-sign / (b - a))  # ≥ 0 inside, 0 on this end
+            if self.constant is not None:  # A already holds the data
+                D = D * dist
+                continue
             if len(self.faces) == 2:
                 phi = (c - a) * (1.0 / (b - a)) if sign > 0 else (c - b) * (-1.0 / (b - a))
             else:
@@ -96,34 +111,57 @@ def hard_constraints(problem: Problem) -> dict[str, HardConstraint]:
                     g = problem.expression(c.value, f"conditions.{k}.value", with_fields=False)
                     faces.append((problem.coords.index(coord), end, sign, g))
                 face_keys.append(f"conditions.{k}")
-        if len({ci for ci, *_ in faces}) != 1 or len(faces) > 2 or \
+        constant = _constant(problem, faces)
+        one_coordinate = len({ci for ci, *_ in faces}) == 1 and len(faces) <= 2
+        if (not one_coordinate and constant is None) or \
                 any(sign == 0 for _, _, sign, _ in faces) or \
                 not _compatible(problem, initial, faces):
-            faces, face_keys = [], []
+            faces, face_keys, constant = [], [], None
+        if one_coordinate:
+            constant = None  # the general ansatz of one coordinate holds these data too
         if initial is None and not faces:
             continue
-        out[f] = HardConstraint(problem, initial, faces, imposed + face_keys)
+        out[f] = HardConstraint(problem, initial, faces, imposed + face_keys, constant)
     return out
+
+
+def _samples(problem: Problem, n: int = 16) -> tuple[torch.Tensor, dict]:
+    """Random points of the domain (float64) and the parameters' values."""
+    gen = torch.Generator().manual_seed(0)
+    lo = torch.tensor([problem.domain[c][0] for c in problem.coords], dtype=torch.float64)
+    hi = torch.tensor([problem.domain[c][1] for c in problem.coords], dtype=torch.float64)
+    pts = lo + (hi - lo) * torch.rand(n, len(lo), generator=gen, dtype=torch.float64)
+    params = {Symbol("param", k): (p.value if p.value is not None else p.guess)
+              for k, p in problem.parameters.items()}
+    return pts, params
+
+
+def _values(problem: Problem, expr: Expression, pts: torch.Tensor, params: dict) -> torch.Tensor:
+    env = {**params, **{Symbol("coord", c): pts[:, i] for i, c in enumerate(problem.coords)}}
+    return torch.as_tensor(expr.evaluate(env), dtype=torch.float64).expand(pts.shape[0])
+
+
+def _constant(problem: Problem, faces) -> float | None:
+    """The one constant all the faces' data equal (at sample points), else ``None``."""
+    if not faces:
+        return None
+    pts, params = _samples(problem)
+    vals = torch.cat([_values(problem, g, pts, params) for *_, g in faces])
+    c = float(vals[0])
+    return c if torch.allclose(vals, torch.full_like(vals, c), atol=1e-12, rtol=0) else None
 
 
 def _compatible(problem: Problem, initial: Expression | None, faces) -> bool:
     """Initial and boundary data agree at the corners (checked at sample points)."""
     if initial is None or problem.time is None:
         return True
-    gen = torch.Generator().manual_seed(0)
-    lo = torch.tensor([problem.domain[c][0] for c in problem.coords], dtype=torch.float64)
-    hi = torch.tensor([problem.domain[c][1] for c in problem.coords], dtype=torch.float64)
-    pts = lo + (hi - lo) * torch.rand(16, len(lo), generator=gen, dtype=torch.float64)
-    pts[:, problem.coords.index(problem.time)] = lo[problem.coords.index(problem.time)]
-    params = {Symbol("param", k): (p.value if p.value is not None else p.guess)
-              for k, p in problem.parameters.items()}
+    pts, params = _samples(problem)
+    pts[:, problem.coords.index(problem.time)] = problem.domain[problem.time][0]
     for ci, end, _, g in faces:
         q = pts.clone()
         q[:, ci] = end
-        env = {**params, **{Symbol("coord", c): q[:, i] for i, c in enumerate(problem.coords)}}
-        a = torch.as_tensor(initial.evaluate(env), dtype=torch.float64)
-        b = torch.as_tensor(g.evaluate(env), dtype=torch.float64)
-        if not torch.allclose(a, b, atol=1e-10, rtol=1e-8):
+        if not torch.allclose(_values(problem, initial, q, params), _values(problem, g, q, params),
+                              atol=1e-10, rtol=1e-8):
             return False
     return True
 
@@ -172,8 +210,8 @@ def _dirichlet_reason(problem: Problem, field: str) -> str:
                 if coord not in coords:
                     coords.append(coord)
     if len(coords) > 1:
-        return (f"Dirichlet data on several coordinates ({', '.join(coords)}): only the two "
-                "ends of one coordinate can be built in")
+        return (f"Dirichlet data on several coordinates ({', '.join(coords)}): built in only "
+                "when they are one constant on every face")
     if faces > 2:
         return f"{faces} Dirichlet conditions on the ends of {coords[0]}: at most two are built in"
     return "the Dirichlet data disagree with the initial data at the corners"
