@@ -22,12 +22,12 @@ def test_two_parameters_take_complementary_rows():
 
 def test_sensitivity_of_a_linear_problem_is_exact(tmp_path):
     """u' = a, u(0) = 0: a sensor at x sees du = x da, so s(x) = x."""
-    from tests.test_uncertainty import SPEC
+    from pinnlab.testing import SLOPE_SPEC
 
     x = np.linspace(0.05, 1.0, 20)
     np.savetxt(tmp_path / "obs.csv", np.column_stack([x, 2.0 * x]), delimiter=",",
                header="x,u", comments="")
-    (tmp_path / "slope.toml").write_text(SPEC)
+    (tmp_path / "slope.toml").write_text(SLOPE_SPEC)
     r = pinnlab.solve(tmp_path / "slope.toml", progress=False, evaluate=False)
     xs = np.array([0.1, 0.5, 0.9])
     s = sensitivities(r, {"x": xs}, "u")
