@@ -1,15 +1,15 @@
 """Guided reconstruction of a field (and a PDE parameter) from sparse measurements with a prior.
 
 Observations: a boolean ``mask`` and ``values`` on the prior's grid, shape (channels, *grid),
-physical
-units. Residual r = mask * (u0_hat - values) with u0_hat the prior's denoised estimate in physical
-units.
+physical units. Misfit r = mask * (u0_hat - values) / scale with u0_hat the prior's denoised
+estimate and ``scale`` each channel's spread in the prior's training data (so the misfit is in
+the prior's normalised units: a channel of small values, such as a pressure of order 1e-2 next
+to a permeability of order 10, is steered as firmly as any other).
 
 * "dps" (Chung et al. 2023): deterministic DDIM steps in (y, sigma_tilde) on a uniform-s grid;
-  before each
-  step y <- y - zeta / alpha^2 grad_y |r(u0_hat(y))| (gradient through the denoiser; the norm, not
-  its
-  square, makes zeta scale-free; 1/alpha^2 turns an x-space step into the y frame).
+  before each step y <- y - zeta / alpha^2 grad_y |r(u0_hat(y))| (gradient through the
+  denoiser; the norm of the normalised misfit, not its square, makes zeta scale-free;
+  1/alpha^2 turns an x-space step into the y frame).
 * "dps_pde" (DiffusionPDE-style): as "dps", and over the last ``pde_fraction`` of the steps the
   loss is
   |r| + pde_weight |R(u0_hat, theta)| with R the discrete PDE residual and theta the PDE parameter,
@@ -65,9 +65,11 @@ class SpecPDE:
     """A spec's equation as the PDE of the guidance: its compiled residual on the prior's grid,
     derivatives from the engine's grid backend (:class:`pinnlab.grid_jet.GridJets`; default
     operators: central differences in time, the sine projection with ``modes`` modes in space),
-    in units of one time step (``R · Δt``). The unknown is the spec's one ``[family]``
-    parameter (else its one unknown parameter), re-estimated by least squares: the residual is
-    affine in it (``R(p) = R(0) + p (R(1) − R(0))``, checked at a third value), so
+    in units of one time step (``R · Δt``). The prior's channels are the spec's fields in order
+    (a coefficient the PDE multiplies, such as Darcy's permeability, is then a field like the
+    solution). The unknown, if any, is the spec's one ``[family]`` parameter (else its one
+    unknown parameter), re-estimated by least squares: the residual is affine in it
+    (``R(p) = R(0) + p (R(1) − R(0))``, checked at a third value), so
     ``p* = −⟨R(0), D⟩ / ⟨D, D⟩`` with ``D = R(1) − R(0)``, per sample."""
 
     def __init__(self, problem, axes: dict[str, np.ndarray], *, operators=None, modes: int = 8):
@@ -75,12 +77,12 @@ class SpecPDE:
         from ..jet import JetBasis
 
         names = fitted_parameters(problem)
-        if len(problem.equations) != 1 or len(names) != 1:
-            raise SpecError("PDE guidance needs a spec with one equation and one [family] or "
-                            "unknown parameter", file=problem.source, key="family")
+        if len(problem.equations) != 1 or len(names) > 1:
+            raise SpecError("PDE guidance needs a spec with one equation and at most one "
+                            "[family] or unknown parameter", file=problem.source, key="family")
         self.problem = problem
         (self.equation,) = problem.compiled_equations().values()
-        (self.param_name,) = names
+        self.param_name = names[0] if names else None
         ops = {c: "central" if c == problem.time else "sine" for c in problem.coords}
         self.grid = GridJets(axes, list(problem.coords), {**ops, **(operators or {})}, modes)
         self.basis = JetBasis(len(problem.coords), [s.index for s in self.equation.needed()])
@@ -88,9 +90,9 @@ class SpecPDE:
         self.known = {k: p.value for k, p in problem.parameters.items() if not p.unknown}
         self._affine: bool | None = None
 
-    def residual(self, u: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+    def residual(self, u: torch.Tensor, params: torch.Tensor | None = None) -> torch.Tensor:
         """R · Δt on the grid's interior, (n, *interior), for fields u (n, fields, *grid) and
-        the family parameter per sample (n,)."""
+        the family parameter per sample (n,) (None when the spec has none)."""
         from ..losses import environment, release_environment
 
         jet = self.grid.jet(u, self.basis)
@@ -98,15 +100,18 @@ class SpecPDE:
         m = points.shape[0]
         values = {k: torch.as_tensor(v, dtype=u.dtype, device=u.device)
                   for k, v in self.known.items()}
-        values[self.param_name] = params.to(u).repeat_interleave(m)
+        if self.param_name is not None:
+            values[self.param_name] = params.to(u).repeat_interleave(m)
         pts = points.repeat(u.shape[0], 1)
         r = self.equation.evaluate(environment(self.problem, pts, jet, values))
         release_environment()
         shape = [len(v) for v in self.grid.interior().values()]
         return r.reshape(u.shape[0], *shape) * self.step
 
-    def fit(self, u: torch.Tensor) -> torch.Tensor:
-        """The least-squares family parameter per sample, shape (n,)."""
+    def fit(self, u: torch.Tensor) -> torch.Tensor | None:
+        """The least-squares family parameter per sample, shape (n,); None without one."""
+        if self.param_name is None:
+            return None
         n = u.shape[0]
         r0, r1 = (self.residual(u, torch.full((n,), v, dtype=u.dtype)) for v in (0.0, 1.0))
         d = r1 - r0
@@ -172,7 +177,7 @@ def reconstruct(prior, obs: Observations, *, method: str = "dps_pde", n_samples:
         y = y.detach().requires_grad_(True)
         eps, x0 = den(y, s)
         u0 = prior.to_physical(x0)
-        loss = _norms(mask * (u0 - values))
+        loss = _norms(mask * (u0 - values) / prior.scale)
         if method == "dps_pde" and i >= pde_from:
             params = pde.fit(u0.detach())
             loss = loss + pde_weight * _norms(pde.residual(u0, params))

@@ -44,7 +44,7 @@ class PriorOptions(Options):
     ``--option``; in a spec, a file in the spec's folder. Read safely (weights only)."""
     guidance: Literal["auto", "dps", "dps_pde", "flowchef"] = "auto"
     """dps, dps_pde (with the equation's residual) or flowchef (rectified-flow priors); auto:
-    dps_pde for one equation and one [family] or unknown parameter, else dps."""
+    dps_pde for one equation with at most one [family] or unknown parameter, else dps."""
     nfe: Annotated[int, Field(ge=1, le=10**5)] = 50
     """network evaluations per sample."""
     samples: Annotated[int, Field(ge=1, le=4096)] = 8
@@ -52,6 +52,13 @@ class PriorOptions(Options):
     zeta: Positive = 1.0
     """the guidance step (flowchef: 1 moves the observed entries onto the data; the step of
     results/reconstruction/)."""
+    pde_weight: Positive = 1.0
+    """dps_pde: the weight of the residual's norm against the observations' misfit norm."""
+    pde_fraction: Annotated[float, Field(gt=0, le=1)] = 0.3
+    """dps_pde: the fraction of the steps, at the end, that add the residual."""
+    space_derivatives: Literal["sine", "central"] = "sine"
+    """the residual's space derivatives on the grid: a sine projection (fields that vanish on
+    the walls, smooth) or central differences (any field: a coefficient field, say)."""
     grid: dict[str, Annotated[int, Field(ge=3, le=4096)]] = Field(default_factory=dict)
     """nodes per coordinate in the prior's axis order, e.g. ``{t = 32, x = 32}`` (default: the
     prior's training grid, time first)."""
@@ -88,19 +95,28 @@ def axes(problem: Problem, cfg: PriorOptions, prior) -> dict[str, np.ndarray]:
 
 
 def _guidance(problem: Problem, cfg: PriorOptions, prior) -> tuple[str, bool]:
-    """The guidance to run, and whether the spec's equation can fit a parameter."""
+    """The guidance to run, and whether the spec's equation can be evaluated on the grid
+    (one equation, at most one parameter to fit)."""
     from ..generative.guidance import fitted_parameters
 
-    fits = len(problem.equations) == 1 and len(fitted_parameters(problem)) == 1
+    fits = len(problem.equations) == 1 and len(fitted_parameters(problem)) <= 1
     guidance = cfg.guidance if cfg.guidance != "auto" else ("dps_pde" if fits else "dps")
     if guidance == "dps_pde" and not fits:
-        raise SpecError("dps_pde needs one equation and one [family] or unknown parameter",
-                        file=problem.source, key="training.guidance")
+        raise SpecError("dps_pde needs one equation and at most one [family] or unknown "
+                        "parameter", file=problem.source, key="training.guidance")
     if guidance == "flowchef" and prior.config.objective != "rf":
         raise SpecError("flowchef steers rectified-flow priors only (this prior: "
                         f"{prior.config.objective})", file=problem.source,
                         key="training.guidance")
     return guidance, fits
+
+
+def pde_for(problem: Problem, cfg: PriorOptions, grid: dict[str, np.ndarray]):
+    """The spec's equation on ``grid`` (:class:`~pinnlab.generative.guidance.SpecPDE`): central
+    differences in time, ``space_derivatives`` in space."""
+    from ..generative.guidance import SpecPDE
+
+    return SpecPDE(problem, grid, operators={c: cfg.space_derivatives for c in problem.space})
 
 
 def check(problem: Problem, cfg: PriorOptions) -> None:
@@ -158,16 +174,17 @@ def interpolant(mean: torch.Tensor, problem: Problem, grid: dict[str, np.ndarray
 
 def run(problem: Problem, cfg: PriorOptions, ctx: RunContext) -> Result:
     """Guided posterior samples on the grid (see the module docstring) as a :class:`Result`."""
-    from ..generative.guidance import SpecPDE, reconstruct
+    from ..generative.guidance import reconstruct
 
     start = time.perf_counter()
     prior = _load(problem, cfg, ctx.device)
     grid = axes(problem, cfg, prior)
     guidance, fits = _guidance(problem, cfg, prior)
     obs = observations(problem, grid)
-    pde = SpecPDE(problem, grid) if fits else None
+    pde = pde_for(problem, cfg, grid) if fits else None
     rec = reconstruct(prior, obs, method=guidance, n_samples=cfg.samples, nfe=cfg.nfe,
-                      zeta=cfg.zeta, pde=pde, seed=ctx.seed)
+                      zeta=cfg.zeta, pde=pde, pde_weight=cfg.pde_weight,
+                      pde_fraction=cfg.pde_fraction, seed=ctx.seed)
     samples = rec.samples.to("cpu", torch.float64)
     mean = samples.mean(0)
     params, unc = {}, {"method": f"{cfg.samples} posterior samples", "std": {},
