@@ -1,0 +1,98 @@
+"""Baselines of the Darcy reconstruction (results/priors/run.py), on the same observed nodes.
+
+* GP: gpytorch regression of the observed field on its observed nodes (and, for u, on the
+  wall nodes where u = 0 is known) (``gp_reconstruct`` of
+  results/reconstruction/baselines.py: constant mean, scaled RBF kernel with one length scale per
+  axis, hyper-parameters by marginal likelihood), its mean on the grid.
+* FNO (neuraloperator's ``FNO``, 12 x 12 modes, width 32, 4 layers): trained on the full
+  training fields to map the observed field to the other (u -> a for the inverse task, a -> u
+  for the forward one), then given the GP mean of the observed field.
+* PINN: pinnlab's own PINN on problems/generative/darcy_observed.toml with the scene's
+  observations: a and u are its two outputs (a bounded in [3, 12], u = 0 on the walls built in).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+_heat = importlib.util.spec_from_file_location(
+    "heat_baselines", HERE.parent / "reconstruction" / "baselines.py")
+heat_baselines = importlib.util.module_from_spec(_heat)
+_heat.loader.exec_module(heat_baselines)
+
+SPEC = HERE.parents[1] / "problems" / "generative" / "darcy_observed.toml"
+FNO_EPOCHS, FNO_BATCH, FNO_LR = 15, 32, 2e-3
+
+
+def gp_field(nodes: np.ndarray, values: np.ndarray, x: np.ndarray, y: np.ndarray,
+             walls: bool = False) -> np.ndarray:
+    """The GP posterior mean on the grid (len(x), len(y)) from values at grid nodes (k, 2);
+    ``walls``: the field is known to vanish on the walls (u), so the wall nodes join the data
+    with value 0."""
+    if walls:
+        i, j = np.meshgrid(np.arange(len(x)), np.arange(len(y)), indexing="ij")
+        edge = (i == 0) | (j == 0) | (i == len(x) - 1) | (j == len(y) - 1)
+        nodes = np.concatenate([nodes, np.stack([i[edge], j[edge]], 1)])
+        values = np.concatenate([values, np.zeros(int(edge.sum()))])
+    scale = float(np.sqrt(np.mean(values**2))) or 1.0  # gpytorch's noise floor is 1e-4 in
+    # variance: the values in units of their RMS, so that floor is far below the signal
+    return scale * heat_baselines.gp_reconstruct(x[nodes[:, 0]], y[nodes[:, 1]],
+                                                 values / scale, x, y)
+
+
+def train_fno(inputs: np.ndarray, outputs: np.ndarray, seed: int = 0):
+    """An FNO from inputs (n, 32, 32) to outputs (n, 32, 32), both standardised; returns
+    ``predict(inputs (m, 32, 32)) -> (m, 32, 32)`` and the training seconds."""
+    from neuralop.models import FNO
+
+    torch.manual_seed(seed)
+    mi, si, mo, so = inputs.mean(), inputs.std(), outputs.mean(), outputs.std()
+    x = torch.tensor((inputs - mi) / si, dtype=torch.float32)[:, None]
+    y = torch.tensor((outputs - mo) / so, dtype=torch.float32)[:, None]
+    model = FNO(n_modes=(12, 12), in_channels=1, out_channels=1, hidden_channels=32)
+    steps = FNO_EPOCHS * (len(x) // FNO_BATCH)
+    opt = torch.optim.Adam(model.parameters(), lr=FNO_LR)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    gen = torch.Generator().manual_seed(seed)
+    start = time.perf_counter()
+    for _ in range(steps):
+        idx = torch.randint(0, len(x), (FNO_BATCH,), generator=gen)
+        loss = ((model(x[idx]) - y[idx]) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+    seconds = time.perf_counter() - start
+    model.eval()
+
+    def predict(z: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            out = model(torch.tensor((z - mi) / si, dtype=torch.float32)[:, None])
+        return out[:, 0].double().numpy() * so + mo
+
+    return predict, seconds
+
+
+def pinn_fields(field: str, nodes: np.ndarray, values: np.ndarray, x: np.ndarray,
+                y: np.ndarray, options: dict, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """pinnlab's PINN on darcy_observed.toml with ``field`` observed at ``nodes``: (a, u) on
+    the grid."""
+    import pinnlab
+    from pinnlab.spec.problem import Observations
+
+    problem = pinnlab.load(SPEC)
+    obs = Observations({"x": x[nodes[:, 0]], "y": y[nodes[:, 1]]},
+                       {field: np.asarray(values, float)}, 0.0, "scene")
+    problem = dataclasses.replace(problem, observations=obs)
+    result = pinnlab.solve(problem, "pinn", seed=seed, progress=False, evaluate=False,
+                           **options)
+    xx, yy = np.meshgrid(x, y, indexing="ij")
+    out = result.predict(np.stack([xx.ravel(), yy.ravel()], 1))
+    return (np.asarray(out["a"]).reshape(xx.shape), np.asarray(out["u"]).reshape(xx.shape))

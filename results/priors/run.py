@@ -1,0 +1,214 @@
+"""Darcy flow from 3% of a field: a joint [a, u] generative prior against GP, FNO and PINN.
+
+Family (problems/generative/darcy_binary.toml): -div(a grad u) = 1 on the unit square, u = 0 on
+the walls, a in {3, 12} from a thresholded Gaussian random field (length scale 0.1); 32 x 32 grid.
+Held-out scenes: ``family_dataset(darcy_binary, 100, seed=2026)``; scene i observes 31 nodes (3%)
+drawn by ``numpy.random.default_rng(i)`` without replacement, no noise (scene 0 is
+problems/generative/darcy_observed.toml). Tasks: inverse (u observed: recover a and u) and
+forward (a observed: recover u and a).
+
+Methods, all on the same nodes:
+* prior: the rectified-flow prior of train.py with three guidances, 8 posterior samples each:
+  ``dps`` (observations only), ``dps_pde`` (DPS, plus the norm of the Darcy residual by central
+  differences over the last 30% of the steps; DiffusionPDE) and ``flowchef`` (gradient-free);
+  50 network evaluations per sample;
+* GP regression of the observed field (gpytorch), then FNO (neuraloperator) from the GP mean to
+  the other field (trained on full fields of the training set);
+* PINN (pinnlab, a and u as its two outputs) on the first ``N_PINN`` scenes only (about a
+  minute each).
+
+Metrics: relative L2 of u and of a, the error rate of a (thresholded at 7.5), seconds per
+reconstruction; for the prior, the share of nodes where the truth lies within mean ± 2 sd of
+the samples. Run from the repository root (trains the prior first if its checkpoint is
+missing): ``python results/priors/run.py [prior|baselines|pinn|figure|table]`` (no argument:
+all).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from darcy_baselines import gp_field, pinn_fields, train_fno  # noqa: E402
+from train import CACHE, GRID, checkpoint_path  # noqa: E402
+from train import main as train_main  # noqa: E402
+
+import pinnlab  # noqa: E402
+from pinnlab.generative.datasets import FieldDataset, bundled_spec, family_dataset  # noqa: E402
+from pinnlab.generative.guidance import Observations, reconstruct  # noqa: E402
+from pinnlab.generative.prior import Prior  # noqa: E402
+from pinnlab.methods.prior import PriorOptions, pde_for  # noqa: E402
+
+N_SCENES, N_OBS, N_PINN, SEED = 100, 31, 10, 2026
+TASKS = {"inverse": "u", "forward": "a"}  # task -> the observed field
+CHANNEL = {"a": 0, "u": 1}
+GUIDANCE = {"dps": {"zeta": 3.0}, "dps_pde": {"zeta": 3.0, "pde_weight": 1e-3},
+            "flowchef": {"zeta": 1.0}}  # chosen on validation scenes by tune.py (tune.md)
+SAMPLES, NFE = 8, 50
+PINN_OPTIONS = {"adam_steps": 1000, "lbfgs_steps": 300, "residual_points": 2048}
+
+
+def scenes() -> tuple[np.ndarray, dict, list[np.ndarray]]:
+    ds = family_dataset(bundled_spec("darcy_binary"), N_SCENES, seed=SEED, grid=GRID)
+    nodes = [np.stack(np.unravel_index(np.random.default_rng(i).choice(32 * 32, N_OBS,
+                                                                       replace=False),
+                                       (32, 32)), 1) for i in range(N_SCENES)]
+    return ds.fields.astype(np.float64), ds.coords, nodes
+
+
+def scores(a: np.ndarray, u: np.ndarray, truth: np.ndarray) -> dict:
+    rel = lambda p, t: float(np.linalg.norm(p - t) / np.linalg.norm(t))  # noqa: E731
+    return {"u": rel(u, truth[1]), "a": rel(a, truth[0]),
+            "a_error_rate": float(np.mean((a > 7.5) != (truth[0] > 7.5)))}
+
+
+def run_prior(fields, coords, nodes) -> dict:
+    if not checkpoint_path().exists():
+        train_main()
+    prior = Prior.load(checkpoint_path())
+    problem = pinnlab.load(HERE.parents[1] / "problems" / "generative" / "darcy_observed.toml")
+    pde = pde_for(problem, PriorOptions(space_derivatives="central"), coords)
+    out = {}
+    for task, field in TASKS.items():
+        for guidance, kw in GUIDANCE.items():
+            rows = []
+            for i, truth in enumerate(fields):
+                c = CHANNEL[field]
+                mask = np.zeros((2, 32, 32), bool)
+                mask[c, nodes[i][:, 0], nodes[i][:, 1]] = True
+                obs = Observations(mask, np.where(mask, truth, 0.0))
+                start = time.perf_counter()
+                rec = reconstruct(prior, obs, method=guidance, n_samples=SAMPLES, nfe=NFE,
+                                  pde=pde if guidance == "dps_pde" else None, seed=i, **kw)
+                seconds = time.perf_counter() - start
+                samples = rec.samples.double().numpy()
+                mean, sd = samples.mean(0), samples.std(0)
+                row = scores(mean[0], mean[1], truth)
+                row["seconds"] = seconds
+                row["u_within_2sd"] = float(np.mean(np.abs(mean[1] - truth[1]) <= 2 * sd[1]))
+                rows.append(row)
+            out[f"{task}/prior {guidance}"] = rows
+            print(task, guidance, np.mean([r["u"] for r in rows]),
+                  np.mean([r["a_error_rate"] for r in rows]), flush=True)
+    return out
+
+
+def run_baselines(fields, coords, nodes) -> dict:
+    x, y = coords["x"], coords["y"]
+    train = FieldDataset.load(CACHE / "darcy_binary_train.npz").fields[:4000].astype(np.float64)
+    out = {}
+    for task, field in TASKS.items():
+        c = CHANNEL[field]
+        predict, fit_s = train_fno(train[:, c], train[:, 1 - c])
+        gp_rows, fno_rows = [], []
+        for i, truth in enumerate(fields):
+            start = time.perf_counter()
+            observed = gp_field(nodes[i], truth[c][nodes[i][:, 0], nodes[i][:, 1]], x, y,
+                                walls=field == "u")
+            gp_s = time.perf_counter() - start
+            other = predict(observed[None])[0]
+            both = {field: observed, "au".replace(field, ""): other}
+            row = scores(both["a"], both["u"], truth)
+            gp_rows.append({k: row[k] for k in ([field] if field == "u" else ["a",
+                            "a_error_rate"])} | {"seconds": gp_s})
+            fno_rows.append(row | {"seconds": time.perf_counter() - start,
+                                   "train_seconds": fit_s})
+        out[f"{task}/GP"] = gp_rows
+        out[f"{task}/GP + FNO"] = fno_rows
+        print(task, "fno", np.mean([r["u"] for r in fno_rows]),
+              np.mean([r["a_error_rate"] for r in fno_rows]), flush=True)
+    return out
+
+
+def run_pinn(fields, coords, nodes) -> dict:
+    out = {}
+    for task, field in TASKS.items():
+        rows = []
+        for i, truth in enumerate(fields[:N_PINN]):
+            c = CHANNEL[field]
+            start = time.perf_counter()
+            a, u = pinn_fields(field, nodes[i], truth[c][nodes[i][:, 0], nodes[i][:, 1]],
+                               coords["x"], coords["y"], PINN_OPTIONS, seed=i)
+            rows.append(scores(a, u, truth) | {"seconds": time.perf_counter() - start})
+        out[f"{task}/PINN"] = rows
+        print(task, "pinn", np.mean([r["u"] for r in rows]), flush=True)
+    return out
+
+
+PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn}
+
+
+def table() -> None:
+    results = {}
+    for part in PARTS:
+        path = HERE / f"results_{part}.json"
+        if path.exists():
+            results.update(json.loads(path.read_text()))
+    lines = ["| task | method | scenes | u rel. L2 | a rel. L2 | a error rate | s / scene |",
+             "|---|---|---|---|---|---|---|"]
+    for key, rows in results.items():
+        task, method = key.split("/")
+
+        def cell(k, rows=rows):
+            v = [r[k] for r in rows if k in r]
+            return f"{np.mean(v):.3f} ± {np.std(v):.3f}" if v else "—"
+
+        lines.append(f"| {task} | {method} | {len(rows)} | {cell('u')} | {cell('a')} | "
+                     f"{cell('a_error_rate')} | {np.mean([r['seconds'] for r in rows]):.1f} |")
+    (HERE / "table.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def figure(fields, coords, nodes, guidance: str = "dps") -> None:
+    """reconstruction.png: scene 0, both tasks: truth, posterior mean and sd of a and u."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    prior = Prior.load(checkpoint_path())
+    truth = fields[0]
+    fig, axes = plt.subplots(2, 6, figsize=(18, 5.6))
+    for row, (task, field) in zip(axes, TASKS.items(), strict=True):
+        c = CHANNEL[field]
+        mask = np.zeros((2, 32, 32), bool)
+        mask[c, nodes[0][:, 0], nodes[0][:, 1]] = True
+        rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
+                          method=guidance, n_samples=SAMPLES, nfe=NFE, seed=0,
+                          **GUIDANCE[guidance])
+        s = rec.samples.double().numpy()
+        panels = [(truth[0], "true a"), (s.mean(0)[0], "mean a"), (s.std(0)[0], "sd a"),
+                  (truth[1], "true u"), (s.mean(0)[1], "mean u"), (s.std(0)[1], "sd u")]
+        for ax, (f, title) in zip(row, panels, strict=True):
+            im = ax.imshow(f.T, origin="lower", extent=[0, 1, 0, 1])
+            ax.plot(coords["x"][nodes[0][:, 0]], coords["y"][nodes[0][:, 1]], "k.", ms=3)
+            ax.set_title(f"{task} ({field} observed): {title}", fontsize=8)
+            fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    fig.savefig(HERE / "reconstruction.png", dpi=110)
+
+
+def main(parts: list[str]) -> None:
+    torch.set_num_threads(1)
+    fields, coords, nodes = scenes()
+    for part in parts:
+        if part == "figure":
+            figure(fields, coords, nodes)
+            continue
+        if part == "table":
+            continue
+        result = PARTS[part](fields, coords, nodes)
+        (HERE / f"results_{part}.json").write_text(json.dumps(result, indent=1))
+    table()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or [*PARTS, "figure", "table"])

@@ -1,0 +1,76 @@
+"""Choose the guidance strengths of run.py on validation scenes (not the held-out ones).
+
+Scenes: ``family_dataset(darcy_binary, 4, seed=7)`` with masks from ``default_rng(1000 + i)``;
+both tasks; 8 samples, 50 network evaluations. Sweeps zeta for dps and flowchef, and the residual
+weight for dps_pde at the best dps zeta. Writes tune.md. Run from the repository root:
+``python results/priors/tune.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run  # noqa: E402
+
+import pinnlab  # noqa: E402
+from pinnlab.generative.datasets import bundled_spec, family_dataset  # noqa: E402
+from pinnlab.generative.guidance import Observations, reconstruct  # noqa: E402
+from pinnlab.generative.prior import Prior  # noqa: E402
+from pinnlab.methods.prior import PriorOptions, pde_for  # noqa: E402
+
+
+def score(prior, pde, fields, nodes, guidance, **kw) -> dict:
+    rows = {task: [] for task in run.TASKS}
+    for task, field in run.TASKS.items():
+        for i, truth in enumerate(fields):
+            mask = np.zeros((2, 32, 32), bool)
+            mask[run.CHANNEL[field], nodes[i][:, 0], nodes[i][:, 1]] = True
+            rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
+                              method=guidance, n_samples=run.SAMPLES, nfe=run.NFE,
+                              pde=pde if guidance == "dps_pde" else None, seed=i, **kw)
+            mean = rec.samples.double().numpy().mean(0)
+            rows[task].append(run.scores(mean[0], mean[1], truth))
+    return {task: {k: float(np.mean([r[k] for r in v])) for k in v[0]} for task, v in
+            rows.items()}
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    ds = family_dataset(bundled_spec("darcy_binary"), 4, seed=7, grid=run.GRID)
+    fields = ds.fields.astype(np.float64)
+    nodes = [np.stack(np.unravel_index(np.random.default_rng(1000 + i).choice(
+        1024, run.N_OBS, replace=False), (32, 32)), 1) for i in range(len(fields))]
+    prior = Prior.load(run.checkpoint_path())
+    problem = pinnlab.load(HERE.parents[1] / "problems" / "generative" / "darcy_observed.toml")
+    pde = pde_for(problem, PriorOptions(space_derivatives="central"), ds.coords)
+    lines = ["| guidance | setting | inverse: u | inverse: a error rate | forward: u | "
+             "forward: a error rate |", "|---|---|---|---|---|---|"]
+
+    def row(guidance, **kw):
+        s = score(prior, pde, fields, nodes, guidance, **kw)
+        lines.append(f"| {guidance} | {kw} | {s['inverse']['u']:.3f} | "
+                     f"{s['inverse']['a_error_rate']:.3f} | {s['forward']['u']:.3f} | "
+                     f"{s['forward']['a_error_rate']:.3f} |")
+        print(lines[-1], flush=True)
+        return s['inverse']['u'] + s['forward']['u'] + s['inverse']['a_error_rate'] + \
+            s['forward']['a_error_rate']
+
+    best = min((row("dps", zeta=z), z) for z in (0.3, 1.0, 3.0))[1]
+    for w in (1e-3, 1e-2, 3e-2):
+        row("dps_pde", zeta=best, pde_weight=w)
+    for z in (0.5, 1.0):
+        row("flowchef", zeta=z)
+    (HERE / "tune.md").write_text("# Guidance strengths on 4 validation scenes (seed 7)\n\n"
+                                  "Sum of the four columns decides; `python results/priors/"
+                                  "tune.py`.\n\n" + "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
