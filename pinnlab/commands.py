@@ -144,9 +144,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
     summary = {k: m[k] for k in ("method", "rel_l2", "params", "params_rel_error", "wall_s",
                                  "steps", "device", "threads", "optimizer_stops") if k in m}
     print(json.dumps(summary, indent=2, default=float))
-    files = [f for f in ("metrics.json", "history.csv", "solution.npz", "loss.png",
-                         "solution.png", "parameters.png", "corner.png", "spec.toml",
-                         "checkpoint.pt", "anp.pt") if os.path.exists(os.path.join(out, f))]
+    files = [f for f in ("metrics.json", "history.csv", "solution.npz", "posterior.npz",
+                         "loss.png", "solution.png", "parameters.png", "corner.png",
+                         "spec.toml", "checkpoint.pt", "anp.pt")
+             if os.path.exists(os.path.join(out, f))]
     print(f"written: {out}/{', '.join(files)}")
     return 0
 

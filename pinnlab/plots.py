@@ -59,55 +59,63 @@ def loss_figure(result, plt):
 
 
 def solution_figure(result, plt):
+    """Per field: the prediction, the reference and the error (with a reference), and the
+    posterior standard deviation on its own grid (methods that return posterior samples)."""
     pb = result.problem
     ref = result.reference
     grid = ref.axes if ref is not None else {c: np.linspace(lo, hi, 101)
                                              for c, (lo, hi) in pb.domain.items()}
     mesh = dict(zip(grid, np.meshgrid(*grid.values(), indexing="ij")))
     pred = result.predict(mesh)
-    coords = list(grid)
-    ncol = 3 if ref is not None else 1
+    post = result.posterior
+    post_grid = {c: post[c] for c in pb.coords if c in post} if post else {}
+    ncol = (3 if ref is not None else 1) + (1 if post else 0)
     fig, axes = plt.subplots(len(pb.fields), ncol, figsize=(4.2 * ncol, 3.2 * len(pb.fields)),
                              squeeze=False)
     for row, f in enumerate(pb.fields):
-        panels = [(f"{f} ({result.method})", pred[f])]
+        panels = [(f"{f} ({result.method})", pred[f], grid, "RdBu_r")]
         if ref is not None:
-            panels += [(f"{f} reference", ref.fields[f]),
+            panels += [(f"{f} reference", ref.fields[f], grid, "RdBu_r"),
                        (f"|error| (rel L2 {result.metrics.get('rel_l2_fields', {}).get(f, 0):.2e})",
-                        np.abs(pred[f] - ref.fields[f]))]
-        for col, (title, data) in enumerate(panels):
-            ax = axes[row, col]
+                        np.abs(pred[f] - ref.fields[f]), grid, "magma")]
+        if post:
+            panels.append((f"{f} posterior sd ({len(post[f + '_samples'])} samples)",
+                           post[f"{f}_std"], post_grid, "magma"))
+        for col, (title, data, axes_of, cmap) in enumerate(panels):
+            ax, coords = axes[row, col], list(axes_of)
             if len(coords) == 1:
-                ax.plot(grid[coords[0]], data)
+                ax.plot(axes_of[coords[0]], data)
                 ax.set_xlabel(coords[0])
             else:
                 # first two coordinates; further ones at their middle slice
                 sl = tuple(slice(None) if i < 2 else data.shape[i] // 2
                            for i in range(data.ndim))
-                im = ax.pcolormesh(grid[coords[1]], grid[coords[0]], data[sl], shading="auto",
-                                   cmap="magma" if col == 2 else "RdBu_r")
+                im = ax.pcolormesh(axes_of[coords[1]], axes_of[coords[0]], data[sl],
+                                   shading="auto", cmap=cmap)
                 fig.colorbar(im, ax=ax)
                 ax.set_xlabel(coords[1])
                 ax.set_ylabel(coords[0])
             ax.set_title(title, fontsize=9)
-        _observations(pb, f, coords, axes[row, 0])
+        _observations(pb, f, list(grid), axes[row, 0])
     fig.tight_layout()
     return fig
 
 
 def _observations(pb, f: str, coords: list[str], ax) -> None:
-    """The observation points on a prediction panel: their locations (2-D and more, in the
-    first two coordinates) or, in 1-D, the observed values of ``f``."""
+    """The points where ``f`` is observed on its prediction panel: their locations (2-D and
+    more, in the first two coordinates) or, in 1-D, the observed values."""
     obs = pb.observations
-    if obs is None or not len(obs) or not all(c in obs.coords for c in coords[:2]):
+    if (obs is None or not len(obs) or f not in obs.values
+            or not all(c in obs.coords for c in coords[:2])):
+        return
+    seen = np.isfinite(np.asarray(obs.values[f], float))
+    if not seen.any():
         return
     style = dict(s=9, c="k", marker="x", linewidths=0.8, label="observations", zorder=3)
     if len(coords) > 1:
-        ax.scatter(obs.coords[coords[1]], obs.coords[coords[0]], **style)
-    elif f in obs.values:
-        ax.scatter(obs.coords[coords[0]], obs.values[f], **style)
+        ax.scatter(obs.coords[coords[1]][seen], obs.coords[coords[0]][seen], **style)
     else:
-        return
+        ax.scatter(obs.coords[coords[0]][seen], obs.values[f][seen], **style)
     ax.legend(fontsize=7, loc="upper right")
 
 

@@ -30,6 +30,9 @@ class Result:
         fn: ``fn(points (N, d) tensor) -> (N, F) tensor`` in the problem's field order.
         metrics: numbers for ``metrics.json`` (``rel_l2``, ``params``, ``wall_s``, ...).
         history: the loss history rows (``step``, ``loss``, each term, parameter estimates).
+        posterior: methods that draw posterior samples of the fields on a grid (``prior``):
+            the grid's nodes by coordinate name, ``<field>_samples`` ``(S, *grid)`` and
+            ``<field>_std`` ``(*grid)``; saved as ``posterior.npz``.
     """
 
     problem: Problem
@@ -41,6 +44,7 @@ class Result:
     device: str = "cpu"
     module: torch.nn.Module | None = None
     reference: ReferenceSolution | None = None
+    posterior: dict[str, np.ndarray] | None = None
 
     def predict(self, points: Mapping[str, np.ndarray] | np.ndarray,
                 definitions: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
@@ -120,7 +124,8 @@ class Result:
     # ---- output ---------------------------------------------------------------------------
     def save(self, out: str) -> list[str]:
         """Write ``metrics.json``, ``history.csv``, ``solution.npz``, ``loss.png``,
-        ``solution.png`` and, with unknown parameters, ``parameters.png`` into ``out``."""
+        ``solution.png`` and, with unknown parameters, ``parameters.png`` into ``out``
+        (and ``posterior.npz`` with posterior samples)."""
         from .rundir import write_history
 
         os.makedirs(out, exist_ok=True)
@@ -137,6 +142,9 @@ class Result:
         path = os.path.join(out, "solution.npz")
         atomic_npz(path, **arrays)
         written.append(path)
+        if self.posterior:
+            written.append(os.path.join(out, "posterior.npz"))
+            atomic_npz(written[-1], **self.posterior)
         written += self.plot(out)
         return written
 

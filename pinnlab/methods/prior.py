@@ -16,7 +16,8 @@ The :class:`~pinnlab.result.Result`'s ``fn`` is the multilinear interpolant of t
 mean ``ū = mean_s u_s``; ``metrics``: ``params`` ``{θ: mean_s θ_s}`` (scored by
 ``Result.evaluate`` as the PINN's estimates are), ``uncertainty`` (``std_s θ_s`` and the
 grid-averaged posterior field standard deviation), ``observed`` (observed nodes),
-``guidance``, ``nfe``, ``samples`` and ``posterior_grid``.
+``guidance``, ``nfe``, ``samples`` and ``posterior_grid``; ``posterior``: the samples and
+their per-node standard deviation on the grid (``posterior.npz``, a panel of ``solution.png``).
 """
 
 from __future__ import annotations
@@ -198,8 +199,12 @@ def run(problem: Problem, cfg: PriorOptions, ctx: RunContext) -> Result:
                "params": params, "uncertainty": unc, "observed": obs.count,
                "guidance": guidance, "nfe": cfg.nfe, "samples": cfg.samples,
                "posterior_grid": {c: len(a) for c, a in grid.items()}}
+    posterior = {**grid, **{f"{f}_samples": samples[:, k].numpy()
+                            for k, f in enumerate(problem.fields)},
+                 **{f"{f}_std": samples[:, k].std(0).numpy() if cfg.samples > 1
+                    else np.zeros(samples.shape[2:]) for k, f in enumerate(problem.fields)}}
     return Result(problem, ctx.method, interpolant(mean, problem, grid), metrics, [],
-                  dtype=torch.float64, device="cpu")
+                  dtype=torch.float64, device="cpu", posterior=posterior)
 
 
 def condition_status(problem: Problem, cfg: PriorOptions) -> dict[str, tuple[str, str]]:

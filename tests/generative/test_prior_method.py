@@ -77,6 +77,22 @@ def test_solve_equals_the_guidance_called_directly(checkpoint):
     assert centre["u"][0] == pytest.approx(mean[3:5, 7:9].mean(), rel=1e-12, abs=1e-12)
 
 
+def test_posterior_samples_and_spread_are_kept(checkpoint, tmp_path):
+    """The result keeps the guidance's samples (those of the direct call, same seed) and their
+    per-node standard deviation; ``save`` writes them to posterior.npz and the spread as a
+    panel of solution.png."""
+    res = pinnlab.solve(SPEC, method="prior", checkpoint=checkpoint, nfe=6, samples=3, seed=5,
+                        progress=False, out=str(tmp_path))
+    _, _, _, rec = direct(checkpoint, seed=5, nfe=6, samples=3)
+    samples = rec.samples.double()[:, 0].numpy()
+    saved = np.load(tmp_path / "posterior.npz")
+    assert set(saved.files) == {"t", "x", "u_samples", "u_std"}
+    np.testing.assert_allclose(saved["u_samples"], samples, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(saved["u_std"], samples.std(0, ddof=1), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(res.posterior["t"], np.linspace(0.0, 0.05, 16))
+    assert (tmp_path / "solution.png").exists()
+
+
 def test_check_refuses_in_one_line_naming_the_key(checkpoint, tmp_path):
     def refused(spec, key, **options):
         with pytest.raises(PinnlabError) as info:
