@@ -17,10 +17,13 @@ Methods, all on the same nodes:
 * PINN (pinnlab, a and u as its two outputs) on the first ``N_PINN`` scenes only (about a
   minute each).
 
+The joint task (part ``joint``) observes u at a scene's first 16 nodes and a at the other 15,
+with the prior's three guidances and a GP per field.
+
 Metrics: relative L2 of u and of a, the error rate of a (thresholded at 7.5), seconds per
 reconstruction; for the prior, the share of nodes where the truth lies within mean ± 2 sd of
 the samples. Run from the repository root (trains the prior first if its checkpoint is
-missing): ``python results/priors/run.py [prior|baselines|pinn|figure|table]`` (no argument:
+missing): ``python results/priors/run.py [prior|baselines|pinn|joint|figure|table]`` (no argument:
 all).
 """
 
@@ -143,7 +146,42 @@ def run_pinn(fields, coords, nodes) -> dict:
     return out
 
 
-PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn}
+def run_joint(fields, coords, nodes) -> dict:
+    """The joint task: u at the scene's first 16 nodes and a at the other 15 (3% in all);
+    the prior with each guidance, and a GP per field."""
+    prior = Prior.load(checkpoint_path())
+    problem = pinnlab.load(HERE.parents[1] / "problems" / "generative" / "darcy_observed.toml")
+    pde = pde_for(problem, PriorOptions(space_derivatives="central"), coords)
+    x, y = coords["x"], coords["y"]
+    out: dict[str, list] = {f"joint/prior {g}": [] for g in GUIDANCE} | {"joint/GP": []}
+    for i, truth in enumerate(fields):
+        part = {"u": nodes[i][:16], "a": nodes[i][16:]}
+        mask = np.zeros((2, 32, 32), bool)
+        for f, n in part.items():
+            mask[CHANNEL[f], n[:, 0], n[:, 1]] = True
+        for guidance, kw in GUIDANCE.items():
+            start = time.perf_counter()
+            rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
+                              method=guidance, n_samples=SAMPLES, nfe=NFE,
+                              pde=pde if guidance == "dps_pde" else None, seed=i, **kw)
+            seconds = time.perf_counter() - start
+            s = rec.samples.double().numpy()
+            row = scores(s.mean(0)[0], s.mean(0)[1], truth) | {"seconds": seconds}
+            row["u_within_2sd"] = float(np.mean(np.abs(s.mean(0)[1] - truth[1])
+                                                <= 2 * s.std(0)[1]))
+            out[f"joint/prior {guidance}"].append(row)
+        start = time.perf_counter()
+        gp = {f: gp_field(n, truth[CHANNEL[f]][n[:, 0], n[:, 1]], x, y, walls=f == "u")
+              for f, n in part.items()}
+        out["joint/GP"].append(scores(gp["a"], gp["u"], truth)
+                               | {"seconds": time.perf_counter() - start})
+    for key, rows in out.items():
+        print(key, np.mean([r["u"] for r in rows]), np.mean([r["a_error_rate"] for r in rows]),
+              flush=True)
+    return out
+
+
+PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn, "joint": run_joint}
 
 
 def table() -> None:
