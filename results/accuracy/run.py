@@ -96,6 +96,12 @@ METHODS: dict[str, Method] = {
         skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's total budget",
               "poisson2d": "its solution is one smooth mode, sin(πx) sin(πy), and random "
                            "features of frequency ~10 target oscillation in time"}),
+    "rwf": Method("random weight factorisation → Adam → L-BFGS", {"weight_factorization": True},
+                  skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's total "
+                                   "budget"}),
+    "piratenet": Method("PirateNet → Adam → L-BFGS", {"architecture": "piratenet"},
+                        skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's "
+                                         "total budget"}),
 }
 
 
