@@ -22,6 +22,6 @@ else
   run() { pip install -q torch==2.13.0 && pip install -q -e . && pinnlab solve problems/burgers.toml; }
 fi
 {
-  echo "# $(date -u +%F) $(git -C "$repo" rev-parse --short HEAD), $(nproc) cores, $mode"
+  echo "# $(date -u +%F) $(git -C "$repo" rev-parse --short HEAD), $(nproc --all) cores, $mode"
   time run
 } 2>&1 | grep -v "^WARNING: Location" | tr '\r' '\n' | grep -v "step/s\|s/step" | tee "$log"
