@@ -44,8 +44,9 @@ class PriorOptions(Options):
     """a prior trained by ``pinnlab prior train`` (required): a path as given to ``solve`` or
     ``--option``; in a spec, a file in the spec's folder. Read safely (weights only)."""
     guidance: Literal["auto", "dps", "dps_pde", "flowchef"] = "auto"
-    """dps, dps_pde (with the equation's residual) or flowchef (rectified-flow priors); auto:
-    dps_pde for one equation with at most one [family] or unknown parameter, else dps."""
+    """dps, dps_pde (with the equation's residual; one equation with at most one [family] or
+    unknown parameter) or flowchef (rectified-flow priors); auto: dps_pde when the equation has
+    one such parameter to fit, else dps."""
     nfe: Annotated[int, Field(ge=1, le=10**5)] = 50
     """network evaluations per sample."""
     samples: Annotated[int, Field(ge=1, le=4096)] = 8
@@ -96,20 +97,20 @@ def axes(problem: Problem, cfg: PriorOptions, prior) -> dict[str, np.ndarray]:
 
 
 def _guidance(problem: Problem, cfg: PriorOptions, prior) -> tuple[str, bool]:
-    """The guidance to run, and whether the spec's equation can be evaluated on the grid
-    (one equation, at most one parameter to fit)."""
+    """The guidance to run, and whether the spec's equation is needed on the grid (for
+    dps_pde, or to fit its one parameter)."""
     from ..generative.guidance import fitted_parameters
 
-    fits = len(problem.equations) == 1 and len(fitted_parameters(problem)) <= 1
-    guidance = cfg.guidance if cfg.guidance != "auto" else ("dps_pde" if fits else "dps")
-    if guidance == "dps_pde" and not fits:
+    n_fit = len(fitted_parameters(problem)) if len(problem.equations) == 1 else -1
+    guidance = cfg.guidance if cfg.guidance != "auto" else ("dps_pde" if n_fit == 1 else "dps")
+    if guidance == "dps_pde" and n_fit not in (0, 1):
         raise SpecError("dps_pde needs one equation and at most one [family] or unknown "
                         "parameter", file=problem.source, key="training.guidance")
     if guidance == "flowchef" and prior.config.objective != "rf":
         raise SpecError("flowchef steers rectified-flow priors only (this prior: "
                         f"{prior.config.objective})", file=problem.source,
                         key="training.guidance")
-    return guidance, fits
+    return guidance, guidance == "dps_pde" or n_fit == 1
 
 
 def pde_for(problem: Problem, cfg: PriorOptions, grid: dict[str, np.ndarray]):
@@ -180,16 +181,17 @@ def run(problem: Problem, cfg: PriorOptions, ctx: RunContext) -> Result:
     start = time.perf_counter()
     prior = _load(problem, cfg, ctx.device)
     grid = axes(problem, cfg, prior)
-    guidance, fits = _guidance(problem, cfg, prior)
+    guidance, needs_pde = _guidance(problem, cfg, prior)
     obs = observations(problem, grid)
-    pde = pde_for(problem, cfg, grid) if fits else None
+    pde = pde_for(problem, cfg, grid) if needs_pde else None
     rec = reconstruct(prior, obs, method=guidance, n_samples=cfg.samples, nfe=cfg.nfe,
                       zeta=cfg.zeta, pde=pde, pde_weight=cfg.pde_weight,
                       pde_fraction=cfg.pde_fraction, seed=ctx.seed)
     samples = rec.samples.to("cpu", torch.float64)
     mean = samples.mean(0)
+    std = samples.std(0) if cfg.samples > 1 else torch.zeros_like(mean)
     params, unc = {}, {"method": f"{cfg.samples} posterior samples", "std": {},
-                       "field_std": float(samples.std(0).mean()) if cfg.samples > 1 else 0.0}
+                       "field_std": float(std.mean())}
     if rec.params is not None:
         theta = rec.params.to("cpu", torch.float64)
         params = {pde.param_name: float(theta.mean())}
@@ -199,10 +201,9 @@ def run(problem: Problem, cfg: PriorOptions, ctx: RunContext) -> Result:
                "params": params, "uncertainty": unc, "observed": obs.count,
                "guidance": guidance, "nfe": cfg.nfe, "samples": cfg.samples,
                "posterior_grid": {c: len(a) for c, a in grid.items()}}
-    posterior = {**grid, **{f"{f}_samples": samples[:, k].numpy()
-                            for k, f in enumerate(problem.fields)},
-                 **{f"{f}_std": samples[:, k].std(0).numpy() if cfg.samples > 1
-                    else np.zeros(samples.shape[2:]) for k, f in enumerate(problem.fields)}}
+    posterior = {**grid}
+    for k, f in enumerate(problem.fields):
+        posterior[f"{f}_samples"], posterior[f"{f}_std"] = samples[:, k].numpy(), std[k].numpy()
     return Result(problem, ctx.method, interpolant(mean, problem, grid), metrics, [],
                   dtype=torch.float64, device="cpu", posterior=posterior)
 
