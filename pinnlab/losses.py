@@ -10,6 +10,8 @@ residual vector that must vanish:
   matched at both ends;
 * ``equation``: the condition's text (fields, derivatives, definitions) on its boundary or
   interior points;
+* ``integral``: ``∫ value dx - equals`` over the space domain by Gauss–Legendre quadrature
+  (one residual, or one per sampled time of a time-dependent problem);
 * ``data``: ``u(x_i) - u_i`` at the observations.
 
 A model is anything with ``fields_jet(points, basis) -> Jet`` (channels ordered as
@@ -37,7 +39,8 @@ class Term:
 
     Attributes:
         name: ``equations.burgers``, ``conditions.initial``, ``data``, ...
-        kind: ``residual`` | ``initial`` | ``boundary`` | ``periodic`` | ``data``.
+        kind: ``residual`` | ``initial`` | ``boundary`` | ``periodic`` | ``integral`` |
+            ``data``.
         sample: ``sample(n, generator) -> (n, d)`` points; ``None`` for fixed points.
         n_points: how many points to draw.
         indices: derivative multi-indices the residual needs.
@@ -209,6 +212,14 @@ def compile_terms(problem: Problem, n_points: dict[str, int], *, skip: set[str] 
                                             device, UnionSampler(face, {cond.on: lo}, **opts)))
             continue
         scale = problem.constant(cond.scale, f"{key}.scale")
+        if cond.kind == "integral":
+            if region is not None:
+                raise SpecError("an integral condition spans the whole domain; the "
+                                "multi-domain methods do not take one", file=problem.source,
+                                key=key)
+            terms.append(_integral_term(problem, key, cond, min(n_points["boundary"], 32),
+                                        scale, opts))
+            continue
         if cond.kind == "equation":
             expr = problem.expression(cond.value, f"{key}.value")
             faces = problem.boundary(cond, key)
@@ -296,6 +307,48 @@ def _boundary_residual(problem, fi, ci, sign, kind, alpha, beta, g):
         return alpha * jet.value[:, fi] + beta * normal - target
 
     return residual
+
+
+def _integral_term(problem: Problem, key: str, cond, n: int, scale: float, opts: dict) -> Term:
+    """``scale · (Σ_q w_q value(x_q) − equals)`` with the tensor Gauss–Legendre rule of
+    ``cond.nodes`` nodes per space coordinate (weights ``w_q`` summing to the domain's
+    measure); with time, ``n`` Sobol times per draw (the boundary point count, at most 32),
+    each with every node: ``(n,)`` residuals."""
+    import numpy as np
+
+    value = problem.expression(cond.value, f"{key}.value")
+    equals = problem.expression(cond.equals, f"{key}.equals", with_fields=False)
+    t0, w0 = np.polynomial.legendre.leggauss(cond.nodes)
+    axes, weights = [], np.ones(1)
+    for c in problem.space:
+        lo, hi = problem.domain[c]
+        axes.append(lo + (hi - lo) * (t0 + 1) / 2)
+        weights = np.outer(weights, (hi - lo) / 2 * w0).ravel()
+    nodes = np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], 1)
+    w = torch.as_tensor(weights, **opts)
+    q = w.shape[0]
+    columns = [problem.space.index(c) if c in problem.space else None for c in problem.coords]
+    space = torch.as_tensor(nodes, **opts)
+
+    def place(times: torch.Tensor | None) -> torch.Tensor:
+        """Every node at every time: ``(len(times) · q, d)`` (time-major)."""
+        m = 1 if times is None else times.shape[0]
+        return torch.stack([space[:, i].repeat(m) if i is not None
+                            else times.repeat_interleave(q) for i in columns], 1)
+
+    def residual(points, jet, params):
+        env = environment(problem, points, jet, params)
+        f = _column(value.evaluate(env), points).reshape(-1, q)
+        target = _column(equals.evaluate(env), points).reshape(-1, q)[:, 0]
+        return scale * (f @ w - target)
+
+    indices = sorted({s.index for s in value.derivatives} | {()})
+    if problem.time is None:
+        return Term(key, "integral", None, 1, indices, residual, fixed=place(None))
+    lo, hi = problem.domain[problem.time]
+    times = BoxSampler({problem.time: (lo, hi)}, **opts)
+    return Term(key, "integral", lambda m, gen: place(times(m, gen)[:, 0]), n, indices,
+                residual)
 
 
 def _periodic_term(problem, key, coord, n, dtype, device, face=None) -> Term:

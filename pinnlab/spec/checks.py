@@ -263,6 +263,15 @@ def _condition(problem: Problem, k: str, c: Condition) -> None:
             raise SpecError(f"periodic needs 'on' = a space coordinate, got {c.on!r}",
                             file=problem.source, key=f"{key}.on")
         return
+    if c.kind == "integral":  # ∫ value dx = equals over space
+        if c.on or c.field:
+            raise SpecError("an integral condition holds over the whole space domain: give "
+                            "no 'on' or 'field'", file=problem.source,
+                            key=f"{key}.{'on' if c.on else 'field'}")
+        problem.expression(c.value, f"{key}.value")
+        problem.expression(c.equals, f"{key}.equals", with_fields=False)
+        problem.constant(c.scale, f"{key}.scale")
+        return
     if c.kind == "equation":  # a residual of fields, derivatives and definitions
         problem.boundary(c, key)
         problem.expression(c.value, f"{key}.value")

@@ -59,7 +59,10 @@ class Condition:
     Attributes:
         kind: ``initial`` | ``dirichlet`` | ``neumann`` | ``robin`` | ``periodic`` |
             ``equation`` (``value`` is a residual of fields, derivatives and definitions that
-            must vanish ``on`` a boundary or an interior point; no ``field``).
+            must vanish ``on`` a boundary or an interior point; no ``field``) | ``integral``
+            (``∫ value dx = equals`` over the space domain, at every time of a time-dependent
+            problem: ``value`` an expression like an equation's, ``equals`` one of time and
+            parameters; a global balance such as mass or a flame's energy).
         field: the field it constrains (all fields for ``periodic`` when empty).
         on: where: ``"x = -1"``, ``"x = max"``, ``"x"`` (both ends of x); for ``periodic`` the
             coordinate name; for ``initial`` ignored (the start of the time coordinate).
@@ -71,6 +74,8 @@ class Condition:
             derivative fixed (0: u, 1: u_t).
         scale: a constant expression multiplying the residual (to make it dimensionless, as
             the equations are): the loss is ``mean((scale * residual)^2)``.
+        equals, nodes: ``integral`` only: the integral's value and the Gauss–Legendre nodes
+            per space coordinate of its quadrature.
     """
 
     kind: str
@@ -81,6 +86,8 @@ class Condition:
     beta: float = 1.0
     derivative: int = 0
     scale: str | float = 1.0
+    equals: str | float = 0.0
+    nodes: int = 64
 
 
 @dataclass

@@ -31,7 +31,8 @@ from pydantic_core import PydanticCustomError
 from ..errors import SpecError
 from ..options import describe
 
-CONDITION_KINDS = ("initial", "dirichlet", "neumann", "robin", "periodic", "equation")
+CONDITION_KINDS = ("initial", "dirichlet", "neumann", "robin", "periodic", "equation",
+                   "integral")
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$"
 
 
@@ -146,6 +147,10 @@ class ConditionTable(Table):
     beta: Number = 1.0
     derivative: Annotated[int, Field(ge=0, le=8)] = 0
     scale: Expr = Field(1.0, description="constant multiplying the residual")
+    equals: Expr = Field(0.0, description="integral: the integral's value, an expression of "
+                                          "time and parameters")
+    nodes: Annotated[int, Field(ge=2, le=4096)] = Field(
+        64, description="integral: Gauss-Legendre nodes per space coordinate")
 
 
 class ReferenceTable(BaseModel):

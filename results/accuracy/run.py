@@ -99,6 +99,8 @@ METHODS: dict[str, Method] = {
     "rwf": Method("random weight factorisation → Adam → L-BFGS", {"weight_factorization": True},
                   skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's total "
                                    "budget"}),
+    "lbfgs1000": Method("Adam → L-BFGS with 1000 curvature pairs", {"lbfgs_history": 1000},
+                        skip={"poisson2d": "the baseline meets its goal by 70x"}),
     "piratenet": Method("PirateNet → Adam → L-BFGS", {"architecture": "piratenet"},
                         skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's "
                                          "total budget"}),
@@ -106,9 +108,11 @@ METHODS: dict[str, Method] = {
 
 
 # ---- one cell (in its own process) ----------------------------------------------------------
-def cell_options(case: Case, method: Method, quick: bool) -> dict[str, object]:
-    """The options a cell passes to :func:`pinnlab.solve` on top of the spec's."""
-    budget = QUICK_BUDGET_S if quick else case.budget_s
+def cell_options(case: Case, method: Method, quick: bool,
+                 budget_s: float | None = None) -> dict[str, object]:
+    """The options a cell passes to :func:`pinnlab.solve` on top of the spec's; ``budget_s``
+    replaces the case's CPU budget."""
+    budget = QUICK_BUDGET_S if quick else (budget_s or case.budget_s)
     options: dict[str, object] = {**case.options, **method.options,
                                   "time_limit": round(budget * (1 - RESERVE), 3),
                                   "time_clock": "process", "lbfgs_steps": LBFGS_CAP}
@@ -117,7 +121,8 @@ def cell_options(case: Case, method: Method, quick: bool) -> dict[str, object]:
     return options
 
 
-def run_cell(name: str, method_name: str, *, quick: bool = False, seed: int = 0) -> dict:
+def run_cell(name: str, method_name: str, *, quick: bool = False, seed: int = 0,
+             budget_s: float | None = None) -> dict:
     """Train one cell with :func:`pinnlab.solve` on one thread and return its record: the
     final relative L2 error, the CPU seconds, the optimizer steps and stop reasons, and the
     error along the run (every 50 steps)."""
@@ -145,7 +150,7 @@ def run_cell(name: str, method_name: str, *, quick: bool = False, seed: int = 0)
         err = float(np.linalg.norm(pred.T.ravel() - target)) / norm
         return {"rel_l2": err, "cpu_s": time.process_time() - cpu0}
 
-    options = cell_options(case, method, quick)
+    options = cell_options(case, method, quick, budget_s)
     solve0 = time.process_time()
     result = pinnlab.solve(problem, "pinn", seed=seed, threads=1, progress=False,
                            monitor=monitor, quick=quick, **options)
@@ -156,7 +161,8 @@ def run_cell(name: str, method_name: str, *, quick: bool = False, seed: int = 0)
     cfg = m["config"]
     return {"problem": name, "method": method_name, "spec": case.spec,
             "parameters": case.parameters, "options": options, "seed": seed, "quick": quick,
-            "budget_s": QUICK_BUDGET_S if quick else case.budget_s, "goal": case.goal,
+            "budget_s": QUICK_BUDGET_S if quick else (budget_s or case.budget_s),
+            "goal": case.goal,
             "rel_l2": m["rel_l2"], "rel_l2_fields": m["rel_l2_fields"], "grid": m["grid"],
             "cpu_s": time.process_time() - cpu0, "solve_cpu_s": solve_cpu,
             "reference_cpu_s": ref_cpu, "wall_s": time.perf_counter() - wall0,
@@ -199,7 +205,7 @@ def cells_wanted(only: list[str]) -> list[tuple[str, str]]:
 
 
 def run_cells(pairs: list[tuple[str, str]], out: str, *, workers: int, quick: bool,
-              seed: int) -> list[dict]:
+              seed: int, budget_s: float | None = None) -> list[dict]:
     """Run each cell in its own process, ``workers`` at a time; each writes
     ``out/cells/PROBLEM__METHOD.json`` (its log: ``out/logs/``)."""
     os.makedirs(os.path.join(out, "cells"), exist_ok=True)
@@ -212,7 +218,8 @@ def run_cells(pairs: list[tuple[str, str]], out: str, *, workers: int, quick: bo
             path = os.path.join(out, "cells", f"{p}__{m}.json")
             log = open(os.path.join(out, "logs", f"{p}__{m}.log"), "w")
             cmd = [sys.executable, os.path.abspath(__file__), "--cell", p, m,
-                   "--cell-json", path, "--seed", str(seed)] + (["--quick"] if quick else [])
+                   "--cell-json", path, "--seed", str(seed)] + (["--quick"] if quick else []) + (
+                       ["--budget", str(budget_s)] if budget_s else [])
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
                                     stderr=subprocess.STDOUT)
             running[proc.pid] = (p, m, path, proc, log, time.perf_counter(), os.getloadavg())
@@ -438,6 +445,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--only", action="append", default=[], metavar="PROBLEM[:METHOD]")
     ap.add_argument("--workers", type=int, default=1, help="cells at a time (one thread each)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--budget", type=float, default=None, metavar="CPU_S",
+                    help="one CPU budget for every cell instead of each problem's own")
     ap.add_argument("--out", default=None, help="output folder (default: this folder; "
                     "--quick: runs/accuracy_quick)")
     ap.add_argument("--table-only", action="store_true",
@@ -446,14 +455,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cell-json", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.cell:  # a child process: one cell
-        rec = run_cell(*args.cell, quick=args.quick, seed=args.seed)
+        rec = run_cell(*args.cell, quick=args.quick, seed=args.seed, budget_s=args.budget)
         with open(args.cell_json, "w") as fh:
             json.dump(rec, fh, indent=1)
         return
     out = args.out or (os.path.join(ROOT, "runs", "accuracy_quick") if args.quick else HERE)
     wall0 = time.perf_counter()
     flags = "".join(f" --only {o}" for o in args.only) + (" --quick" if args.quick else "") + (
-        f" --workers {args.workers}" if args.workers != 1 else "")
+        f" --workers {args.workers}" if args.workers != 1 else "") + (
+        f" --budget {args.budget:g}" if args.budget else "")
     if args.table_only:
         paths = sorted(glob.glob(os.path.join(out, "cells", "*.json")))
         records = [_read(p) for p in paths]
@@ -463,7 +473,7 @@ def main(argv: list[str] | None = None) -> None:
             "wall_s": float("nan"), "args": flags}
     else:
         records = run_cells(cells_wanted(args.only), out, workers=args.workers,
-                            quick=args.quick, seed=args.seed)
+                            quick=args.quick, seed=args.seed, budget_s=args.budget)
         done = {(r["problem"], r["method"]) for r in records}
         if args.only:  # keep the other cells of an earlier full run
             for p in sorted(glob.glob(os.path.join(out, "cells", "*.json"))):
