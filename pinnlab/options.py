@@ -54,7 +54,7 @@ class Options(BaseModel):
 class Budget(Options):
     """Adam (``adam_steps`` at ``lr``, multiplied by ``lr_decay`` every ``decay_every`` steps),
     then L-BFGS (``lbfgs_steps`` iterations, ``lbfgs_history`` curvature pairs, strong-Wolfe
-    line search)."""
+    line search) or dense BFGS (``quasi_newton = "bfgs"``)."""
 
     adam_steps: Steps = 5000
     """Adam steps (0 skips Adam)."""
@@ -71,6 +71,9 @@ class Budget(Options):
     """L-BFGS iterations after Adam (0 skips L-BFGS)."""
     lbfgs_history: Annotated[int, Field(ge=1, le=1000)] = 50
     """curvature pairs L-BFGS keeps."""
+    quasi_newton: Literal["lbfgs", "bfgs"] = "lbfgs"
+    """the phase after Adam (``lbfgs_steps`` iterations): lbfgs, or bfgs (the full inverse
+    Hessian, ``pinnlab.bfgs``; networks of at most 10 000 weights)."""
     stall_steps: Every = 0
     """Adam steps without a 1% improvement of the loss that end the Adam phase (0: never)."""
     time_limit: NonNegative = 0.0
@@ -90,7 +93,7 @@ class Budget(Options):
                              decay_every=self.decay_every, stall=self.stall_steps,
                              optimizer=self.optimizer))
         if self.lbfgs_steps > 0:
-            out.append(Phase("lbfgs", self.lbfgs_steps, history=self.lbfgs_history))
+            out.append(Phase(self.quasi_newton, self.lbfgs_steps, history=self.lbfgs_history))
         return out
 
 

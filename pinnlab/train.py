@@ -104,6 +104,10 @@ class Trainer:
         self._clock = time.process_time if time_clock == "process" else time.perf_counter
         self._clock0 = self._clock()
         self.state = TrainState()
+        if any(p.kind == "bfgs" for p in phases):
+            from .bfgs import check_size
+
+            check_size(sum(p.numel() for p in module.parameters() if p.requires_grad), source)
         self.best: tuple[float, dict] | None = None  # of the current objective
         self.first_loss: dict[str, float] = {}  # each objective's first loss (blow-up scale)
         self.optimizer: torch.optim.Optimizer | None = None
@@ -203,7 +207,7 @@ class Trainer:
                                        for k, v in self.module.state_dict().items()})
         if self.phase is not None and self.phase.restore_best and (
                 self._phase_best is None or total_f < self._phase_best[0]) and (
-                step % self.log_every == 0 or self.phase.kind == "lbfgs"):
+                step % self.log_every == 0 or self.phase.kind != "adam"):
             self._phase_best = (total_f, {k: v.detach().clone()
                                           for k, v in self.module.state_dict().items()})
         if step % self.log_every == 0:
@@ -258,7 +262,10 @@ class Trainer:
         return f"step limit ({phase.steps} steps)"
 
     def _new_lbfgs(self, phase: Phase) -> torch.optim.LBFGS:
-        return torch.optim.LBFGS(
+        from .bfgs import DenseBFGS
+
+        kind = DenseBFGS if phase.kind == "bfgs" else torch.optim.LBFGS
+        return kind(
             self.params, lr=1.0, max_iter=1, history_size=phase.history,
             line_search_fn="strong_wolfe", tolerance_grad=phase.tolerance_grad,
             tolerance_change=phase.tolerance_change)
@@ -277,8 +284,12 @@ class Trainer:
             return total
 
         while self.state.done[key] < phase.steps:
-            if self.on_step and self.on_step(self.state.step, "lbfgs"):
-                self.optimizer = self._new_lbfgs(phase)  # new objective: drop the curvature
+            if self.on_step and self.on_step(self.state.step, "lbfgs"):  # a new objective
+                forget = getattr(self.optimizer, "forget_gradient", None)
+                if forget is not None:
+                    forget()  # BFGS keeps its inverse Hessian
+                else:
+                    self.optimizer = self._new_lbfgs(phase)  # L-BFGS drops its pairs
             opt = self.optimizer
             n = min(self.LBFGS_CHUNK, phase.steps - self.state.done[key])
             for g in opt.param_groups:

@@ -1,6 +1,6 @@
-"""Work is never lost: a run killed with SIGKILL at any checkpoint, in Adam or in L-BFGS,
-resumes to the very weights of the uninterrupted run, bit for bit; a resume may grow the
-budget; a checkpoint from another problem or width is refused."""
+"""Work is never lost: a run killed with SIGKILL at any checkpoint, in Adam or in L-BFGS (or
+dense BFGS), resumes to the very weights of the uninterrupted run, bit for bit; a resume may
+grow the budget; a checkpoint from another problem or width is refused."""
 
 import os
 import subprocess
@@ -41,8 +41,8 @@ RUN = textwrap.dedent("""
 """)
 
 
-def _run(out, kill_at=0, resume=False):
-    code = RUN.format(spec=SPEC, opts=OPTS)
+def _run(out, kill_at=0, resume=False, **options):
+    code = RUN.format(spec=SPEC, opts={**OPTS, **options})
     return subprocess.run([sys.executable, "-c", code, str(out), str(kill_at),
                            "1" if resume else "0"], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
@@ -52,19 +52,20 @@ def _weights(out):
     return checkpoint.load(os.path.join(out, "checkpoint.pt"), kind="trainer")["module"]
 
 
-def test_kill_and_resume_reproduces_the_uninterrupted_run_bit_for_bit(tmp_path):
+@pytest.mark.parametrize("quasi_newton", ["lbfgs", "bfgs"])
+def test_kill_and_resume_reproduces_the_uninterrupted_run_bit_for_bit(tmp_path, quasi_newton):
     full = tmp_path / "full"
-    proc = _run(full)
+    proc = _run(full, quasi_newton=quasi_newton)
     assert proc.returncode == 0, proc.stderr
     want = _weights(full)
     # checkpoints at steps 10, 20, 30, 40 (Adam) and after L-BFGS chunks: 60, 80, 100
     for kill_at in (2, 4, 5, 6):
         out = tmp_path / f"kill{kill_at}"
-        killed = _run(out, kill_at=kill_at)
+        killed = _run(out, kill_at=kill_at, quasi_newton=quasi_newton)
         assert killed.returncode == -9, killed.stderr  # SIGKILL, not a clean exit
         step = checkpoint.load(out / "checkpoint.pt", kind="trainer")["state"]["step"]
         assert step < 100
-        resumed = _run(out, resume=True)
+        resumed = _run(out, resume=True, quasi_newton=quasi_newton)
         assert resumed.returncode == 0, resumed.stderr
         got = _weights(out)
         for k in want:

@@ -101,6 +101,8 @@ METHODS: dict[str, Method] = {
                                    "budget"}),
     "lbfgs1000": Method("Adam → L-BFGS with 1000 curvature pairs", {"lbfgs_history": 1000},
                         skip={"poisson2d": "the baseline meets its goal by 70x"}),
+    "bfgs": Method("Adam → dense BFGS", {"quasi_newton": "bfgs"},
+                   skip={"poisson2d": "the baseline meets its goal by 70x"}),
     "piratenet": Method("PirateNet → Adam → L-BFGS", {"architecture": "piratenet"},
                         skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's "
                                          "total budget"}),
