@@ -142,3 +142,28 @@ def test_condition_scale_multiplies_the_residual():
         model = ExactModel(problem, lambda c: {"u": c["x"] * 0.0 + 3.0})
         values.append(float(term.residual(pts, model.fields_jet(pts, term.basis), {})[0]))
     assert values == [2.0, 6.0]
+
+
+def test_warmup_scale_of_an_absent_species_is_floored():
+    """A species absent from the whole target (argon in air) gets the scale 1 / (1e-3 · its
+    range), not 1 / 1e-12: with the latter its term alone was ~1e20, which buried the other
+    fields' terms in the log and set the warm-up's divergence threshold (a multiple of the
+    first loss) out of reach."""
+    from pinnlab.api import prepare
+    from pinnlab.methods.pinn import PINNModel, _default_dtype
+    from pinnlab.methods.warmup import WarmupFit
+
+    target = {"T": "300 + 1500*x", "Y_F": "0.2*(1 - x)", "Y_P": "1 - 0.2*(1 - x)", "Y_AR": "0"}
+    raw = {"domain": {"x": [0, 1]},
+           "fields": {"T": {"bounds": [300.0, 2000.0]}, "Y": {"species": ["F", "P", "AR"]}},
+           "equations": {"e": "T_xx", "f": "Y_F_x + Y_P_x + Y_AR_x"},
+           "training": {"warmup_steps": 10, "width": 16, "depth": 2, "warmup_target": target}}
+    problem = from_dict(raw, source="spec.toml")
+    plan = prepare(problem, "pinn")
+    with _default_dtype(torch.float64):
+        model = PINNModel(problem, plan.config, torch.Generator().manual_seed(0)).double()
+        fit = WarmupFit(problem, model, target, dtype=torch.float64)
+    torch.testing.assert_close(fit.scale, torch.tensor([1 / 1800, 5.0, 1.0, 1e3],
+                                                       dtype=torch.float64))
+    first = float(fit()["warmup"].detach())
+    assert 1e2 < first < 1e7  # measured 1.1e5 (the softmax starts near 1/3 each)

@@ -4,8 +4,11 @@ A stiff problem (a flame, a shock) trains far better from a start near the right
 a random network. The target is either the observations (``warmup_target = "observations"``: the
 observed fields at the observed points, clipped into any field bounds) or one expression per
 field of the coordinates and known parameters (``warmup_target = {T = "T_in + ..."}``) on a grid.
-The loss is ``mean(((u(x_i) - target_i) / max|target|)^2)`` per field, summed; only the network's
-weights train in this stage (the unknown parameters keep their guesses).
+The loss is ``mean(((u(x_i) - target_i) / max|target|)^2)`` per field, summed, where
+``max|target|`` is at least 1e-3 of the range a bounded or simplex field can take (a species
+absent from the whole target, such as argon in air, would otherwise weigh ``1e12`` times the
+others and the fit would spend itself on driving one softmax output to zero); only the
+network's weights train in this stage (the unknown parameters keep their guesses).
 """
 
 from __future__ import annotations
@@ -87,8 +90,22 @@ class WarmupFit:
                 values[:, j] = values[:, j].clamp(lo + pad, hi - pad)
         self.x, self.values = x, values
         self.index = [problem.fields.index(f) for f in names]
-        self.scale = 1.0 / values.abs().amax(0).clamp_min(1e-12)
+        floor = torch.tensor([_floor(problem, f) for f in names], **opts)
+        self.scale = 1.0 / torch.maximum(values.abs().amax(0), floor)
 
     def __call__(self) -> dict[str, torch.Tensor]:
         pred = self.model(self.x)[:, self.index]
         return {"warmup": (((pred - self.values) * self.scale) ** 2).mean(0).sum()}
+
+
+def _floor(problem: Problem, name: str) -> float:
+    """The smallest scale of a field's target: 1e-3 of its reachable range (bounded fields:
+    ``hi - lo``; simplex members: 1), else 1e-12."""
+    from .pinn import output_bounds
+
+    if name in problem.bounds:
+        lo, hi = output_bounds(problem)[name]
+        return 1e-3 * (hi - lo)
+    if any(name in members for members in problem.simplex.values()):
+        return 1e-3
+    return 1e-12
