@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from .errors import SpecError
@@ -314,8 +315,6 @@ def _integral_term(problem: Problem, key: str, cond, n: int, scale: float, opts:
     ``cond.nodes`` nodes per space coordinate (weights ``w_q`` summing to the domain's
     measure); with time, ``n`` Sobol times per draw (the boundary point count, at most 32),
     each with every node: ``(n,)`` residuals."""
-    import numpy as np
-
     value = problem.expression(cond.value, f"{key}.value")
     equals = problem.expression(cond.equals, f"{key}.equals", with_fields=False)
     t0, w0 = np.polynomial.legendre.leggauss(cond.nodes)

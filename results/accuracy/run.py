@@ -103,6 +103,12 @@ METHODS: dict[str, Method] = {
                         skip={"poisson2d": "the baseline meets its goal by 70x"}),
     "bfgs": Method("Adam → dense BFGS", {"quasi_newton": "bfgs"},
                    skip={"poisson2d": "the baseline meets its goal by 70x"}),
+    "bfgs_fixed": Method("Adam → dense BFGS on fixed points", {"quasi_newton": "bfgs",
+                                                             "lbfgs_resample_every": 0},
+                         skip={"poisson2d": "the baseline meets its goal by 70x"}),
+    "bfgs_rs500": Method("Adam → dense BFGS, points redrawn every 500 iterations",
+                         {"quasi_newton": "bfgs", "lbfgs_resample_every": 500},
+                         skip={"poisson2d": "the baseline meets its goal by 70x"}),
     "piratenet": Method("PirateNet → Adam → L-BFGS", {"architecture": "piratenet"},
                         skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's "
                                          "total budget"}),
