@@ -150,6 +150,18 @@ def first_order(phase: Phase, groups: list[dict]) -> torch.optim.Optimizer:
     return torch.optim.Adam(groups, lr=phase.lr)
 
 
+def quasi_newton_stop(params: list[torch.Tensor], phase: Phase, step: int) -> str:
+    """Why an L-BFGS/BFGS phase ended before its budget: converged or stalled."""
+    grads = [p.grad.abs().max() for p in params if p.grad is not None]
+    gmax = float(torch.stack(grads).max()) if grads else 0.0
+    note = " (float32: precision limits L-BFGS; use dtype=float64)" if \
+        params[0].dtype == torch.float32 else ""
+    if gmax <= phase.tolerance_grad:
+        return f"converged: gradient max-norm {gmax:.2e} <= {phase.tolerance_grad:g}"
+    return (f"stalled at iteration {step}: loss or step change below "
+            f"{phase.tolerance_change:g}, line search found no decrease{note}")
+
+
 def run_metrics(trainer: Trainer, ctx: RunContext, cfg) -> dict:
     """The metrics every training run reports (``metrics.json``)."""
     st = trainer.state

@@ -310,7 +310,7 @@ class Trainer:
                 bar.update(1)
             if ran < n and (ran == 0 or not out_of_evals):  # converged or no progress
                 self.state.wall_s = time.perf_counter() - start
-                return self._lbfgs_reason(opt, phase)
+                return stages.quasi_newton_stop(self.params, phase, self.state.step)
             self._maybe_save(step0, start)
             if self._out_of_time():
                 return f"time limit ({self.time_limit:g} s) at step {self.state.step}"
@@ -318,17 +318,6 @@ class Trainer:
 
     def _out_of_time(self) -> bool:
         return bool(self.time_limit) and self._clock() - self._clock0 > self.time_limit
-
-    def _lbfgs_reason(self, opt, phase: Phase) -> str:
-        grads = [p.grad.abs().max() for p in self.params if p.grad is not None]
-        gmax = float(torch.stack(grads).max()) if grads else 0.0
-        dtype = self.params[0].dtype
-        note = " (float32: precision limits L-BFGS; use dtype=float64)" if \
-            dtype == torch.float32 else ""
-        if gmax <= phase.tolerance_grad:
-            return f"converged: gradient max-norm {gmax:.2e} <= {phase.tolerance_grad:g}"
-        return (f"stalled at iteration {self.state.step}: loss or step change below "
-                f"{phase.tolerance_change:g}, line search found no decrease{note}")
 
     # ---- safety --------------------------------------------------------------------------
     def _diverged(self, step: int, value: float):
