@@ -97,6 +97,13 @@ def _plan(args: argparse.Namespace):
     options: dict[str, object] = {
         k: parse_cli_value(cls, k, v) if cls is not None else v
         for k, v in _pairs(args.option, "--option").items()}
+    if getattr(args, "prior", None) is not None:
+        from .errors import SpecError
+
+        if args.method != "prior":
+            raise SpecError("--prior is the trained prior of --method prior; add --method prior",
+                            key="--prior")
+        options["checkpoint"] = args.prior
     for flag, key in (("steps", "adam_steps"), ("lbfgs_steps", "lbfgs_steps"),
                       ("dtype", "dtype")):
         if getattr(args, flag, None) is not None:
@@ -198,6 +205,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="problem spec (TOML)")
     p.add_argument("--method", default="pinn", choices=sorted(METHODS),
                    help="pinn (default), lpinn, xpinn, cpinn, multidomain, prior, probconserv")
+    p.add_argument("--prior", metavar="CKPT", help="--method prior: the trained prior (a "
+                   "checkpoint of 'pinnlab prior train'; as --option checkpoint=CKPT)")
     p.add_argument("--steps", type=nonnegative_int,
                    help="Adam steps (overrides [training] adam_steps)")
     p.add_argument("--lbfgs-steps", type=nonnegative_int, help="L-BFGS iterations after Adam")

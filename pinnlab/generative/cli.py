@@ -7,7 +7,7 @@
 * ``sample``: unconditional samples with any sampler of :mod:`pinnlab.generative.sampling`.
 
 A reconstruction from sparse measurements is a method of ``pinnlab solve``: a spec with
-``[observations]``, ``--method prior --option checkpoint=PRIOR.pt`` (:mod:`pinnlab.methods.prior`).
+``[observations]``, ``--method prior --prior PRIOR.pt`` (:mod:`pinnlab.methods.prior`).
 
 Heavy imports (torch, matplotlib) happen inside the command functions.
 """

@@ -77,7 +77,7 @@ def _load(problem: Problem, cfg: PriorOptions, device: str = "cpu"):
 
     if not cfg.checkpoint:
         raise SpecError("the prior method needs a trained prior: [training] checkpoint = PATH "
-                        "or --option checkpoint=PATH", file=problem.source,
+                        "or --prior PATH", file=problem.source,
                         key="training.checkpoint")
     path, key = option_file(problem, "prior", "checkpoint", cfg.checkpoint)
     return Prior.load(path, device=device, key=key)

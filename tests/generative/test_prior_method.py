@@ -134,3 +134,14 @@ def test_cli_solve_with_the_prior(checkpoint, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("pinnlab: error: checkpoint: no such file")
     assert "\n" not in err
+    # --prior CKPT is the same as --option checkpoint=CKPT, and only for --method prior
+    assert main(["solve", SPEC, "--method", "prior", "--prior", str(checkpoint), "--quick",
+                 "--quiet", "--out", str(tmp_path / "flag")]) == 0
+    flag = np.load(tmp_path / "flag" / "solution.npz")["u"]
+    np.testing.assert_array_equal(flag, np.load(out / "solution.npz")["u"])
+    capsys.readouterr()
+    assert main(["solve", SPEC, "--prior", str(checkpoint), "--out", str(tmp_path / "y")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("pinnlab: error: --prior: --prior is the trained prior of --method prior; "
+                   "add --method prior")
+    assert not (tmp_path / "y").exists()
