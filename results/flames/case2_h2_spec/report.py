@@ -19,7 +19,8 @@ S_L_CANTERA = 2.3432
 def summary(folder: str) -> dict:
     state = checkpoint.load(os.path.join(folder, "checkpoint.pt"), kind="trainer")["state"]
     h = state["history"]
-    rows = [{k: r[k] for k in ("step", "phase", "loss", "s_L") if k in r} for r in h[::10]]
+    rows = [{k: r[k] for k in ("step", "phase", "loss", "s_L", "conditions.energy_balance")
+             if k in r} for r in h[::10]]
     last = h[-1]
     return {"run": os.path.basename(folder.rstrip("/")), "steps": state["step"],
             "done": state["done"], "stops": state["stops"], "s_L": last["s_L"],
