@@ -4,7 +4,8 @@ flame-specific Case 2 solver (``pinnlab.flames.case2``), same budget, same seed,
 interleaved case by case.
 
 The flame-specific stack was removed after this comparison (commit 2b9ea8d is the last
-that has it): run this script on that commit to repeat it.
+that has it): run this script on that commit to repeat it. The step time of this tree's spec
+path against that stack: ``case2_steptime_old.py`` (it loads the old stack from git itself).
 
     python results/unified/case2.py run --phi 0.8 0.6 1.2 --budget small
     python results/unified/case2.py run --phi 0.6 0.8 1.0 1.2 1.4 1.6 --budget full --stacks new
