@@ -338,8 +338,10 @@ def _integral_term(problem: Problem, key: str, cond, n: int, scale: float, opts:
     def residual(points, jet, params):
         env = environment(problem, points, jet, params)
         f = _column(value.evaluate(env), points).reshape(-1, q)
-        target = _column(equals.evaluate(env), points).reshape(-1, q)[:, 0]
-        return scale * (f @ w - target)
+        starts = points[::q]  # one point per time slice: ``equals`` holds no fields
+        total = {MEMO: {}, **{Symbol("param", k): v for k, v in params.items()},
+                 **{Symbol("coord", c): starts[:, i] for i, c in enumerate(problem.coords)}}
+        return scale * (f @ w - _column(equals.evaluate(total), starts))
 
     indices = sorted({s.index for s in value.derivatives} | {()})
     if problem.time is None:
