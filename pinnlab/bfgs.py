@@ -7,12 +7,20 @@ L-BFGS keeps ``m`` curvature pairs; BFGS keeps the whole ``n × n`` inverse-Hess
     ρ = 1 / (yᵀs),   H⁺ = H − ρ (s (Hy)ᵀ + (Hy) sᵀ) + (ρ² yᵀHy + ρ) s sᵀ
 
 skipped when ``yᵀs`` is not positive (the pair carries no usable curvature). The first ``H``
-is ``(yᵀs / yᵀy) I`` (eq. 6.20). The search direction is ``−H g`` and the step length comes
-from the strong-Wolfe line search of ``torch.optim.LBFGS``, whose loop, stopping tests and
-state counters (``n_iter``, ``func_evals``) this optimizer shares, so the trainer drives both
-alike. For PINNs of a few thousand weights the full matrix is what second-order studies of
-PINN training found to pay (Urbán et al. 2025, Kiyani et al. 2025); its memory, ``8 n²``
-bytes in float64, limits it to ``n ≤`` :data:`MAX_PARAMETERS`.
+is ``(yᵀs / yᵀy) I`` (eq. 6.20). The self-scaled variant (``self_scaled=True``; Oren &
+Luenberger 1974, restricted as in Al-Baali 1998, the SSBFGS of Urbán et al. 2025) multiplies
+the old curvature by ``γ = min(1, yᵀs / yᵀHy)`` before the update,
+
+    H⁺ = γ (H − ρ (s (Hy)ᵀ + (Hy) sᵀ) + ρ² yᵀHy s sᵀ) + ρ s sᵀ,
+
+so an ``H`` that overestimates the inverse curvature along ``y`` shrinks at every step
+instead of only in the one direction ``s`` (γ = 1 is plain BFGS). The search direction is
+``−H g`` and the step length comes from the strong-Wolfe line search of
+``torch.optim.LBFGS``, whose loop, stopping tests and state counters (``n_iter``,
+``func_evals``) this optimizer shares, so the trainer drives both alike. For PINNs of a few
+thousand weights the full matrix is what second-order studies of PINN training found to pay
+(Urbán et al. 2025, Kiyani et al. 2025); its memory, ``8 n²`` bytes in float64, limits it to
+``n ≤`` :data:`MAX_PARAMETERS`.
 """
 
 from __future__ import annotations
@@ -28,10 +36,12 @@ MAX_PARAMETERS = 10_000
 
 class DenseBFGS(torch.optim.LBFGS):
     """BFGS with strong-Wolfe line search; the arguments are those of ``torch.optim.LBFGS``
-    (``history_size`` is unused: every pair is kept, in ``H``)."""
+    (``history_size`` is unused: every pair is kept, in ``H``), and ``self_scaled`` (module
+    docstring)."""
 
-    def __init__(self, params, **kwargs):
+    def __init__(self, params, self_scaled: bool = False, **kwargs):
         super().__init__(params, **kwargs)
+        self.self_scaled = self_scaled
         check_size(sum(p.numel() for p in self._params))
 
     def forget_gradient(self) -> None:
@@ -65,7 +75,7 @@ class DenseBFGS(torch.optim.LBFGS):
             n_iter += 1
             state["n_iter"] += 1
             if g_prev is not None and d is not None:
-                H, d = _update(H, d.mul(t), g - g_prev, g)
+                H, d = _update(H, d.mul(t), g - g_prev, g, self.self_scaled)
             else:
                 d = g.neg() if H is None else -(H @ g)
             g_prev, loss_prev = g.clone(memory_format=torch.contiguous_format), loss
@@ -98,10 +108,11 @@ def check_size(n: int, source: str | None = None) -> None:
                         key="training.quasi_newton")
 
 
-def _update(H: torch.Tensor | None, s: torch.Tensor, y: torch.Tensor, g: torch.Tensor
-            ) -> tuple[torch.Tensor | None, torch.Tensor]:
-    """The BFGS update of the inverse Hessian ``H`` (``None``: not yet scaled identity) by the
-    pair ``(s, y)``, and the new direction ``−H⁺g``; ``H`` unchanged when ``yᵀs ≤ 0``. One
+def _update(H: torch.Tensor | None, s: torch.Tensor, y: torch.Tensor, g: torch.Tensor,
+            self_scaled: bool = False) -> tuple[torch.Tensor | None, torch.Tensor]:
+    """The (self-scaled) BFGS update of the inverse Hessian ``H`` (``None``: not yet scaled
+    identity) by the pair ``(s, y)``, and the new direction ``−H⁺g``; ``H`` unchanged when
+    ``yᵀs ≤ 0``. One
     product ``H [y g]`` and one rank-two ``addmm`` touch the matrix (it is memory, not
     arithmetic, that bounds an update): ``H⁺g`` follows from ``Hg`` and ``Hy``."""
     ys = float(y.dot(s))
@@ -110,9 +121,12 @@ def _update(H: torch.Tensor | None, s: torch.Tensor, y: torch.Tensor, g: torch.T
     if H is None:
         H = torch.eye(s.numel(), dtype=s.dtype, device=s.device).mul_(ys / float(y.dot(y)))
     Hy, Hg = (H @ torch.stack([y, g], 1)).unbind(1)
-    rho = 1.0 / ys
-    c = rho * rho * float(y.dot(Hy)) + rho
+    rho, yHy = 1.0 / ys, float(y.dot(Hy))
+    gamma = min(1.0, ys / yHy) if self_scaled and yHy > 0 else 1.0
+    c = gamma * rho * rho * yHy + rho
     sg = s.dot(g)
-    direction = -(Hg - rho * Hy.dot(g) * s - rho * sg * Hy + c * sg * s)
-    H.addmm_(torch.stack([s, Hy], 1), torch.stack([c * s - rho * Hy, -rho * s]))
+    direction = -(gamma * (Hg - rho * Hy.dot(g) * s - rho * sg * Hy) + c * sg * s)
+    if gamma != 1.0:
+        H.mul_(gamma)
+    H.addmm_(torch.stack([s, Hy], 1), torch.stack([c * s - gamma * rho * Hy, -gamma * rho * s]))
     return H, direction

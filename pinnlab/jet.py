@@ -220,11 +220,11 @@ class Jet:
         comps = []
         for table in self.basis.product_table:
             acc = None
-            for i, j, c in table:
-                term = f[i] * g[j]
-                if c != 1:
-                    term = term * c
-                acc = term if acc is None else acc + term
+            for i, j, c in table:  # acc + c f_i g_j in one fused operation
+                if acc is not None:
+                    acc = torch.addcmul(acc, f[i], g[j], value=c)
+                else:
+                    acc = f[i] * g[j] if c == 1 else (f[i] * c) * g[j]
             comps.append(acc)
         return Jet(comps, self.basis)
 
@@ -261,14 +261,14 @@ class Jet:
         comps = [hs[0]]
         for table in self.basis.chain_table[1:]:
             acc = None
-            for n, blocks, c in table:
+            for n, blocks, c in table:  # acc + c h^(n) Π f_b, the last step fused
                 term = f[blocks[0]]
                 for b in blocks[1:]:
                     term = term * f[b]
-                term = hs[n] * term
-                if c != 1:
-                    term = term * c
-                acc = term if acc is None else acc + term
+                if acc is not None:
+                    acc = torch.addcmul(acc, hs[n], term, value=c)
+                else:
+                    acc = hs[n] * term if c == 1 else (hs[n] * c) * term
             comps.append(acc)
         return Jet(comps, self.basis)
 

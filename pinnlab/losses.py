@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -87,13 +88,23 @@ def release_environment() -> None:
 def _environment(problem: Problem, points: torch.Tensor, jet: Jet, params: dict
                  ) -> dict[Symbol, object]:
     env: dict[Symbol, object] = {MEMO: {}, BASIS: jet.basis}
-    env.update({Symbol("param", k): v for k, v in params.items()})
-    for i, c in enumerate(problem.coords):
-        env[Symbol("coord", c)] = points[:, i]
-    for fi, f in enumerate(problem.fields):
-        for idx in jet.basis.indices:
-            env[Symbol("field", f, idx)] = jet.parts[jet.basis.position[idx]][:, fi]
+    p_keys, c_keys, f_keys = _keys(tuple(params), tuple(problem.coords), tuple(problem.fields),
+                                   tuple(jet.basis.indices))
+    env.update(zip(p_keys, params.values(), strict=True))
+    for i, key in enumerate(c_keys):
+        env[key] = points[:, i]
+    for k, part in enumerate(jet.parts):
+        for fi, key in enumerate(f_keys[k]):
+            env[key] = part[:, fi]
     return env
+
+
+@lru_cache(maxsize=64)
+def _keys(params: tuple, coords: tuple, fields: tuple, indices: tuple):
+    """The environment's symbols: of each parameter, each coordinate, and per jet component
+    (in ``indices`` order) of each field."""
+    return ([Symbol("param", k) for k in params], [Symbol("coord", c) for c in coords],
+            [[Symbol("field", f, idx) for f in fields] for idx in indices])
 
 
 class BoxSampler:

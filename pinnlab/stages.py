@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Phase:
-    """One optimizer phase (a stage of the trainer): ``kind`` is ``adam``, ``lbfgs`` or
-    ``bfgs`` (dense, :mod:`pinnlab.bfgs`; driven like L-BFGS, ``history`` unused);
+    """One optimizer phase (a stage of the trainer): ``kind`` is ``adam``, ``lbfgs``,
+    ``bfgs`` or ``ssbfgs`` (dense, :mod:`pinnlab.bfgs`; driven like L-BFGS, ``history`` unused);
     ``steps`` counts optimizer iterations. Adam: learning rate ``lr`` decayed by ``decay`` every
     ``decay_every`` steps. L-BFGS: strong-Wolfe line search, ``history`` pairs, stops at
     ``steps`` iterations or when the gradient's max-norm falls below ``tolerance_grad`` or the

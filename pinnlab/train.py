@@ -104,7 +104,7 @@ class Trainer:
         self._clock = time.process_time if time_clock == "process" else time.perf_counter
         self._clock0 = self._clock()
         self.state = TrainState()
-        if any(p.kind == "bfgs" for p in phases):
+        if any(p.kind in ("bfgs", "ssbfgs") for p in phases):
             from .bfgs import check_size
 
             check_size(sum(p.numel() for p in module.parameters() if p.requires_grad), source)
@@ -264,9 +264,9 @@ class Trainer:
     def _new_lbfgs(self, phase: Phase) -> torch.optim.LBFGS:
         from .bfgs import DenseBFGS
 
-        kind = DenseBFGS if phase.kind == "bfgs" else torch.optim.LBFGS
-        return kind(
-            self.params, lr=1.0, max_iter=1, history_size=phase.history,
+        extra = {} if phase.kind == "lbfgs" else {"self_scaled": phase.kind == "ssbfgs"}
+        return (torch.optim.LBFGS if phase.kind == "lbfgs" else DenseBFGS)(
+            self.params, **extra, lr=1.0, max_iter=1, history_size=phase.history,
             line_search_fn="strong_wolfe", tolerance_grad=phase.tolerance_grad,
             tolerance_change=phase.tolerance_change)
 

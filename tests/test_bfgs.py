@@ -57,6 +57,27 @@ def test_update_matches_the_textbook_formula():
     assert torch.allclose(direction, -want @ g, rtol=1e-12, atol=1e-12)
 
 
+def test_self_scaled_update_matches_oren_luenberger():
+    """SSBFGS: ``γ (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ`` with ``γ = min(1, yᵀs / yᵀHy)``
+    (the old curvature scaled, the new pair exact: ``H⁺ y = s``)."""
+    gen = torch.Generator().manual_seed(2)
+    n = 30
+    a = torch.randn(n, n, generator=gen, dtype=torch.float64)
+    H = 5 * (a @ a.T) + torch.eye(n, dtype=torch.float64)  # large: γ < 1
+    s, y, g = (torch.randn(n, generator=gen, dtype=torch.float64) for _ in range(3))
+    y = y + 3 * s
+    rho = 1 / float(y @ s)
+    gamma = min(1.0, float(y @ s) / float(y @ H @ y))
+    assert gamma < 0.5
+    eye = torch.eye(n, dtype=torch.float64)
+    want = gamma * (eye - rho * torch.outer(s, y)) @ H @ (eye - rho * torch.outer(y, s)) \
+        + rho * torch.outer(s, s)
+    got, direction = _update(H.clone(), s, y, g, self_scaled=True)
+    assert torch.allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert torch.allclose(direction, -want @ g, rtol=1e-12, atol=1e-12)
+    assert torch.allclose(got @ y, s, rtol=1e-10, atol=1e-12)
+
+
 def test_bfgs_solves_an_ill_conditioned_quadratic():
     gen = torch.Generator().manual_seed(1)
     n = 50
@@ -97,3 +118,13 @@ def test_a_network_too_large_for_the_matrix_is_refused_before_training(tmp_path)
         pinnlab.solve(str(path), progress=False)
     assert err.value.key == "training.quasi_newton"
     assert not (tmp_path / "sine_rod").exists()
+
+
+def test_check_refuses_the_large_network_in_one_line(tmp_path, capsys):
+    from pinnlab.cli import main
+
+    path = tmp_path / "rod.toml"
+    path.write_text(ROD.replace("width = 16", "width = 128").replace('"bfgs"', '"ssbfgs"'))
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "training.quasi_newton" in err[0] and "rod.toml" in err[0], err

@@ -96,16 +96,22 @@ def _function(p: tuple, env, basis, memo, dim):
         raise SpecError(f"{p[1]}() gives derivatives up to {plugin.order_loss} order(s) below "
                         "those of the fields it reads: it takes the fields themselves, and "
                         "its derivatives only up to that order", key=p[1])
+    def call(values, mode):
+        if plugin.shares is None:
+            return plugin.fn(*values)
+        return plugin.fn(*values, state=memo.setdefault(("state", plugin.shares, args, mode), {}))
+
     if not whole:
-        return plugin.fn(*(run(a, env, basis, memo, dim) for a in args))
+        return call([run(a, env, basis, memo, dim) for a in args],
+                    None if basis is None else tuple(basis.indices))
     key = ("fn", p[1], args)
     if basis is None and key not in memo and not plugin.order_loss:  # values suffice
         plain = ("fn-value",) + key[1:]
         if plain not in memo:
-            memo[plain] = plugin.fn(*(env[a[1]] for a in args))
+            memo[plain] = call([env[a[1]] for a in args], "value")
         return memo[plain]
     if key not in memo:
-        memo[key] = plugin.fn(*(_leaf(a[1], env, full) for a in args))
+        memo[key] = call([_leaf(a[1], env, full) for a in args], "jet")
     out = memo[key]
     if not isinstance(out, Jet):
         if basis is not None:
@@ -137,9 +143,14 @@ def _derivative(m: tuple, child: tuple, env, basis, memo, dim):
 def _leaf(sym, env, basis: JetBasis) -> Jet | float:
     """A field (its derivative components) or a parameter (a constant) on ``basis``."""
     if sym.kind == "field":
-        return Jet([env[type(sym)("field", sym.name, tuple(sorted(a + sym.index)))]
-                    for a in basis.indices], basis)
+        return Jet([env[k] for k in _shifted(sym, tuple(basis.indices))], basis)
     return env[sym]
+
+
+@lru_cache(maxsize=1024)
+def _shifted(sym, indices: tuple) -> list:
+    """The symbols of ``sym``'s derivatives ``a + index`` for ``a`` in ``indices``."""
+    return [type(sym)("field", sym.name, tuple(sorted(a + sym.index))) for a in indices]
 
 
 def _coordinate(v, position: int, basis: JetBasis) -> Jet:

@@ -58,6 +58,15 @@ class Symbol:
     name: str
     index: tuple[int, ...] = ()
 
+    def __post_init__(self):  # symbols key every environment lookup: hash once
+        object.__setattr__(self, "_hash", hash((self.kind, self.name, self.index)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):  # string hashes differ between processes: rebuild, never copy
+        return type(self), (self.kind, self.name, self.index)
+
     def label(self, coords: Sequence[str]) -> str:
         if self.kind != "field" or not self.index:
             return self.name
@@ -71,7 +80,11 @@ class PluginFunction:
     A function of fields alone is evaluated once per environment, on its whole jet (the
     derivative operators then read their components from it); ``jets = False``: on values only,
     never differentiated; ``order_loss = k``: a function of the fields' derivatives too (a
-    diffusive flux), whose jet holds k orders fewer."""
+    diffusive flux), whose jet holds k orders fewer; ``shares = name``: the functions of one
+    plug-in that compute several properties of the same state (a gas mixture) receive, as
+    keyword ``state``, one dict per evaluation pass and argument list, where they keep what
+    the others can reuse (the evaluator owns it, so nothing outlives the pass); ``compiles =
+    False``: ``torch.compile`` cannot trace it whole, and a loss using it runs eagerly."""
 
     name: str
     fn: Callable
@@ -79,6 +92,8 @@ class PluginFunction:
     doc: str = ""
     jets: bool = True  # accepts jets (then derivatives of expressions using it work)
     order_loss: int = 0  # its jet is valid to this many orders below its inputs' (a flux)
+    shares: str | None = None  # functions with this name share a per-pass ``state`` dict
+    compiles: bool = True  # torch.compile traces it without graph breaks
 
 
 @dataclass

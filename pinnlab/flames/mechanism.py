@@ -29,7 +29,6 @@ so an inverse problem can infer it.
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from functools import partial
 from typing import Annotated, Literal
 
@@ -71,8 +70,9 @@ class MechanismOptions(Table):
 
 
 class Mechanism:
-    """The torch gas of a mechanism, evaluated once per set of inputs (a pass of the loss asks
-    for many properties of the same state: they share one evaluation)."""
+    """The torch gas of a mechanism. A pass of the loss asks for many properties of the same
+    state; the expression evaluator gives their calls one ``state`` dict, so they share one
+    evaluation."""
 
     def __init__(self, solution, pressure: float, mixture=None):
         from .gas import TorchGas
@@ -86,18 +86,12 @@ class Mechanism:
         self.temperature, self.mass_fractions = "T", "Y"  # the fields' names
         self.activation_energy = float(solution.reactions()[0].rate.activation_energy) \
             if solution.n_reactions else 1.0  # E_a of the first reaction [J/kmol]
-        self._cache: OrderedDict = OrderedDict()  # inputs -> (the inputs, {property: value})
 
-    def __call__(self, what: str, k: int | None, *args):
+    def __call__(self, what: str, k: int | None, *args, state: dict | None = None):
         """Property ``what`` (column ``k`` of a per-species one) at T = args[0], Y = args[1:K+1]
-        (and, for the kinetics, the first reaction's activation energy args[K+1])."""
-        key = (tuple(id(a.parts[0] if isinstance(a, Jet) else a) for a in args),
-               tuple(args[0].basis.indices) if isinstance(args[0], Jet) else None)
-        if key not in self._cache:  # the inputs stay referenced, so their ids stay unique
-            self._cache[key] = (args, {})
-            while len(self._cache) > 16:
-                self._cache.popitem(last=False)
-        values = self._cache[key][1]
+        (and, for the kinetics, the first reaction's activation energy args[K+1]); ``state``
+        holds what earlier calls of the same pass and inputs computed (the evaluator's)."""
+        values = {} if state is None else state
         if what not in values:
             n = 1 + len(self.species)
             values[what] = self._compute(what, *_stacked(args[:n]), values, *args[n:])
@@ -121,9 +115,6 @@ class Mechanism:
             h.update(key.encode())
             h.update(repr(np.asarray(self.gas.data[key]).tolist()).encode())
         return h.hexdigest()
-
-    def __getstate__(self):  # a copy (a worker's) starts without cached values
-        return {**self.__dict__, "_cache": OrderedDict()}
 
     def _compute(self, what: str, T, Y, values: dict, E_a=None):
         gas, p = self.gas, self.pressure
@@ -233,7 +224,8 @@ def _contribution(name, mech: Mechanism, species, fields, o, ctx) -> Contributio
             out.functions[fn] = PluginFunction(fn, partial(mech, what, k), arity=K + 1 + kinetic,
                                                doc=f"{label} of mechanism {o.mechanism}",
                                                jets=what not in ("wdot", "q"),
-                                               order_loss=1 if what in FLUXES else 0)
+                                               order_loss=1 if what in FLUXES else 0,
+                                               shares=name, compiles=False)
             extra = f", {o.activation_energy}" if kinetic else ""
             out.definitions[label] = f"{fn}({args}{extra})"
     for k, s in enumerate(species):

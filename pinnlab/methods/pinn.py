@@ -176,7 +176,11 @@ class PINNLoss:
 
             functorch_config.donated_buffer = False
         self.basis = JetBasis(len(problem.coords), [i for t in self.terms for i in t.indices])
-        self._compiled = torch.compile(self._compute) if cfg.compile else None
+        eager = sorted(f for f, fn in problem.functions.items() if not fn.compiles)
+        if cfg.compile and eager:  # graph breaks and recompilations: slower than eager
+            warnings.warn(f"compile is off: torch.compile cannot trace {eager[0]}() "
+                          "(a plug-in function); the loss runs eagerly", stacklevel=2)
+        self._compiled = torch.compile(self._compute) if cfg.compile and not eager else None
         self._compiled_ok = False
         self.announce = False  # say once that the first compiled step compiles (progress on)
         self._bucket: tuple[str, int] | None = None

@@ -41,6 +41,11 @@ def _dry_run(problem: Problem, cfg: PINNConfig) -> None:
         with _default_dtype(dtype), torch.no_grad():
             model = PINNModel(problem, small, gen).to(dtype=dtype)
             PINNLoss(problem, model, small, gen)()
+        if cfg.quasi_newton != "lbfgs" and cfg.lbfgs_steps:
+            from ..bfgs import check_size
+
+            check_size(sum(p.numel() for p in model.parameters() if p.requires_grad),
+                       problem.source)
     except SpecError as exc:
         if exc.file:
             raise

@@ -109,6 +109,8 @@ METHODS: dict[str, Method] = {
     "bfgs_rs500": Method("Adam → dense BFGS, points redrawn every 500 iterations",
                          {"quasi_newton": "bfgs", "lbfgs_resample_every": 500},
                          skip={"poisson2d": "the baseline meets its goal by 70x"}),
+    "ssbfgs": Method("Adam → self-scaled BFGS", {"quasi_newton": "ssbfgs"},
+                     skip={"poisson2d": "the baseline meets its goal by 70x"}),
     "piratenet": Method("PirateNet → Adam → L-BFGS", {"architecture": "piratenet"},
                         skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's "
                                          "total budget"}),

@@ -165,3 +165,32 @@ def test_bad_inlet_is_one_line_exit_2(tmp_path, capsys, change, message):
     code, err = main(["check", str(path)]), capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and message in err and "plugins.gas" in err and str(path) in err
+
+
+def test_one_kinetics_evaluation_per_pass_and_no_compile(monkeypatch):
+    """Every per-species rate of a loss pass comes from one evaluation of the kinetics (the
+    evaluator's per-pass state), nothing is kept between passes, and ``compile = true`` on a
+    spec with the mechanism warns and runs the same loss eagerly."""
+    from pinnlab.api import prepare
+    from pinnlab.methods.pinn import PINNLoss, PINNModel
+
+    losses = {}
+    for compile in (False, True):
+        plan = prepare(SPEC, "pinn", options={"compile": compile, "residual_points": 32})
+        gen = torch.Generator().manual_seed(0)
+        model = PINNModel(plan.problem, plan.config, gen).double()
+        if compile:
+            with pytest.warns(UserWarning, match="compile is off"):
+                loss = PINNLoss(plan.problem, model, plan.config, gen)
+            assert loss._compiled is None
+        else:
+            loss = PINNLoss(plan.problem, model, plan.config, gen)
+        kinetics = plan.problem.plugins["gas"].kinetics
+        calls = []
+        rates = kinetics.net_production_rates
+        monkeypatch.setattr(kinetics, "net_production_rates",
+                            lambda *a: calls.append(1) or rates(*a))
+        losses[compile] = [float(sum(loss().values()).detach()) for _ in range(2)]
+        assert len(calls) == 2  # one per pass, 5 species' rates and q from it
+        monkeypatch.undo()
+    assert losses[True] == pytest.approx(losses[False], rel=1e-12)
