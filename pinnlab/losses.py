@@ -88,8 +88,9 @@ def release_environment() -> None:
 def _environment(problem: Problem, points: torch.Tensor, jet: Jet, params: dict
                  ) -> dict[Symbol, object]:
     env: dict[Symbol, object] = {MEMO: {}, BASIS: jet.basis}
-    p_keys, c_keys, f_keys = _keys(tuple(params), tuple(problem.coords), tuple(problem.fields),
-                                   tuple(jet.basis.indices))
+    keys = _keys.__wrapped__ if torch.compiler.is_compiling() else _keys  # dynamo: no caches
+    p_keys, c_keys, f_keys = keys(tuple(params), tuple(problem.coords), tuple(problem.fields),
+                                  tuple(jet.basis.indices))
     env.update(zip(p_keys, params.values(), strict=True))
     for i, key in enumerate(c_keys):
         env[key] = points[:, i]

@@ -71,10 +71,12 @@ class Budget(Options):
     """L-BFGS iterations after Adam (0 skips L-BFGS)."""
     lbfgs_history: Annotated[int, Field(ge=1, le=1000)] = 50
     """curvature pairs L-BFGS keeps."""
-    quasi_newton: Literal["lbfgs", "bfgs", "ssbfgs"] = "lbfgs"
+    quasi_newton: Literal["lbfgs", "bfgs", "ssbfgs", "lm"] = "lbfgs"
     """the phase after Adam (``lbfgs_steps`` iterations): lbfgs, bfgs (the full inverse
-    Hessian, ``pinnlab.bfgs``; networks of at most 10 000 weights) or ssbfgs (self-scaled
-    BFGS, the same with Oren–Luenberger scaling)."""
+    Hessian, ``pinnlab.bfgs``; networks of at most 10 000 weights), ssbfgs (self-scaled
+    BFGS, the same with Oren–Luenberger scaling) or lm (Levenberg–Marquardt, Gauss–Newton
+    steps on the residuals, ``pinnlab.gauss_newton``; at most 10 000 weights, pointwise
+    terms and no causal weights)."""
     stall_steps: Every = 0
     """Adam steps without a 1% improvement of the loss that end the Adam phase (0: never)."""
     time_limit: NonNegative = 0.0

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 @dataclass
 class Phase:
     """One optimizer phase (a stage of the trainer): ``kind`` is ``adam``, ``lbfgs``,
-    ``bfgs`` or ``ssbfgs`` (dense, :mod:`pinnlab.bfgs`; driven like L-BFGS, ``history`` unused);
+    ``bfgs``, ``ssbfgs`` (dense, :mod:`pinnlab.bfgs`) or ``lm``
+    (:mod:`pinnlab.gauss_newton`), the last three driven like L-BFGS (``history`` unused);
     ``steps`` counts optimizer iterations. Adam: learning rate ``lr`` decayed by ``decay`` every
     ``decay_every`` steps. L-BFGS: strong-Wolfe line search, ``history`` pairs, stops at
     ``steps`` iterations or when the gradient's max-norm falls below ``tolerance_grad`` or the
@@ -210,3 +211,21 @@ class StallWatch:
         if loss < 0.99 * self.best:
             self.best, self.best_at = loss, step
         return step - self.best_at >= self.steps
+
+
+def second_order(phase: Phase, module: torch.nn.Module, params: list, rows=None
+                 ) -> torch.optim.Optimizer:
+    """The optimizer of a phase after Adam: L-BFGS, dense (self-scaled) BFGS, or
+    Levenberg–Marquardt on the residual rows ``rows()``; each runs one iteration per ``step``
+    until the trainer raises ``max_iter``."""
+    if phase.kind == "lm":
+        from .gauss_newton import LevenbergMarquardt
+
+        return LevenbergMarquardt(module, rows, max_iter=1)
+    from .bfgs import DenseBFGS
+
+    extra = {} if phase.kind == "lbfgs" else {"self_scaled": phase.kind == "ssbfgs"}
+    return (torch.optim.LBFGS if phase.kind == "lbfgs" else DenseBFGS)(
+        params, **extra, lr=1.0, max_iter=1, history_size=phase.history,
+        line_search_fn="strong_wolfe", tolerance_grad=phase.tolerance_grad,
+        tolerance_change=phase.tolerance_change)

@@ -60,6 +60,8 @@ class Trainer:
         objectives: more named losses (``{name: () -> {term: loss}}``) that phases may
             minimise instead of ``losses`` (e.g. ``warmup``: a fit to a designed profile).
         param_sets: named parameter lists phases may train instead of all (``network``).
+        rows: ``rows() -> [(points, residual, scale)]``: the loss as residual rows, for a
+            Levenberg–Marquardt phase (:mod:`pinnlab.gauss_newton`).
         progress: show a progress bar with the loss terms.
         stateful: more objects saved in and restored from checkpoints (e.g. sampled points).
         time_limit: stop every phase once this many seconds of training have passed (0: none).
@@ -88,8 +90,10 @@ class Trainer:
                  objectives: dict[str, Callable] | None = None,
                  param_sets: dict[str, list] | None = None,
                  checkpoint_file: str | None = None, kind: str = "trainer",
-                 final_row: bool = True, on_row: Callable[[dict], None] | None = None):
+                 final_row: bool = True, on_row: Callable[[dict], None] | None = None,
+                 rows: Callable[[], list] | None = None):
         self.module, self.losses, self.phases, self.weights = module, losses, phases, weights
+        self.rows = rows
         self.on_step, self.monitor, self.on_row = on_step, monitor, on_row
         self.out, self.checkpoint_every, self.log_every = out, checkpoint_every, log_every
         self.checkpoint_file = str(checkpoint_file) if checkpoint_file else None
@@ -104,7 +108,7 @@ class Trainer:
         self._clock = time.process_time if time_clock == "process" else time.perf_counter
         self._clock0 = self._clock()
         self.state = TrainState()
-        if any(p.kind in ("bfgs", "ssbfgs") for p in phases):
+        if any(p.kind in ("bfgs", "ssbfgs", "lm") for p in phases):
             from .bfgs import check_size
 
             check_size(sum(p.numel() for p in module.parameters() if p.requires_grad), source)
@@ -261,14 +265,8 @@ class Trainer:
                 return f"stalled at step {self.state.step}: " + stall.reason
         return f"step limit ({phase.steps} steps)"
 
-    def _new_lbfgs(self, phase: Phase) -> torch.optim.LBFGS:
-        from .bfgs import DenseBFGS
-
-        extra = {} if phase.kind == "lbfgs" else {"self_scaled": phase.kind == "ssbfgs"}
-        return (torch.optim.LBFGS if phase.kind == "lbfgs" else DenseBFGS)(
-            self.params, **extra, lr=1.0, max_iter=1, history_size=phase.history,
-            line_search_fn="strong_wolfe", tolerance_grad=phase.tolerance_grad,
-            tolerance_change=phase.tolerance_change)
+    def _new_lbfgs(self, phase: Phase) -> torch.optim.Optimizer:
+        return stages.second_order(phase, self.module, self.params, self.rows)
 
     def _lbfgs(self, phase: Phase, key: str, bar, start) -> str:
         if self.optimizer is None:

@@ -58,17 +58,17 @@ def test_update_matches_the_textbook_formula():
 
 
 def test_self_scaled_update_matches_oren_luenberger():
-    """SSBFGS: ``γ (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ`` with ``γ = min(1, yᵀs / yᵀHy)``
-    (the old curvature scaled, the new pair exact: ``H⁺ y = s``)."""
+    """SSBFGS: ``γ (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ`` with ``γ = max(1, yᵀs / yᵀHy)``
+    (the old curvature scaled up, the new pair exact: ``H⁺ y = s``)."""
     gen = torch.Generator().manual_seed(2)
     n = 30
     a = torch.randn(n, n, generator=gen, dtype=torch.float64)
-    H = 5 * (a @ a.T) + torch.eye(n, dtype=torch.float64)  # large: γ < 1
+    H = 1e-4 * (a @ a.T + torch.eye(n, dtype=torch.float64))  # small: γ > 1
     s, y, g = (torch.randn(n, generator=gen, dtype=torch.float64) for _ in range(3))
     y = y + 3 * s
     rho = 1 / float(y @ s)
-    gamma = min(1.0, float(y @ s) / float(y @ H @ y))
-    assert gamma < 0.5
+    gamma = max(1.0, float(y @ s) / float(y @ H @ y))
+    assert gamma > 2
     eye = torch.eye(n, dtype=torch.float64)
     want = gamma * (eye - rho * torch.outer(s, y)) @ H @ (eye - rho * torch.outer(y, s)) \
         + rho * torch.outer(s, s)

@@ -52,7 +52,7 @@ def _weights(out):
     return checkpoint.load(os.path.join(out, "checkpoint.pt"), kind="trainer")["module"]
 
 
-@pytest.mark.parametrize("quasi_newton", ["lbfgs", "bfgs"])
+@pytest.mark.parametrize("quasi_newton", ["lbfgs", "bfgs", "lm"])
 def test_kill_and_resume_reproduces_the_uninterrupted_run_bit_for_bit(tmp_path, quasi_newton):
     full = tmp_path / "full"
     proc = _run(full, quasi_newton=quasi_newton)

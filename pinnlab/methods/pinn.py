@@ -3,8 +3,10 @@ named residual terms, causal weighting, gradient-norm weights, resampling, Adam 
 
 from __future__ import annotations
 
+import math
 import sys
 import warnings
+from functools import partial
 from typing import Annotated, Literal
 
 import torch
@@ -301,6 +303,18 @@ class PINNLoss:
         release_environment()
         return {t.name: out[t.name] for t in self.terms}
 
+    def rows(self, weights: dict[str, float]) -> list[tuple]:
+        """The loss ``Σ_k w_k mean(r_k²)`` as rows ``(points, residual, √(w_k / N_k))`` of
+        pointwise residuals (for Levenberg–Marquardt)."""
+        def residual(x, t):
+            params = self.model.params.values()
+            r = t.residual(x, self.model.fields_jet(x, t.basis, params), params)
+            release_environment()
+            return r
+
+        return [(t.points, partial(residual, t=t), math.sqrt(weights[t.name] / len(t.points)))
+                for t in self.terms]
+
     def _chunk_losses(self, time: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
         """Mean squared residual per time chunk, ``(causal_chunks,)``."""
         lo, hi = self.problem.domain[self.problem.time]
@@ -364,7 +378,8 @@ def train_pinn(problem: Problem, cfg: PINNConfig, ctx: RunContext
                       generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
                       time_clock=cfg.time_clock, identity=ctx.identity, source=problem.source,
                       lr_factors=model.params.lr_factors(), objectives=objectives,
-                      param_sets={"network": list(model.net.parameters())}, on_row=ctx.on_row)
+                      param_sets={"network": list(model.net.parameters())}, on_row=ctx.on_row,
+                      rows=lambda: loss.rows(weights.values))
     trainer.run(resume=ctx.resume)
     return model, trainer
 

@@ -41,6 +41,8 @@ def _dry_run(problem: Problem, cfg: PINNConfig) -> None:
         with _default_dtype(dtype), torch.no_grad():
             model = PINNModel(problem, small, gen).to(dtype=dtype)
             PINNLoss(problem, model, small, gen)()
+        if cfg.quasi_newton == "lm" and cfg.lbfgs_steps:
+            _check_least_squares(problem, cfg)
         if cfg.quasi_newton != "lbfgs" and cfg.lbfgs_steps:
             from ..bfgs import check_size
 
@@ -50,6 +52,17 @@ def _dry_run(problem: Problem, cfg: PINNConfig) -> None:
         if exc.file:
             raise
         raise SpecError(exc.message, file=problem.source, key=exc.key) from None
+
+
+def _check_least_squares(problem: Problem, cfg: PINNConfig) -> None:
+    """Levenberg–Marquardt needs the loss as a sum of squares of pointwise residuals."""
+    why = ("causal weights (training.causal) make the loss no plain sum of squares"
+           if cfg.causal else next((f"conditions.{k} (an integral) is not pointwise"
+                                    for k, c in problem.conditions.items()
+                                    if c.kind == "integral"), None))
+    if why:
+        raise SpecError(f"lm needs pointwise residuals: {why}; use lbfgs or bfgs",
+                        file=problem.source, key="training.quasi_newton")
 
 
 def run(problem: Problem, cfg: PINNConfig, ctx: RunContext) -> Result:

@@ -111,6 +111,9 @@ METHODS: dict[str, Method] = {
                          skip={"poisson2d": "the baseline meets its goal by 70x"}),
     "ssbfgs": Method("Adam → self-scaled BFGS", {"quasi_newton": "ssbfgs"},
                      skip={"poisson2d": "the baseline meets its goal by 70x"}),
+    "lm": Method("Adam → Levenberg–Marquardt, points redrawn every 25 iterations",
+                 {"quasi_newton": "lm", "lbfgs_resample_every": 25},
+                 skip={"poisson2d": "the baseline meets its goal by 70x"}),
     "piratenet": Method("PirateNet → Adam → L-BFGS", {"architecture": "piratenet"},
                         skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's "
                                          "total budget"}),

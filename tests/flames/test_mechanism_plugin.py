@@ -189,7 +189,7 @@ def test_one_kinetics_evaluation_per_pass_and_no_compile(monkeypatch):
         calls = []
         rates = kinetics.net_production_rates
         monkeypatch.setattr(kinetics, "net_production_rates",
-                            lambda *a: calls.append(1) or rates(*a))
+                            lambda *a, c=calls, f=rates: c.append(1) or f(*a))
         losses[compile] = [float(sum(loss().values()).detach()) for _ in range(2)]
         assert len(calls) == 2  # one per pass, 5 species' rates and q from it
         monkeypatch.undo()

@@ -1,0 +1,156 @@
+"""Levenberg–Marquardt: Gauss–Newton steps with adaptive damping, for small networks.
+
+A PINN's loss is a sum of squares, ``L(θ) = Σ_b Σ_i (c_b r_bi(θ))²`` (``c_b = √(w_b / N_b)``
+for a term ``b`` of weight ``w_b`` on ``N_b`` points). With ``J = ∂r/∂θ`` (rows ``c_b ∇r_bi``)
+each iteration solves
+
+    (JᵀJ + μ I) δ = −Jᵀr
+
+and takes ``θ + δ`` when it lowers the loss. The damping follows Nielsen (1999): with the gain
+ratio ``ρ = (L(θ) − L(θ + δ)) / (−2 δᵀJᵀr − δᵀJᵀJ δ)``, an accepted step sets
+``μ ← μ · max(1/3, 1 − (2ρ − 1)³)``, a rejected one ``μ ← μ ν``, ``ν ← 2ν``. Small ``μ`` is
+Gauss–Newton (the energy natural gradient of Müller & Zeinhofer 2023 for linear PDEs); large
+``μ`` a short gradient step. The curvature is rebuilt at every iteration, so new collocation
+points cost nothing: no history is lost when they are redrawn.
+
+The rows of ``J`` are per-point gradients, ``vmap(jacrev(r_b(·, x)))`` over the points
+(one reverse sweep per point, batched), which needs every residual to be pointwise: the value
+at a point depends on that point only. A solve costs ``M P²`` for ``JᵀJ`` (``M`` rows, ``P``
+weights) and ``P³/3`` for its Cholesky factor, so networks of a few thousand weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch.func import functional_call, jacrev, vmap
+
+from .bfgs import MAX_PARAMETERS, check_size
+
+__all__ = ["LevenbergMarquardt", "MAX_PARAMETERS"]
+
+#: a block of rows: (points (N, d), residual(points) -> (N,), scale c_b)
+Block = tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor], float]
+
+
+class _Rows(torch.nn.Module):
+    """``residual(points)`` as the forward of a module holding ``module``'s parameters, so
+    :func:`torch.func.functional_call` can substitute them."""
+
+    def __init__(self, module: torch.nn.Module, residual):
+        super().__init__()
+        self.module, self.residual = module, residual
+
+    def forward(self, points):
+        return self.residual(points)
+
+
+class LevenbergMarquardt(torch.optim.Optimizer):
+    """LM on the rows ``blocks()`` gives (module docstring); driven like ``torch.optim.LBFGS``
+    (``step(closure)`` runs up to ``max_iter`` iterations, ``state`` counts ``n_iter`` and
+    ``func_evals``), so the trainer runs both alike.
+
+    Args:
+        module: holds the parameters (every trainable one is optimised).
+        blocks: ``blocks() -> [(points, residual, scale)]`` at the current points.
+        damping: the first ``μ``, relative to the mean diagonal of ``JᵀJ``.
+        chunk: points per batched Jacobian evaluation (memory ``chunk × P``).
+    """
+
+    def __init__(self, module: torch.nn.Module, blocks: Callable[[], list[Block]], *,
+                 damping: float = 1e-3, max_iter: int = 20, max_eval: int | None = None,
+                 tolerance_grad: float = 1e-12, tolerance_change: float = 1e-14,
+                 chunk: int = 1024, **_):
+        self.names = [k for k, p in module.named_parameters() if p.requires_grad]
+        params = [p for p in module.parameters() if p.requires_grad]
+        super().__init__(params, {"max_iter": max_iter, "max_eval": max_eval or 25 * max_iter,
+                                  "tolerance_grad": tolerance_grad,
+                                  "tolerance_change": tolerance_change})
+        check_size(sum(p.numel() for p in params))
+        self.module, self.blocks, self.damping, self.chunk = module, blocks, damping, chunk
+        self._params = params
+
+    def forget_gradient(self) -> None:
+        """New points: nothing to forget (the curvature is rebuilt every iteration); the
+        damping carries over."""
+
+    def _system(self) -> tuple[torch.Tensor, torch.Tensor, float]:
+        """``JᵀJ``, ``Jᵀr`` and ``|r|²`` at the current parameters."""
+        weights = {k: p.detach() for k, p in zip(self.names, self._params, strict=True)}
+        G = g = None
+        loss = 0.0
+        for points, residual, scale in self.blocks():
+            rows = _Rows(self.module, residual)
+            names = {f"module.{k}": v for k, v in weights.items()}
+
+            def one(w, x, rows=rows):
+                return functional_call(rows, w, (x[None],))[0]
+
+            for x in points.split(self.chunk):
+                with torch.no_grad():
+                    r = residual(x).detach() * scale
+                J = vmap(jacrev(one), in_dims=(None, 0))(names, x)
+                J = torch.cat([J[f"module.{k}"].reshape(x.shape[0], -1) for k in self.names],
+                              1) * scale
+                G = J.T @ J if G is None else G.addmm_(J.T, J)
+                g = J.T @ r if g is None else g.addmv_(J.T, r)
+                loss += float(r @ r)
+        return G, g, loss
+
+    def _loss(self) -> float:
+        with torch.no_grad():
+            return sum(float((residual(x) * scale).square().sum())
+                       for points, residual, scale in self.blocks()
+                       for x in points.split(self.chunk))
+
+    @torch.no_grad()
+    def step(self, closure):
+        """Up to ``max_iter`` LM iterations; returns the closure's loss after them."""
+        group = self.param_groups[0]
+        state = self.state[self._params[0]]
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
+        for _ in range(group["max_iter"]):
+            with torch.enable_grad():
+                G, g, loss = self._system()
+            state["func_evals"] += 1
+            if float(g.abs().max()) <= group["tolerance_grad"]:
+                break
+            if "mu" not in state:
+                state["mu"], state["nu"] = self.damping * float(G.diagonal().mean()), 2.0
+            x0 = [p.detach().clone() for p in self._params]
+            eye = torch.eye(G.shape[0], dtype=G.dtype, device=G.device)
+            for _ in range(12):  # raise the damping until a step lowers the loss
+                L, info = torch.linalg.cholesky_ex(G + state["mu"] * eye)
+                if int(info):
+                    state["mu"] *= state["nu"]
+                    state["nu"] *= 2.0
+                    continue
+                delta = torch.cholesky_solve(-g[:, None], L)[:, 0]
+                self._set(x0, delta)
+                new = self._loss()
+                state["func_evals"] += 1
+                predicted = -float(2 * g @ delta + delta @ (G @ delta))
+                if new < loss and predicted > 0:
+                    rho = (loss - new) / predicted
+                    state["mu"] *= max(1 / 3, 1 - (2 * rho - 1) ** 3)
+                    state["nu"] = 2.0
+                    break
+                self._set(x0, None)
+                state["mu"] *= state["nu"]
+                state["nu"] *= 2.0
+            else:
+                break  # no step lowers the loss: converged as far as it goes
+            state["n_iter"] += 1
+            if abs(loss - new) < group["tolerance_change"]:
+                break
+        return torch.enable_grad()(closure)()  # the loss and its terms where LM stopped
+
+    def _set(self, x0: list[torch.Tensor], delta: torch.Tensor | None) -> None:
+        """Parameters ``x0 + delta`` (``x0`` when ``delta`` is None)."""
+        offset = 0
+        for p, x in zip(self._params, x0, strict=True):
+            n = p.numel()
+            p.copy_(x if delta is None else x + delta[offset:offset + n].view_as(p))
+            offset += n
