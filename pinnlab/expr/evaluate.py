@@ -168,18 +168,27 @@ def _value(x):
 
 
 def _compare(o: str, a, b):
-    a = torch.as_tensor(a)
+    if not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        a = torch.as_tensor(a)
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[o]
 
 
 def apply(name: str, *args):
     """A built-in function of numbers, tensors or jets."""
+    if name in _PLAIN and all(isinstance(a, (int, float)) for a in args):
+        return _PLAIN[name](*args)  # of constants (parameters): no tensors per pass
     if name == "where":
         return where(*args)
     if name == "heaviside":
         return torch.as_tensor(_value(args[0]) >= 0, dtype=torch.get_default_dtype()) * 1.0
     if name in ("max", "min"):
         a, b = args
+        if not isinstance(a, Jet) and not isinstance(b, Jet):  # one operation, not five
+            if not torch.is_tensor(a):
+                a, b = b, a
+            if not torch.is_tensor(b):
+                return (torch.clamp_min if name == "max" else torch.clamp_max)(a, b)
+            return (torch.maximum if name == "max" else torch.minimum)(a, b)
         pick = _compare(">=" if name == "max" else "<=", _value(a), _value(b))
         return where(pick, a, b)
     if name == "clip":
@@ -196,6 +205,11 @@ def apply(name: str, *args):
         except (ValueError, OverflowError):  # log(-1), exp(1000): as torch would give
             return float(getattr(torch, name)(torch.tensor(float(x), dtype=torch.float64)))
     return getattr(torch, name)(x)
+
+
+_PLAIN = {"max": max, "min": min, "clip": lambda x, lo, hi: min(max(x, lo), hi),
+          "where": lambda c, a, b: a if c else b,
+          "heaviside": lambda x: 1.0 if x >= 0 else 0.0}
 
 
 def where(cond, a, b):
