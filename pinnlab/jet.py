@@ -386,10 +386,11 @@ def _power_derivatives(y: torch.Tensor, p, n: int) -> list[torch.Tensor]:
     """``[y^p, p y^(p-1), p(p-1) y^(p-2), ...]``: one power and one reciprocal, then products
     (``y^(p-k) = y^p · (1/y)^k``; cheaper forward and backward than a power per order); ``p``
     a number or a tensor of exponents per point."""
-    base = y.reciprocal() if isinstance(p, float) and p == -1.0 else y.pow(p)
+    reciprocal = isinstance(p, float) and p == -1.0
+    base = y.reciprocal() if reciprocal else y.pow(p)
     if n == 0:
         return [base]
-    inv = y.reciprocal()
+    inv = base if reciprocal else y.reciprocal()
     out, coef, power = [base], 1.0, base
     for k in range(n):
         coef *= p - k
