@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from .gauss_newton import jacobian
 from .uncertainty import PRIOR_PRECISION
 
 
@@ -35,20 +36,27 @@ def sensitivities(result, candidates: Mapping[str, np.ndarray], field: str, *,
     problem, model = result.problem, result.module
     names = problem.unknowns
     theta = [model.params.raw[k] for k in names]
-    weights = [p for p in model.net.parameters() if p.requires_grad]
+    w_names = [f"net.{k}" for k, p in model.net.named_parameters() if p.requires_grad]
     cfg = PINNConfig(**result.metrics["config"])
     gen = torch.Generator().manual_seed(seed)
     with _default_dtype(result.dtype):
         loss = PINNLoss(problem, model, cfg, gen)
-    physics = [r / r.detach().pow(2).mean().clamp_min(1e-24).sqrt()
-               for kind, r in _rows(loss, model, rows, gen) if kind != "data"]
-    r = torch.cat(physics)
-    Jw, Jt = _jacobian(r, weights), _jacobian(r, theta)
+    Jw, Jt = [], []
+    for kind, x, residual in _rows(loss, rows, gen):
+        if kind == "data":
+            continue
+        with torch.no_grad():
+            scale = residual(x).pow(2).mean().clamp_min(1e-24).sqrt()
+        J = jacobian(model, residual, x, w_names + [f"params.raw.{k}" for k in names],
+                     pointwise=kind != "integral") / scale
+        Jw.append(J[:, :-len(names)])
+        Jt.append(J[:, -len(names):])
+    Jw, Jt = torch.cat(Jw).double(), torch.cat(Jt).double()
     pts = torch.tensor(np.stack([np.asarray(candidates[c], dtype=float).ravel()
                                  for c in problem.coords], 1), dtype=result.dtype)
-    basis_jet = model.fields_jet(pts, _value_basis(len(problem.coords)))
-    f = basis_jet.value[:, problem.fields.index(field)]
-    Jc = _jacobian(f, weights)
+    fi, basis = problem.fields.index(field), _value_basis(len(problem.coords))
+    Jc = jacobian(model, lambda x: model.fields_jet(x, basis).value[:, fi], pts,
+                  w_names).double()
     K = Jw @ Jw.T + PRIOR_PRECISION * torch.eye(Jw.shape[0], dtype=torch.float64)
     s = -(Jc @ Jw.T) @ torch.linalg.solve(K, Jt)  # (m, p), raw parameters
     with torch.enable_grad():
@@ -62,16 +70,6 @@ def _value_basis(dim: int):
     from .jet import JetBasis
 
     return JetBasis(dim, [])
-
-
-def _jacobian(y: torch.Tensor, params: list[torch.Tensor]) -> torch.Tensor:
-    """(len(y), Σ|p|) by one backward pass per entry of ``y``."""
-    out = []
-    for i in range(y.numel()):
-        g = torch.autograd.grad(y.reshape(-1)[i], params, retain_graph=True, allow_unused=True)
-        out.append(torch.cat([(torch.zeros_like(p) if gi is None else gi).reshape(-1)
-                              for gi, p in zip(g, params, strict=True)]))
-    return torch.stack(out).double()
 
 
 def choose_sensors(s: np.ndarray, n: int, sigma: float = 1.0, eps: float = 1e-12) -> np.ndarray:

@@ -28,10 +28,35 @@ from torch.func import functional_call, jacrev, vmap
 
 from .bfgs import MAX_PARAMETERS, check_size
 
-__all__ = ["LevenbergMarquardt", "MAX_PARAMETERS"]
+__all__ = ["LevenbergMarquardt", "MAX_PARAMETERS", "jacobian"]
 
 #: a block of rows: (points (N, d), residual(points) -> (N,), scale c_b)
 Block = tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor], float]
+
+
+def jacobian(module: torch.nn.Module, residual: Callable[[torch.Tensor], torch.Tensor],
+             points: torch.Tensor, names: list[str] | None = None, chunk: int = 1024,
+             pointwise: bool = True) -> torch.Tensor:
+    """``∂r_i/∂θ`` (M, P) of ``residual(points) -> (M,)`` with respect to the parameters
+    ``names`` of ``module`` (default: every trainable one, in ``named_parameters`` order):
+    one batched reverse sweep per point when the residual is pointwise (row ``i`` depends on
+    point ``i`` alone), else one per output row over all the points (an integral)."""
+    names = names or [k for k, p in module.named_parameters() if p.requires_grad]
+    rows = _Rows(module, residual)
+    weights = {f"module.{k}": p.detach() for k, p in module.named_parameters() if k in names}
+
+    def flat(J, n):
+        return torch.cat([J[f"module.{k}"].reshape(n, -1) for k in names], 1)
+
+    if not pointwise:
+        J = jacrev(lambda w: functional_call(rows, w, (points,)).reshape(-1))(weights)
+        return flat(J, J[f"module.{names[0]}"].shape[0])
+
+    def one(w, x):
+        return functional_call(rows, w, (x[None],))[0]
+
+    return torch.cat([flat(vmap(jacrev(one), in_dims=(None, 0))(weights, x), x.shape[0])
+                      for x in points.split(chunk)])
 
 
 class _Rows(torch.nn.Module):
@@ -77,22 +102,13 @@ class LevenbergMarquardt(torch.optim.Optimizer):
 
     def _system(self) -> tuple[torch.Tensor, torch.Tensor, float]:
         """``JᵀJ``, ``Jᵀr`` and ``|r|²`` at the current parameters."""
-        weights = {k: p.detach() for k, p in zip(self.names, self._params, strict=True)}
         G = g = None
         loss = 0.0
         for points, residual, scale in self.blocks():
-            rows = _Rows(self.module, residual)
-            names = {f"module.{k}": v for k, v in weights.items()}
-
-            def one(w, x, rows=rows):
-                return functional_call(rows, w, (x[None],))[0]
-
             for x in points.split(self.chunk):
                 with torch.no_grad():
                     r = residual(x).detach() * scale
-                J = vmap(jacrev(one), in_dims=(None, 0))(names, x)
-                J = torch.cat([J[f"module.{k}"].reshape(x.shape[0], -1) for k in self.names],
-                              1) * scale
+                J = jacobian(self.module, residual, x, self.names, self.chunk) * scale
                 G = J.T @ J if G is None else G.addmm_(J.T, J)
                 g = J.T @ r if g is None else g.addmv_(J.T, r)
                 loss += float(r @ r)

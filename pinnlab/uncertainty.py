@@ -33,28 +33,26 @@ import math
 
 import torch
 
+from .gauss_newton import jacobian
+
 #: the prior precision of the network weights (weights ~ N(0, 1/λ))
 PRIOR_PRECISION = 1.0
 
 
-def _rows(loss, model, rows: int, generator: torch.Generator, total: int | None = None):
-    """The residual rows of each term: ``[(kind, r)]`` (r with its graph to ω); at most
-    ``rows`` per physics term and ``total`` over them."""
-    params = model.params.values()
+def _rows(loss, rows: int, generator: torch.Generator, total: int | None = None):
+    """The residual rows of each term: ``[(kind, points, residual)]`` (``residual(points)``
+    pointwise, through the model's parameters); at most ``rows`` points per physics term and
+    ``total`` over them."""
     if total is not None:
         physics = sum(t.kind != "data" for t in loss.terms)
         rows = max(1, min(rows, total // max(physics, 1)))
     out = []
-    for t in loss.terms:
-        pts = t.points
+    for t, (pts, residual, _) in zip(loss.terms, loss.rows(dict.fromkeys(
+            (t.name for t in loss.terms), 1.0)), strict=True):
         n = pts.shape[0]
         if t.kind != "data" and n > rows:
             pts = pts[torch.randperm(n, generator=generator)[:rows].to(pts.device)]
-        out.append((t.kind, t.residual(pts, model.fields_jet(pts, t.basis, params),
-                                       params).reshape(-1)))
-    from .losses import release_environment
-
-    release_environment()
+        out.append((t.kind, pts, residual))
     return out
 
 
@@ -79,28 +77,23 @@ def laplace(loss, model, noise: float = 0.0, *, rows: int = 1024, total_rows: in
     if not names:
         return {}
     theta = [model.params.raw[k] for k in names]
-    weights_w = [p for p in model.net.parameters() if p.requires_grad]
+    w_names = [f"net.{k}" for k, p in model.net.named_parameters() if p.requires_grad]
     gen = torch.Generator().manual_seed(seed)
-    terms = _rows(loss, model, rows, gen, total_rows)
-    data = [r for kind, r in terms if kind == "data"]
+    terms = _rows(loss, rows, gen, total_rows)
+    with torch.no_grad():
+        values = [(kind, residual(pts).reshape(-1)) for kind, pts, residual in terms]
+    data = [r for kind, r in values if kind == "data"]
     if not data:
         return {"method": "laplace", "note": "no observations: no likelihood to linearise"}
     n_d = sum(r.numel() for r in data)
     estimated = not noise
-    sigma2 = (sum(float((r.detach() ** 2).sum()) for r in data) / max(n_d - len(names), 1)
+    sigma2 = (sum(float((r ** 2).sum()) for r in data) / max(n_d - len(names), 1)
               if estimated else float(noise) ** 2)
-    scaled = [r / math.sqrt(max(sigma2 if kind == "data" else float((r.detach() ** 2).mean()),
-                                1e-24)) for kind, r in terms]
-    r = torch.cat(scaled)
-    J_w, J_t = [], []
-    for i in range(r.numel()):
-        g = torch.autograd.grad(r[i], weights_w + theta, retain_graph=True, allow_unused=True)
-        g = [torch.zeros_like(p) if gi is None else gi for gi, p in zip(g, weights_w + theta,
-                                                                        strict=True)]
-        J_w.append(torch.cat([gi.reshape(-1) for gi in g[:len(weights_w)]]))
-        J_t.append(torch.stack([gi.reshape(()) for gi in g[len(weights_w):]]))
-    Jw = torch.stack(J_w).double()
-    Jt = torch.stack(J_t).double()
+    cols = w_names + [f"params.raw.{k}" for k in names]
+    J = torch.cat([jacobian(model, residual, pts, cols, pointwise=kind != "integral")
+                   / math.sqrt(max(sigma2 if kind == "data" else float((r ** 2).mean()), 1e-24))
+                   for (kind, pts, residual), (_, r) in zip(terms, values, strict=True)])
+    Jw, Jt = J[:, :-len(names)].double(), J[:, -len(names):].double()
     lam = PRIOR_PRECISION
     K = Jw @ Jw.T + lam * torch.eye(Jw.shape[0], dtype=torch.float64, device=Jw.device)
     S = lam * Jt.T @ torch.linalg.solve(K, Jt)

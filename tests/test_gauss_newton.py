@@ -74,3 +74,24 @@ def test_causal_weights_are_refused_in_one_line(tmp_path, capsys):
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "training.quasi_newton" in err[0] and "causal" in err[0], err
+
+
+def test_jacobian_of_a_residual_that_is_not_pointwise():
+    """An integral's rows depend on every node: ``pointwise=False`` differentiates each row
+    over all the points (what the Laplace intervals use for integral conditions)."""
+    from pinnlab.gauss_newton import jacobian
+
+    gen = torch.Generator().manual_seed(2)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 6), torch.nn.Tanh(), torch.nn.Linear(6, 1)
+                              ).double()
+    x = torch.rand(12, 1, generator=gen, dtype=torch.float64)
+
+    def residual(points):  # running means: row i reads points 0..i
+        u = net(points)[:, 0]
+        return torch.cumsum(u, 0) / torch.arange(1, len(u) + 1, dtype=u.dtype)
+
+    J = jacobian(net, residual, x, pointwise=False)
+    rows = [torch.cat([q.reshape(-1) for q in torch.autograd.grad(residual(x)[i],
+                                                                   list(net.parameters()))])
+            for i in range(len(x))]
+    assert torch.allclose(J, torch.stack(rows), rtol=1e-12, atol=1e-14)
