@@ -105,8 +105,8 @@ class DenseBFGS(torch.optim.LBFGS):
 def check_size(n: int, source: str | None = None) -> None:
     """Refuse (one line, before any training) a network too large for the dense matrix."""
     if n > MAX_PARAMETERS:
-        raise SpecError(f"bfgs keeps an n x n matrix: {n} weights are more than "
-                        f"{MAX_PARAMETERS}; use lbfgs or a smaller network", file=source,
+        raise SpecError(f"bfgs, ssbfgs and lm keep an n x n matrix: {n} weights are more "
+                        f"than {MAX_PARAMETERS}; use lbfgs or a smaller network", file=source,
                         key="training.quasi_newton")
 
 

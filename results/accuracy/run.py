@@ -114,6 +114,11 @@ METHODS: dict[str, Method] = {
     "lm": Method("Adam → Levenberg–Marquardt, points redrawn every 25 iterations",
                  {"quasi_newton": "lm", "lbfgs_resample_every": 25},
                  skip={"poisson2d": "the baseline meets its goal by 70x"}),
+    "fourier_lm": Method("Fourier features → Adam → Levenberg–Marquardt",
+                         {"fourier": 32, "fourier_sigma": 10.0, "quasi_newton": "lm",
+                          "lbfgs_resample_every": 25},
+                         skip={"burgers": "Burgers needs no features", "wave": "features fail "
+                               "on the wave (above)", "poisson2d": "one smooth mode"}),
     "piratenet": Method("PirateNet → Adam → L-BFGS", {"architecture": "piratenet"},
                         skip={"burgers": "a Burgers cell costs 900 CPU s, over the table's "
                                          "total budget"}),
