@@ -80,20 +80,24 @@ class LevenbergMarquardt(torch.optim.Optimizer):
         module: holds the parameters (every trainable one is optimised).
         blocks: ``blocks() -> [(points, residual, scale)]`` at the current points.
         damping: the first ``μ``, relative to the mean diagonal of ``JᵀJ``.
-        chunk: points per batched Jacobian evaluation (memory ``chunk × P``).
+        rows_per_pass: points per batched Jacobian evaluation (memory ``rows_per_pass × P``).
     """
+
+    #: iterations per trainer chunk (clock, checkpoints): one costs about a hundred L-BFGS ones
+    chunk = 5
 
     def __init__(self, module: torch.nn.Module, blocks: Callable[[], list[Block]], *,
                  damping: float = 1e-3, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-12, tolerance_change: float = 1e-14,
-                 chunk: int = 1024, **_):
+                 rows_per_pass: int = 1024, **_):
         self.names = [k for k, p in module.named_parameters() if p.requires_grad]
         params = [p for p in module.parameters() if p.requires_grad]
         super().__init__(params, {"max_iter": max_iter, "max_eval": max_eval or 25 * max_iter,
                                   "tolerance_grad": tolerance_grad,
                                   "tolerance_change": tolerance_change})
         check_size(sum(p.numel() for p in params))
-        self.module, self.blocks, self.damping, self.chunk = module, blocks, damping, chunk
+        self.module, self.blocks, self.damping = module, blocks, damping
+        self.rows_per_pass = rows_per_pass
         self._params = params
 
     def forget_gradient(self) -> None:
@@ -105,10 +109,10 @@ class LevenbergMarquardt(torch.optim.Optimizer):
         G = g = None
         loss = 0.0
         for points, residual, scale in self.blocks():
-            for x in points.split(self.chunk):
+            for x in points.split(self.rows_per_pass):
                 with torch.no_grad():
                     r = residual(x).detach() * scale
-                J = jacobian(self.module, residual, x, self.names, self.chunk) * scale
+                J = jacobian(self.module, residual, x, self.names, self.rows_per_pass) * scale
                 G = J.T @ J if G is None else G.addmm_(J.T, J)
                 g = J.T @ r if g is None else g.addmv_(J.T, r)
                 loss += float(r @ r)
@@ -118,7 +122,7 @@ class LevenbergMarquardt(torch.optim.Optimizer):
         with torch.no_grad():
             return sum(float((residual(x) * scale).square().sum())
                        for points, residual, scale in self.blocks()
-                       for x in points.split(self.chunk))
+                       for x in points.split(self.rows_per_pass))
 
     @torch.no_grad()
     def step(self, closure):

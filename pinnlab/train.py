@@ -289,7 +289,7 @@ class Trainer:
                 else:
                     self.optimizer = self._new_lbfgs(phase)  # L-BFGS drops its pairs
             opt = self.optimizer
-            n = min(self.LBFGS_CHUNK, phase.steps - self.state.done[key])
+            n = min(getattr(opt, "chunk", self.LBFGS_CHUNK), phase.steps - self.state.done[key])
             for g in opt.param_groups:
                 g["max_iter"] = n
                 g["max_eval"] = 25 * n  # a strong-Wolfe search takes at most 25 evaluations
