@@ -42,13 +42,13 @@ def sensitivities(result, candidates: Mapping[str, np.ndarray], field: str, *,
     with _default_dtype(result.dtype):
         loss = PINNLoss(problem, model, cfg, gen)
     Jw, Jt = [], []
-    for kind, x, residual in _rows(loss, rows, gen):
+    for kind, x, residual, pointwise in _rows(loss, rows, gen):
         if kind == "data":
             continue
         with torch.no_grad():
             scale = residual(x).pow(2).mean().clamp_min(1e-24).sqrt()
         J = jacobian(model, residual, x, w_names + [f"params.raw.{k}" for k in names],
-                     pointwise=kind != "integral") / scale
+                     pointwise=pointwise) / scale
         Jw.append(J[:, :-len(names)])
         Jt.append(J[:, -len(names):])
     Jw, Jt = torch.cat(Jw).double(), torch.cat(Jt).double()

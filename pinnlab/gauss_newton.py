@@ -15,12 +15,15 @@ points cost nothing: no history is lost when they are redrawn.
 
 The rows of ``J`` are per-point gradients, ``vmap(jacrev(r_b(·, x)))`` over the points
 (one reverse sweep per point, batched), which needs every residual to be pointwise: the value
-at a point depends on that point only. A solve costs ``M P²`` for ``JᵀJ`` (``M`` rows, ``P``
-weights) and ``P³/3`` for its Cholesky factor, so networks of a few thousand weights.
+at a point depends on that point only. With ``M`` rows and ``P`` weights, a solve costs
+``M P²`` for ``JᵀJ`` and ``P³/3`` for its Cholesky factor, so networks of a few thousand
+weights; with fewer rows than weights the same step comes from the ``M × M`` system,
+``δ = −Jᵀ (JJᵀ + μ I)⁻¹ r``, at ``M² P + M³/3``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -30,8 +33,8 @@ from .bfgs import MAX_PARAMETERS, check_size
 
 __all__ = ["LevenbergMarquardt", "MAX_PARAMETERS", "jacobian"]
 
-#: a block of rows: (points (N, d), residual(points) -> (N,), scale c_b)
-Block = tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor], float]
+#: a block of rows: (points (N, d), residual(points) -> (N, k), scale c_b, pointwise)
+Block = tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor], float, bool]
 
 
 def jacobian(module: torch.nn.Module, residual: Callable[[torch.Tensor], torch.Tensor],
@@ -45,17 +48,18 @@ def jacobian(module: torch.nn.Module, residual: Callable[[torch.Tensor], torch.T
     rows = _Rows(module, residual)
     weights = {f"module.{k}": p.detach() for k, p in module.named_parameters() if k in names}
 
-    def flat(J, n):
+    def flat(J, lead):  # rows in the order of residual(points).reshape(-1)
+        n = math.prod(J[f"module.{names[0]}"].shape[:lead])
         return torch.cat([J[f"module.{k}"].reshape(n, -1) for k in names], 1)
 
     if not pointwise:
-        J = jacrev(lambda w: functional_call(rows, w, (points,)).reshape(-1))(weights)
-        return flat(J, J[f"module.{names[0]}"].shape[0])
+        return flat(jacrev(lambda w: functional_call(rows, w, (points,)).reshape(-1))(weights),
+                    1)
 
-    def one(w, x):
-        return functional_call(rows, w, (x[None],))[0]
+    def one(w, x):  # the residual values at one point (several for an observed set of fields)
+        return functional_call(rows, w, (x[None],)).reshape(-1)
 
-    return torch.cat([flat(vmap(jacrev(one), in_dims=(None, 0))(weights, x), x.shape[0])
+    return torch.cat([flat(vmap(jacrev(one), in_dims=(None, 0))(weights, x), 2)
                       for x in points.split(chunk)])
 
 
@@ -78,7 +82,9 @@ class LevenbergMarquardt(torch.optim.Optimizer):
 
     Args:
         module: holds the parameters (every trainable one is optimised).
-        blocks: ``blocks() -> [(points, residual, scale)]`` at the current points.
+        blocks: ``blocks() -> [(points, residual, scale, pointwise)]`` at the current points
+            (``pointwise``: row ``i`` depends on point ``i`` alone; else, e.g. observations
+            matched to their points by position or an integral, all rows at once).
         damping: the first ``μ``, relative to the mean diagonal of ``JᵀJ``.
         rows_per_pass: points per batched Jacobian evaluation (memory ``rows_per_pass × P``).
     """
@@ -104,25 +110,53 @@ class LevenbergMarquardt(torch.optim.Optimizer):
         """New points: nothing to forget (the curvature is rebuilt every iteration); the
         damping carries over."""
 
-    def _system(self) -> tuple[torch.Tensor, torch.Tensor, float]:
-        """``JᵀJ``, ``Jᵀr`` and ``|r|²`` at the current parameters."""
+    def _system(self) -> dict:
+        """The Gauss–Newton system at the current parameters: ``g = Jᵀr``, ``|r|²`` and, with
+        more rows ``M`` than weights ``P``, ``G = JᵀJ`` (accumulated over passes); with fewer,
+        ``J`` and ``r`` themselves, for the ``M × M`` form of the same step."""
+        blocks = self.blocks()
+        dual = sum(len(points) for points, *_ in blocks) < sum(p.numel() for p in self._params)
         G = g = None
-        loss = 0.0
-        for points, residual, scale in self.blocks():
-            for x in points.split(self.rows_per_pass):
+        Js, rs, loss = [], [], 0.0
+        for points, residual, scale, pointwise in blocks:
+            for x in points.split(self.rows_per_pass) if pointwise else [points]:
                 with torch.no_grad():
-                    r = residual(x).detach() * scale
-                J = jacobian(self.module, residual, x, self.names, self.rows_per_pass) * scale
-                G = J.T @ J if G is None else G.addmm_(J.T, J)
+                    r = residual(x).detach().reshape(-1) * scale
+                J = jacobian(self.module, residual, x, self.names, self.rows_per_pass,
+                             pointwise) * scale
+                if dual:
+                    Js.append(J)
+                    rs.append(r)
+                else:
+                    G = J.T @ J if G is None else G.addmm_(J.T, J)
                 g = J.T @ r if g is None else g.addmv_(J.T, r)
                 loss += float(r @ r)
-        return G, g, loss
+        if dual:
+            J, r = torch.cat(Js), torch.cat(rs)
+            return {"J": J, "r": r, "K": J @ J.T, "g": g, "loss": loss,
+                    "scale": float((J * J).sum()) / J.shape[1]}
+        return {"G": G, "g": g, "loss": loss, "scale": float(G.diagonal().mean())}
+
+    @staticmethod
+    def _solve(system: dict, mu: float) -> tuple[torch.Tensor, float] | None:
+        """``δ = −(JᵀJ + μI)⁻¹ Jᵀr`` and ``δᵀJᵀJδ`` (``None`` if the factorisation fails);
+        with ``M < P`` through ``(JJᵀ + μI)⁻¹``, the same ``δ`` (push-through identity)."""
+        A = system["K"] if "K" in system else system["G"]
+        L, info = torch.linalg.cholesky_ex(A + mu * torch.eye(A.shape[0], dtype=A.dtype,
+                                                              device=A.device))
+        if int(info):
+            return None
+        if "K" in system:
+            delta = -(system["J"].T @ torch.cholesky_solve(system["r"][:, None], L)[:, 0])
+            Jd = system["J"] @ delta
+            return delta, float(Jd @ Jd)
+        delta = torch.cholesky_solve(-system["g"][:, None], L)[:, 0]
+        return delta, float(delta @ (system["G"] @ delta))
 
     def _loss(self) -> float:
         with torch.no_grad():
-            return sum(float((residual(x) * scale).square().sum())
-                       for points, residual, scale in self.blocks()
-                       for x in points.split(self.rows_per_pass))
+            return sum(float((residual(points) * scale).square().sum())
+                       for points, residual, scale, _ in self.blocks())
 
     @torch.no_grad()
     def step(self, closure):
@@ -133,25 +167,25 @@ class LevenbergMarquardt(torch.optim.Optimizer):
         state.setdefault("n_iter", 0)
         for _ in range(group["max_iter"]):
             with torch.enable_grad():
-                G, g, loss = self._system()
+                system = self._system()
+            g, loss = system["g"], system["loss"]
             state["func_evals"] += 1
             if float(g.abs().max()) <= group["tolerance_grad"]:
                 break
             if "mu" not in state:
-                state["mu"], state["nu"] = self.damping * float(G.diagonal().mean()), 2.0
+                state["mu"], state["nu"] = self.damping * system["scale"], 2.0
             x0 = [p.detach().clone() for p in self._params]
-            eye = torch.eye(G.shape[0], dtype=G.dtype, device=G.device)
             for _ in range(12):  # raise the damping until a step lowers the loss
-                L, info = torch.linalg.cholesky_ex(G + state["mu"] * eye)
-                if int(info):
+                step = self._solve(system, state["mu"])
+                if step is None:
                     state["mu"] *= state["nu"]
                     state["nu"] *= 2.0
                     continue
-                delta = torch.cholesky_solve(-g[:, None], L)[:, 0]
+                delta, quadratic = step
                 self._set(x0, delta)
                 new = self._loss()
                 state["func_evals"] += 1
-                predicted = -float(2 * g @ delta + delta @ (G @ delta))
+                predicted = -(2 * float(g @ delta) + quadratic)
                 if new < loss and predicted > 0:
                     rho = (loss - new) / predicted
                     state["mu"] *= max(1 / 3, 1 - (2 * rho - 1) ** 3)

@@ -75,8 +75,8 @@ class Budget(Options):
     """the phase after Adam (``lbfgs_steps`` iterations): lbfgs, bfgs (the full inverse
     Hessian, ``pinnlab.bfgs``; networks of at most 10 000 weights), ssbfgs (self-scaled
     BFGS, the same with Oren–Luenberger scaling) or lm (Levenberg–Marquardt, Gauss–Newton
-    steps on the residuals, ``pinnlab.gauss_newton``; at most 10 000 weights, pointwise
-    terms and no causal weights)."""
+    steps on the residuals, ``pinnlab.gauss_newton``; at most 10 000 weights, no causal
+    weights)."""
     stall_steps: Every = 0
     """Adam steps without a 1% improvement of the loss that end the Adam phase (0: never)."""
     time_limit: NonNegative = 0.0

@@ -40,19 +40,19 @@ PRIOR_PRECISION = 1.0
 
 
 def _rows(loss, rows: int, generator: torch.Generator, total: int | None = None):
-    """The residual rows of each term: ``[(kind, points, residual)]`` (``residual(points)``
-    pointwise, through the model's parameters); at most ``rows`` points per physics term and
-    ``total`` over them."""
+    """The residual rows of each term: ``[(kind, points, residual, pointwise)]`` (through the
+    model's parameters); at most ``rows`` points per pointwise physics term and ``total`` over
+    them."""
     if total is not None:
         physics = sum(t.kind != "data" for t in loss.terms)
         rows = max(1, min(rows, total // max(physics, 1)))
     out = []
-    for t, (pts, residual, _) in zip(loss.terms, loss.rows(dict.fromkeys(
+    for t, (pts, residual, _, pointwise) in zip(loss.terms, loss.rows(dict.fromkeys(
             (t.name for t in loss.terms), 1.0)), strict=True):
         n = pts.shape[0]
-        if t.kind != "data" and n > rows:
+        if pointwise and n > rows:
             pts = pts[torch.randperm(n, generator=generator)[:rows].to(pts.device)]
-        out.append((t.kind, pts, residual))
+        out.append((t.kind, pts, residual, pointwise))
     return out
 
 
@@ -81,7 +81,7 @@ def laplace(loss, model, noise: float = 0.0, *, rows: int = 1024, total_rows: in
     gen = torch.Generator().manual_seed(seed)
     terms = _rows(loss, rows, gen, total_rows)
     with torch.no_grad():
-        values = [(kind, residual(pts).reshape(-1)) for kind, pts, residual in terms]
+        values = [(kind, residual(pts).reshape(-1)) for kind, pts, residual, _ in terms]
     data = [r for kind, r in values if kind == "data"]
     if not data:
         return {"method": "laplace", "note": "no observations: no likelihood to linearise"}
@@ -90,9 +90,10 @@ def laplace(loss, model, noise: float = 0.0, *, rows: int = 1024, total_rows: in
     sigma2 = (sum(float((r ** 2).sum()) for r in data) / max(n_d - len(names), 1)
               if estimated else float(noise) ** 2)
     cols = w_names + [f"params.raw.{k}" for k in names]
-    J = torch.cat([jacobian(model, residual, pts, cols, pointwise=kind != "integral")
+    J = torch.cat([jacobian(model, residual, pts, cols, pointwise=pointwise)
                    / math.sqrt(max(sigma2 if kind == "data" else float((r ** 2).mean()), 1e-24))
-                   for (kind, pts, residual), (_, r) in zip(terms, values, strict=True)])
+                   for (kind, pts, residual, pointwise), (_, r) in zip(terms, values,
+                                                                        strict=True)])
     Jw, Jt = J[:, :-len(names)].double(), J[:, -len(names):].double()
     lam = PRIOR_PRECISION
     K = Jw @ Jw.T + lam * torch.eye(Jw.shape[0], dtype=torch.float64, device=Jw.device)

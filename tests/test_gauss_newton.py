@@ -26,7 +26,7 @@ def test_linear_least_squares_in_a_few_iterations():
     def residual(points):  # r(x) = w·x + b − (w_true·x + sin(x₀)): pointwise, linear in θ
         return model(points)[:, 0] - points @ w_true - torch.sin(points[:, 0])
 
-    opt = LevenbergMarquardt(model, lambda: [(x, residual, 0.5)], max_iter=10)
+    opt = LevenbergMarquardt(model, lambda: [(x, residual, 0.5, True)], max_iter=10)
     opt.step(lambda: (0.25 * residual(x).square().sum()))
     A = torch.cat([x, torch.ones(200, 1, dtype=torch.float64)], 1)
     exact = torch.linalg.lstsq(A, x @ w_true + torch.sin(x[:, 0])).solution
@@ -45,8 +45,9 @@ def test_jacobian_rows_are_autograd_gradients():
     def residual(points):
         return net(points)[:, 0] ** 2 - points[:, 1]
 
-    opt = LevenbergMarquardt(net, lambda: [(x, residual, 0.3)], rows_per_pass=7)
-    G, g, loss = opt._system()
+    opt = LevenbergMarquardt(net, lambda: [(x, residual, 0.3, True)], rows_per_pass=7)
+    system = opt._system()  # 30 rows, 33 weights: J itself is kept
+    G, g, loss = system["J"].T @ system["J"], system["g"], system["loss"]
     rows = []
     for i in range(len(x)):
         grads = torch.autograd.grad(residual(x[i:i + 1])[0], list(net.parameters()))
@@ -109,3 +110,24 @@ def test_lm_estimates_an_unknown_parameter_as_least_squares(tmp_path):
     a_ls, sd = float(np.sum(x * y) / np.sum(x**2)), sigma / np.sqrt(np.sum(x**2))
     # measured (seeds 0, 1): 0.078 and 0.004 sd from least squares (L-BFGS: 0.076, 0.004)
     assert abs(r.metrics["params"]["a"] - a_ls) < 0.25 * sd
+
+
+def test_fewer_rows_than_weights_take_the_same_step():
+    """With M < P the step comes from the M × M system; it equals the P × P one."""
+    gen = torch.Generator().manual_seed(3)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)
+                              ).double()
+    x = torch.rand(10, 1, generator=gen, dtype=torch.float64)  # 10 rows, 49 weights
+
+    def residual(points):
+        return net(points)[:, 0] - torch.sin(3 * points[:, 0])
+
+    opt = LevenbergMarquardt(net, lambda: [(x, residual, 1.0, True)])
+    dual = opt._system()
+    assert "K" in dual
+    J = dual["J"]
+    primal = {"G": J.T @ J, "g": dual["g"]}
+    for mu in (1e-6, 1e-2, 10.0):
+        d1, q1 = LevenbergMarquardt._solve(dual, mu)
+        d2, q2 = LevenbergMarquardt._solve(primal, mu)
+        assert torch.allclose(d1, d2, rtol=1e-6, atol=1e-9) and abs(q1 - q2) < 1e-8 * max(q2, 1)

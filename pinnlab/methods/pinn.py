@@ -304,16 +304,24 @@ class PINNLoss:
         return {t.name: out[t.name] for t in self.terms}
 
     def rows(self, weights: dict[str, float]) -> list[tuple]:
-        """The loss ``Σ_k w_k mean(r_k²)`` as rows ``(points, residual, √(w_k / N_k))`` of
-        pointwise residuals (for Levenberg–Marquardt)."""
+        """The loss ``Σ_k w_k mean(r_k²)`` as rows ``(points, residual, √(w_k / N_k),
+        pointwise)`` (for Levenberg–Marquardt and the Laplace intervals; ``N_k`` counts every
+        value; observations pair with their points by position, an integral reads all its
+        nodes: not pointwise)."""
         def residual(x, t):
             params = self.model.params.values()
             r = t.residual(x, self.model.fields_jet(x, t.basis, params), params)
             release_environment()
             return r
 
-        return [(t.points, partial(residual, t=t), math.sqrt(weights[t.name] / len(t.points)))
-                for t in self.terms]
+        out = []
+        for t in self.terms:  # the mean is over every value (a data row holds several)
+            with torch.no_grad():
+                per_point = residual(t.points[:1], t).numel()
+            out.append((t.points, partial(residual, t=t),
+                        math.sqrt(weights[t.name] / (len(t.points) * per_point)),
+                        t.kind not in ("data", "integral")))
+        return out
 
     def _chunk_losses(self, time: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
         """Mean squared residual per time chunk, ``(causal_chunks,)``."""

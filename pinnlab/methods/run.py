@@ -55,13 +55,10 @@ def _dry_run(problem: Problem, cfg: PINNConfig) -> None:
 
 
 def _check_least_squares(problem: Problem, cfg: PINNConfig) -> None:
-    """Levenberg–Marquardt needs the loss as a sum of squares of pointwise residuals."""
-    why = ("causal weights (training.causal) make the loss no plain sum of squares"
-           if cfg.causal else next((f"conditions.{k} (an integral) is not pointwise"
-                                    for k, c in problem.conditions.items()
-                                    if c.kind == "integral"), None))
-    if why:
-        raise SpecError(f"lm needs pointwise residuals: {why}; use lbfgs or bfgs",
+    """Levenberg–Marquardt needs the loss as a plain sum of squares."""
+    if cfg.causal:
+        raise SpecError("lm needs the loss as a sum of squares: causal weights "
+                        "(training.causal) change it at every step; use lbfgs or bfgs",
                         file=problem.source, key="training.quasi_newton")
 
 
