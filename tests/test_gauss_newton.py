@@ -131,3 +131,32 @@ def test_fewer_rows_than_weights_take_the_same_step():
         d1, q1 = LevenbergMarquardt._solve(dual, mu)
         d2, q2 = LevenbergMarquardt._solve(primal, mu)
         assert torch.allclose(d1, d2, rtol=1e-6, atol=1e-9) and abs(q1 - q2) < 1e-8 * max(q2, 1)
+
+
+def test_rows_of_two_observed_fields_are_autograd_gradients():
+    """Observations of T and u (the flame Case 1 inverse spec): the data rows pair values with
+    their points by position, so they are differentiated together; each row equals autograd's
+    gradient of that value, and the scale makes Σ rows² the term's mean square."""
+    from pinnlab.api import prepare
+    from pinnlab.gauss_newton import jacobian
+    from pinnlab.methods.pinn import PINNLoss, PINNModel
+
+    spec = Path(__file__).parents[1] / "problems" / "flames" / "case1_inverse.toml"
+    plan = prepare(str(spec), "pinn", options={"width": 8, "depth": 2})
+    gen = torch.Generator().manual_seed(0)
+    model = PINNModel(plan.problem, plan.config, gen).double()
+    loss = PINNLoss(plan.problem, model, plan.config, gen)
+    blocks = dict(zip([t.name for t in loss.terms], loss.rows({t.name: 1.0 for t in loss.terms}),
+                      strict=True))
+    points, residual, scale, pointwise = blocks["data"]
+    assert not pointwise and blocks["equations.energy"][3]
+    r = residual(points)
+    J = jacobian(model, residual, points, pointwise=False)
+    assert J.shape[0] == r.numel() == 2 * len(points)
+    params = [p for p in model.parameters() if p.requires_grad]
+    for i in (0, 1, r.numel() - 1):
+        g = torch.autograd.grad(residual(points).reshape(-1)[i], params, allow_unused=True)
+        row = torch.cat([(torch.zeros_like(p) if q is None else q).reshape(-1)
+                         for q, p in zip(g, params, strict=True)])
+        assert torch.allclose(J[i], row, rtol=1e-10, atol=1e-12)
+    assert abs(float((scale * r).square().sum()) - float(loss()["data"])) < 1e-10

@@ -315,12 +315,13 @@ class PINNLoss:
             return r
 
         out = []
-        for t in self.terms:  # the mean is over every value (a data row holds several)
+        for t in self.terms:  # the mean is over every value (an observation holds several)
+            pointwise = t.kind not in ("data", "integral")
             with torch.no_grad():
-                per_point = residual(t.points[:1], t).numel()
-            out.append((t.points, partial(residual, t=t),
-                        math.sqrt(weights[t.name] / (len(t.points) * per_point)),
-                        t.kind not in ("data", "integral")))
+                n = (residual(t.points[:1], t).numel() * len(t.points) if pointwise
+                     else residual(t.points, t).numel())
+            out.append((t.points, partial(residual, t=t), math.sqrt(weights[t.name] / n),
+                        pointwise))
         return out
 
     def _chunk_losses(self, time: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
