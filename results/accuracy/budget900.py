@@ -11,7 +11,9 @@
     python results/accuracy/run.py --only burgers:lm --budget 900 --seed N \\
         --out results/accuracy/budget900/seedN_lm                          # N = 0, 1, 2
     python results/accuracy/run.py --only burgers:ssbfgs --budget 900 --seed N \\
-        --out results/accuracy/budget900/seedN_ssbfgs                      # N = 0, 1, 2
+        --out results/accuracy/budget900/seedN_ssbfgs                      # N = 0, 1
+    python results/accuracy/run.py --only wave:lm --budget 900 \\
+        --out results/accuracy/budget900/seed0_lm_wave
     python results/accuracy/budget900.py
 
 reads ``budget900/*/cells/*.json`` and writes ``budget900/table.md``: per problem and method,
