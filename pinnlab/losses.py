@@ -48,6 +48,8 @@ class Term:
         indices: derivative multi-indices the residual needs.
         residual: ``residual(points, jet, params) -> (n,)`` tensor.
         fixed: fixed points (data terms).
+        pointwise: value ``i`` of the residual depends on point ``i`` alone (false for
+            observations, paired with their points by position, integrals and periodic pairs).
     """
 
     name: str
@@ -59,6 +61,7 @@ class Term:
     fixed: torch.Tensor | None = None
     points: torch.Tensor | None = field(default=None, repr=False)
     basis: JetBasis | None = field(default=None, repr=False)
+    pointwise: bool = True
 
 
 _LAST: list = [None, None]  # (the inputs, the environment) of the last call
@@ -357,11 +360,12 @@ def _integral_term(problem: Problem, key: str, cond, n: int, scale: float, opts:
 
     indices = sorted({s.index for s in value.derivatives} | {()})
     if problem.time is None:
-        return Term(key, "integral", None, 1, indices, residual, fixed=place(None))
+        return Term(key, "integral", None, 1, indices, residual, fixed=place(None),
+                    pointwise=False)
     lo, hi = problem.domain[problem.time]
     times = BoxSampler({problem.time: (lo, hi)}, **opts)
     return Term(key, "integral", lambda m, gen: place(times(m, gen)[:, 0]), n, indices,
-                residual)
+                residual, pointwise=False)
 
 
 def _periodic_term(problem, key, coord, n, dtype, device, face=None) -> Term:
@@ -383,7 +387,7 @@ def _periodic_term(problem, key, coord, n, dtype, device, face=None) -> Term:
         v, d = jet.value, jet.d((ci,))
         return torch.cat([(v[:m] - v[m:]).flatten(), (d[:m] - d[m:]).flatten()])
 
-    return Term(key, "periodic", sample, n, [(), (ci,)], residual)
+    return Term(key, "periodic", sample, n, [(), (ci,)], residual, pointwise=False)
 
 
 def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None,
@@ -406,7 +410,8 @@ def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None
         pred = torch.stack([_column(e.evaluate(env), points) for e in exprs], 1)
         return ((pred - target) / scale).flatten()
 
-    return Term(name, "data", None, pts.shape[0], indices, residual, fixed=pts)
+    return Term(name, "data", None, pts.shape[0], indices, residual, fixed=pts,
+                pointwise=False)
 
 
 def _column(value, points: torch.Tensor) -> torch.Tensor:

@@ -60,8 +60,8 @@ class Trainer:
         objectives: more named losses (``{name: () -> {term: loss}}``) that phases may
             minimise instead of ``losses`` (e.g. ``warmup``: a fit to a designed profile).
         param_sets: named parameter lists phases may train instead of all (``network``).
-        rows: ``rows() -> [(points, residual, scale)]``: the loss as residual rows, for a
-            Levenberg–Marquardt phase (:mod:`pinnlab.gauss_newton`).
+        rows: ``rows() -> [(points, residual, scale, pointwise)]``: the loss as residual
+            rows, for a Levenberg–Marquardt phase (:mod:`pinnlab.gauss_newton`).
         progress: show a progress bar with the loss terms.
         stateful: more objects saved in and restored from checkpoints (e.g. sampled points).
         time_limit: stop every phase once this many seconds of training have passed (0: none).

@@ -148,3 +148,14 @@ def test_rows_of_two_observed_fields_are_autograd_gradients():
                          for q, p in zip(g, params, strict=True)])
         assert torch.allclose(J[i], row, rtol=1e-10, atol=1e-12)
     assert abs(float((scale * r).square().sum()) - float(loss()["data"])) < 1e-10
+
+
+def test_terms_that_pair_points_are_not_pointwise():
+    """Periodic pairs (point i with its image i + m) and observations (value i with reading
+    i) cannot be differentiated one point at a time; equations and conditions can."""
+    from pinnlab.losses import compile_terms
+
+    problem = pinnlab.load(str(Path(__file__).parents[1] / "problems" / "convection.toml"))
+    kinds = {t.kind: t.pointwise for t in compile_terms(problem, {"residual": 8, "boundary": 4,
+                                                                   "initial": 4})}
+    assert kinds == {"residual": True, "initial": True, "periodic": False}, kinds

@@ -306,8 +306,7 @@ class PINNLoss:
     def rows(self, weights: dict[str, float]) -> list[tuple]:
         """The loss ``Σ_k w_k mean(r_k²)`` as rows ``(points, residual, √(w_k / N_k),
         pointwise)`` (for Levenberg–Marquardt and the Laplace intervals; ``N_k`` counts every
-        value; observations pair with their points by position, an integral reads all its
-        nodes: not pointwise)."""
+        value; :attr:`Term.pointwise`)."""
         def residual(x, t):
             params = self.model.params.values()
             r = t.residual(x, self.model.fields_jet(x, t.basis, params), params)
@@ -316,12 +315,13 @@ class PINNLoss:
 
         out = []
         for t in self.terms:  # the mean is over every value (an observation holds several)
-            pointwise = t.kind not in ("data", "integral")
-            with torch.no_grad():
-                n = (residual(t.points[:1], t).numel() * len(t.points) if pointwise
-                     else residual(t.points, t).numel())
+            if t.pointwise:
+                n = len(t.points)  # one value per point (the Term contract)
+            else:
+                with torch.no_grad():
+                    n = residual(t.points, t).numel()
             out.append((t.points, partial(residual, t=t), math.sqrt(weights[t.name] / n),
-                        pointwise))
+                        t.pointwise))
         return out
 
     def _chunk_losses(self, time: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
