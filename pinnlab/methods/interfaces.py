@@ -26,7 +26,8 @@ from __future__ import annotations
 import torch
 
 from ..jet import Jet
-from ..losses import BoxSampler, _equation_residual
+from ..losses import _equation_residual
+from ..sampling import BoxSampler
 from ..spec.decomposition import INTERFACE_TERMS, Interface
 from ..spec.problem import Problem
 

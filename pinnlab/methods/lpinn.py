@@ -29,10 +29,10 @@ from pydantic import Field
 
 from ..errors import SpecError
 from ..jet import Jet, JetBasis
-from ..losses import BoxSampler
 from ..nn import FieldNetwork
 from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, Steps, build
 from ..result import Result
+from ..sampling import BoxSampler
 from ..spec.problem import Problem
 from ..train import LossWeights, RunContext, Trainer, run_metrics
 from . import exactness

@@ -17,8 +17,8 @@ import torch
 
 from ..errors import SpecError
 from ..expr import Symbol
-from ..losses import uniform_grid
 from ..options import Options, Steps
+from ..sampling import uniform_grid
 from ..spec.problem import Problem
 
 
