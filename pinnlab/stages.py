@@ -229,3 +229,20 @@ def second_order(phase: Phase, module: torch.nn.Module, params: list, rows=None
         params, **extra, lr=1.0, max_iter=1, history_size=phase.history,
         line_search_fn="strong_wolfe", tolerance_grad=phase.tolerance_grad,
         tolerance_change=phase.tolerance_change)
+
+
+def check_phases(phases: list[Phase], module: torch.nn.Module, rows, source: str | None
+                 ) -> None:
+    """Before any training: the dense phases' matrix fits, and a Levenberg–Marquardt phase
+    has the loss's residual rows (one line naming ``training.quasi_newton`` otherwise)."""
+    from .errors import SpecError
+
+    kinds = {p.kind for p in phases}
+    if "lm" in kinds and rows is None:
+        raise SpecError('quasi_newton = "lm" needs the loss as residual rows, which this '
+                        "method does not give; use lbfgs or bfgs", file=source,
+                        key="training.quasi_newton")
+    if kinds & {"bfgs", "ssbfgs", "lm"}:
+        from .bfgs import check_size
+
+        check_size(sum(p.numel() for p in module.parameters() if p.requires_grad), source)

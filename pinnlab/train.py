@@ -108,10 +108,7 @@ class Trainer:
         self._clock = time.process_time if time_clock == "process" else time.perf_counter
         self._clock0 = self._clock()
         self.state = TrainState()
-        if any(p.kind in ("bfgs", "ssbfgs", "lm") for p in phases):
-            from .bfgs import check_size
-
-            check_size(sum(p.numel() for p in module.parameters() if p.requires_grad), source)
+        stages.check_phases(phases, module, rows, source)
         self.best: tuple[float, dict] | None = None  # of the current objective
         self.first_loss: dict[str, float] = {}  # each objective's first loss (blow-up scale)
         self.optimizer: torch.optim.Optimizer | None = None

@@ -159,3 +159,13 @@ def test_terms_that_pair_points_are_not_pointwise():
     kinds = {t.kind: t.pointwise for t in compile_terms(problem, {"residual": 8, "boundary": 4,
                                                                    "initial": 4})}
     assert kinds == {"residual": True, "initial": True, "periodic": False}, kinds
+
+
+def test_a_method_without_residual_rows_refuses_lm_in_one_line(tmp_path, capsys):
+    spec = str(Path(__file__).parents[1] / "problems" / "convection.toml")
+    out = tmp_path / "run"
+    assert main(["solve", spec, "--method", "lpinn", "--option", "quasi_newton=lm",
+                 "--steps", "2", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "training.quasi_newton" in err[0] and "lpinn" in err[0], err
+    assert not out.exists()  # refused before anything is written

@@ -15,6 +15,7 @@ from .constraints import condition_status  # noqa: F401  (the PINN states its ex
 from .pinn import PINNConfig, check_names, train_pinn
 
 options = PINNConfig
+residual_rows = True  # the loss as rows, for Levenberg–Marquardt (PINNLoss.rows)
 
 
 def check(problem: Problem, cfg: PINNConfig) -> None:
