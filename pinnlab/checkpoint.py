@@ -48,12 +48,6 @@ def save(path: str | os.PathLike, payload: dict, *, kind: str, identity: dict | 
     atomic_write(path, MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n" + body)
 
 
-def read_header(path: str | os.PathLike, *, key: str = "checkpoint") -> dict:
-    """The header of a checkpoint (no payload is unpickled)."""
-    header, _ = _split(os.fspath(path), key)
-    return header
-
-
 def load(path: str | os.PathLike, *, kind: str | tuple[str, ...],
          identity: dict | None = None, map_location="cpu", key: str = "checkpoint") -> dict:
     """The payload of the checkpoint at ``path``, after every check in the module docstring.

@@ -8,14 +8,16 @@ Model (Lewis number 1, one-step global chemistry, constant c_p and λ, ideal gas
 * rate:      ω = A exp(−E_a / (R T)) (ρ Y_F)^ν                         [kg/(m³ s)]
 * energy:    T' − λ/(ρ_in s_L c_p) T'' − q_F ω/(ρ_in s_L c_p) = 0       [K/m]
 
-The closures work on numpy arrays and torch tensors alike (the backend is picked from the input),
-so the same formulas serve the shooting reference and the PINN residual.
+The closures work on numpy arrays and torch tensors alike (the backend is picked from the
+input); the shooting reference (:mod:`pinnlab.flames.shooting`) integrates them. The PINN reads
+the same model from the spec's text (``problems/flames/case1_*.toml``), and the tests check the
+two agree on the shooting profile.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SpecError
@@ -67,10 +69,6 @@ class SimpleFlame:
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise SpecError(f"must be a positive finite number, got {value!r}", key=name)
 
-    def with_(self, **changes: float) -> SimpleFlame:
-        """A copy with some parameters changed."""
-        return replace(self, **changes)
-
     @property
     def gas_constant(self) -> float:
         """R_g = R/W [J/(kg K)]."""
@@ -116,12 +114,3 @@ class SimpleFlame:
         conc = self.density(T, s_L) * self.fuel_fraction(T)
         return self.pre_exponential * xp.exp(-Ea / (R_UNIVERSAL * T)) * conc**self.reaction_order
 
-    def energy_residual(self, T, dT, d2T, s_L, conductivity=None, activation_energy=None):
-        """r = T' − λ/(ρ_in s_L c_p) T'' − q_F ω/(ρ_in s_L c_p)  [K/m], shape of T.
-
-        ``conductivity`` and ``activation_energy`` override λ and E_a (the inverse unknowns).
-        """
-        lam = self.conductivity if conductivity is None else conductivity
-        mass_flux_cp = self.rho_in * s_L * self.cp
-        omega = self.reaction_rate(T, s_L, activation_energy)
-        return dT - lam / mass_flux_cp * d2T - self.heat_of_reaction * omega / mass_flux_cp

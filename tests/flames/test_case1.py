@@ -45,18 +45,6 @@ def test_shooting_converges_at_first_order():
     assert ratio == pytest.approx(4.0, rel=0.1)
 
 
-def test_energy_residual_vanishes_on_reference(reference):
-    """Finite-difference residual of the shooting profile, relative to T', is O(Δx)."""
-    flame, ref = SimpleFlame(), reference
-    burning = ref.T < flame.T_max - 50.0  # before the frozen tail of the last trial
-    x, T = ref.x[burning], ref.T[burning]
-    dT = np.gradient(T, x)
-    d2T = np.gradient(dT, x)
-    r = flame.energy_residual(T, dT, d2T, ref.s_L)
-    rel = np.abs(r[2:-2]) / np.max(np.abs(dT))
-    assert rel.max() < 5e-3
-
-
 def test_spec_equation_vanishes_on_the_shooting_profile(reference):
     """The spec's energy equation (definitions, bounds and all) on the shooting profile, with
     the shooting flame speed: zero up to the shooting's first-order error."""
