@@ -110,11 +110,10 @@ class LevenbergMarquardt(torch.optim.Optimizer):
         """New points: nothing to forget (the curvature is rebuilt every iteration); the
         damping carries over."""
 
-    def _system(self) -> dict:
+    def _system(self, blocks: list[Block]) -> dict:
         """The Gauss–Newton system at the current parameters: ``g = Jᵀr``, ``|r|²`` and, with
         more rows ``M`` than weights ``P``, ``G = JᵀJ`` (accumulated over passes); with fewer,
         ``J`` and ``r`` themselves, for the ``M × M`` form of the same step."""
-        blocks = self.blocks()
         dual = sum(len(points) for points, *_ in blocks) < sum(p.numel() for p in self._params)
         G = g = None
         Js, rs, loss = [], [], 0.0
@@ -153,10 +152,11 @@ class LevenbergMarquardt(torch.optim.Optimizer):
         delta = torch.cholesky_solve(-system["g"][:, None], L)[:, 0]
         return delta, float(delta @ (system["G"] @ delta))
 
-    def _loss(self) -> float:
+    @staticmethod
+    def _loss(blocks: list[Block]) -> float:
         with torch.no_grad():
             return sum(float((residual(points) * scale).square().sum())
-                       for points, residual, scale, _ in self.blocks())
+                       for points, residual, scale, _ in blocks)
 
     @torch.no_grad()
     def step(self, closure):
@@ -166,8 +166,9 @@ class LevenbergMarquardt(torch.optim.Optimizer):
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
         for _ in range(group["max_iter"]):
+            blocks = self.blocks()  # the points do not change within an iteration
             with torch.enable_grad():
-                system = self._system()
+                system = self._system(blocks)
             g, loss = system["g"], system["loss"]
             state["func_evals"] += 1
             if float(g.abs().max()) <= group["tolerance_grad"]:
@@ -183,7 +184,7 @@ class LevenbergMarquardt(torch.optim.Optimizer):
                     continue
                 delta, quadratic = step
                 self._set(x0, delta)
-                new = self._loss()
+                new = self._loss(blocks)
                 state["func_evals"] += 1
                 predicted = -(2 * float(g @ delta) + quadratic)
                 if new < loss and predicted > 0:

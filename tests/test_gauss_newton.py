@@ -43,7 +43,7 @@ def test_jacobian_rows_are_autograd_gradients():
         return net(points)[:, 0] ** 2 - points[:, 1]
 
     opt = LevenbergMarquardt(net, lambda: [(x, residual, 0.3, True)], rows_per_pass=7)
-    system = opt._system()  # 30 rows, 33 weights: J itself is kept
+    system = opt._system(opt.blocks())  # 30 rows, 33 weights: J itself is kept
     G, g, loss = system["J"].T @ system["J"], system["g"], system["loss"]
     rows = []
     for i in range(len(x)):
@@ -111,7 +111,7 @@ def test_fewer_rows_than_weights_take_the_same_step():
         return net(points)[:, 0] - torch.sin(3 * points[:, 0])
 
     opt = LevenbergMarquardt(net, lambda: [(x, residual, 1.0, True)])
-    dual = opt._system()
+    dual = opt._system(opt.blocks())
     assert "K" in dual
     J = dual["J"]
     primal = {"G": J.T @ J, "g": dual["g"]}

@@ -4,20 +4,19 @@ flame-specific Case 2 solver (``pinnlab.flames.case2``), same budget, same seed,
 interleaved case by case.
 
 The flame-specific stack was removed after this comparison (commit 2b9ea8d is the last
-that has it): run this script on that commit to repeat it. The step time of this tree's spec
-path against that stack: ``case2_steptime_old.py`` (it loads the old stack from git itself).
+that has it): run this script on that commit to repeat it (its ``steptime`` mode there gave
+``case2_steptime.json``). The step time of this tree's spec path against that stack:
+``case2_steptime_old.py``, which loads the old stack from git itself.
 
     python results/unified/case2.py run --phi 0.8 0.6 1.2 --budget small
     python results/unified/case2.py run --phi 0.6 0.8 1.0 1.2 1.4 1.6 --budget full --stacks new
-    python results/unified/case2.py steptime
 
 ``run``: for each φ, Cantera's FreeFlame (reference s_L, T, and the fixed-temperature point both
 solvers pin), then the flame-specific solver, then the spec (its ``phi``, ``x_f`` and ``T_f``
 set to the case). Budgets: ``small`` = 1000 warm-up + 2000 Adam + 2000 L-BFGS steps, ``full``
 = 2000 + 4000 + 8000 (the published budget). Both: a 4 × 64 tanh network on x* = 4x/L − 2, 200
 residual points redrawn every 10 Adam steps, equilibrium outlet, the published loss weights.
-``steptime``: one loss and its backward pass at φ = 0.8, alternating blocks of 10 steps of each
-solver, 20 blocks, one thread. Writes ``case2_<what>.json`` and ``.md`` here.
+Writes ``case2_<budget>.json`` and ``.md`` here.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import argparse
 import json
 import os
 import re
-import statistics
 import tempfile
 import time
 
@@ -125,64 +123,6 @@ def run(args) -> None:
         f.write("\n".join(lines) + "\n")
 
 
-def steptime(args) -> None:
-    from pinnlab.flames.case2 import Case2Budget, FlameSetup, FreeFlamePINN
-    from pinnlab.flames.detailed import free_flame_residuals
-
-    import pinnlab
-    from pinnlab.api import prepare
-    from pinnlab.methods.pinn import PINNLoss, PINNModel, _default_dtype
-
-    torch.set_num_threads(1)
-    plan = prepare(SPEC, "pinn")
-    problem, cfg = plan.problem, plan.config
-    gen = torch.Generator().manual_seed(0)
-    with _default_dtype(torch.float64):
-        model = PINNModel(problem, cfg, gen).to(dtype=torch.float64)
-        loss = PINNLoss(problem, model, cfg, gen)
-    mech = problem.plugins["gas"]
-    p = {k: v.value for k, v in problem.parameters.items() if not v.unknown}
-    Y_in = np.array([p[f"Y_in_{s}"] for s in mech.species])
-    Y_eq = np.array([p[f"Y_eq_{s}"] for s in mech.species])
-    setup = FlameSetup(2.5e-3, 101325.0, p["T_in"], Y_in, p["T_eq"], Y_eq, 8.75e-4, 729.083)
-    old = FreeFlamePINN(mech.gas, setup, Case2Budget())
-    x = torch.linspace(0, 2.5e-3, 200, dtype=torch.float64).reshape(-1, 1)
-    ends = torch.tensor([[0.0], [2.5e-3], [8.75e-4]], dtype=torch.float64)
-
-    def old_step():
-        old.zero_grad(set_to_none=True)
-        m = old.mass_flux()
-        T, Y = old.fields(x)
-        e, s = free_flame_residuals(mech.gas, mech.kinetics, T, Y, m, 101325.0)
-        r_e, r_s = old.scaled_residuals(e, s)
-        Te, Ye = old.fields(ends)
-        j0 = mech.gas.diffusive_fluxes(Te[:1], Ye[:1], 101325.0).value
-        bc = ((Te.value - 1000.0) ** 2).sum() + ((m * (Ye.value[:1] - old.Y_in) + j0) ** 2).mean()
-        ((r_e**2).mean() + (r_s**2).mean() + bc).backward()
-
-    def new_step():
-        model.zero_grad(set_to_none=True)
-        sum(loss().values()).backward()
-
-    def block(fn, n=10):
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        return (time.perf_counter() - t) / n
-
-    block(old_step, 3), block(new_step, 3)
-    o, n = [], []
-    for _ in range(20):
-        o.append(block(old_step))
-        n.append(block(new_step))
-    res = {"old_ms": 1e3 * statistics.median(o), "new_ms": 1e3 * statistics.median(n)}
-    res["ratio"] = res["new_ms"] / res["old_ms"]
-    print(res)
-    with open(os.path.join(HERE, "case2_steptime.json"), "w") as f:
-        json.dump(res, f, indent=1)
-    del pinnlab
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -192,9 +132,8 @@ def main() -> None:
     r.add_argument("--stacks", nargs="+", choices=["old", "new"], default=["old", "new"],
                    help="new only: the flame-specific figures at the full budget are in "
                         "results/flames/case2_pinn.md")
-    sub.add_parser("steptime")
     args = ap.parse_args()
-    (run if args.what == "run" else steptime)(args)
+    run(args)
 
 
 if __name__ == "__main__":
