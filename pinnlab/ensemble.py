@@ -40,6 +40,7 @@ def column_sigmas(observations, estimated: float | None = None) -> dict[str, flo
     out = {}
     for c, v in observations.values.items():
         v = np.asarray(v, dtype=float)
+        v = v[~np.isnan(v)]  # measured values only
         if observations.noise:
             out[c] = float(observations.noise) * float(np.sqrt(np.mean(v**2)))
         else:

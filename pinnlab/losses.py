@@ -319,22 +319,28 @@ def _periodic_term(problem, key, coord, n, dtype, device, face=None) -> Term:
 def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None,
                name: str = "data") -> Term:
     """``(y(x_i) − y_i) / mean|y_i|`` over the observations (or the selected ``rows``), ``y`` a
-    field or a definition (a derived quantity such as a velocity computed from a temperature)."""
+    field or a definition (a derived quantity such as a velocity computed from a temperature);
+    a value that is NaN (not measured) has no entry: the residual holds the measured ``(i, y)``
+    pairs, row-major."""
     obs = problem.observations
     pts = torch.stack([torch.as_tensor(obs.coords[c], dtype=dtype) for c in problem.coords], 1)
     names = list(obs.values)
     exprs = [problem.expression(f, f"observations:{f}") for f in names]
     target = torch.stack([torch.as_tensor(obs.values[f], dtype=dtype) for f in names], 1)
-    scale = target.abs().mean(0).clamp_min(1e-12)
+    measured = ~torch.isnan(target)
+    scale = (target.nan_to_num().abs().sum(0) / measured.sum(0).clamp_min(1)).clamp_min(1e-12)
     if rows is not None:
-        pts, target = pts[rows], target[rows]
-    pts, target, scale = pts.to(device), target.to(device), scale.to(device)
+        pts, target, measured = pts[rows], target[rows], measured[rows]
+    keep = None if measured.all() else measured.flatten().to(device)
+    pts, scale = pts.to(device), scale.to(device)
+    target = target.nan_to_num().to(device)
     indices = sorted({s.index for e in exprs for s in e.derivatives} | {()})
 
     def residual(points, jet, params):
         env = environment(problem, points, jet, params)
         pred = torch.stack([_column(e.evaluate(env), points) for e in exprs], 1)
-        return ((pred - target) / scale).flatten()
+        r = ((pred - target) / scale).flatten()
+        return r if keep is None else r[keep]
 
     return Term(name, "data", None, pts.shape[0], indices, residual, fixed=pts,
                 pointwise=False)

@@ -62,8 +62,8 @@ def data_sigma(observations) -> float:
     and the data term divides each column by ``mean|y|``."""
     import numpy as np
 
-    ratios = [float(np.sqrt(np.mean(np.square(v))) / max(np.mean(np.abs(v)), 1e-300))
-              for v in observations.values.values()]
+    ratios = [float(np.sqrt(np.nanmean(np.square(v))) / max(np.nanmean(np.abs(v)), 1e-300))
+              for v in observations.values.values()]  # NaN: not measured
     return float(observations.noise) * math.sqrt(sum(q * q for q in ratios) / len(ratios))
 
 

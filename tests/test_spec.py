@@ -95,5 +95,5 @@ def test_observations_are_split_by_name():
     assert set(p.observations.coords) == {"x", "t"} and set(p.observations.values) == {"u"}
     assert len(p.observations) == 100
     with pytest.raises(DataError):
-        p.observations.values["u"][0] = np.nan
+        p.observations.values["u"][0] = np.inf  # NaN would mean "not measured here"
         p.validate()

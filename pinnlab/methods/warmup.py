@@ -88,14 +88,16 @@ class WarmupFit:
                 lo, hi = output_bounds(problem)[f]
                 pad = 1e-6 * (hi - lo)
                 values[:, j] = values[:, j].clamp(lo + pad, hi - pad)
-        self.x, self.values = x, values
+        measured = ~torch.isnan(values)  # observations may leave a field unmeasured at a point
+        self.x, self.values = x, values.nan_to_num()
         self.index = [problem.fields.index(f) for f in names]
         floor = torch.tensor([_floor(problem, f) for f in names], **opts)
-        self.scale = 1.0 / torch.maximum(values.abs().amax(0), floor)
+        self.scale = 1.0 / torch.maximum(self.values.abs().amax(0), floor)
+        self.weight = measured / measured.sum(0)  # the mean over each field's measured points
 
     def __call__(self) -> dict[str, torch.Tensor]:
         pred = self.model(self.x)[:, self.index]
-        return {"warmup": (((pred - self.values) * self.scale) ** 2).mean(0).sum()}
+        return {"warmup": (((pred - self.values) * self.scale) ** 2 * self.weight).sum()}
 
 
 def _floor(problem: Problem, name: str) -> float:

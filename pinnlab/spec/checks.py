@@ -305,10 +305,14 @@ def _observations(problem: Problem, obs: Observations) -> None:
                             f"definition (fields: {', '.join(problem.fields)})", file=src,
                             key=f"observations:{name}")
     for name, arr in {**obs.coords, **obs.values}.items():
-        if not np.all(np.isfinite(arr)):
-            bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-            raise DataError(f"non-finite value in column {name!r} (row {bad + 1})",
-                            file=src, key=f"observations:{name}")
+        bad = ~np.isfinite(arr) if name in obs.coords else np.isinf(arr)  # NaN: not measured
+        if bad.any():
+            raise DataError(f"non-finite value in column {name!r} (row "
+                            f"{int(np.flatnonzero(bad)[0]) + 1})", file=src,
+                            key=f"observations:{name}")
+        if np.isnan(arr).all():
+            raise DataError(f"column {name!r} has no measured value", file=src,
+                            key=f"observations:{name}")
     for c, arr in obs.coords.items():
         if c not in problem.domain:
             continue

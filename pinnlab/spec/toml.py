@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 import sys
@@ -248,7 +249,9 @@ def _parameter(v, source: str, key: str) -> Parameter:
 
 def read_observations(path: str, coords: list[str], *, noise: float = 0.0,
                       label: str | None = None) -> Observations:
-    """Read a CSV whose header names the columns: coordinates (``coords``) and fields.
+    """Read a CSV whose header names the columns: coordinates (``coords``) and fields. An
+    empty cell in a field's column means "not measured there" (NaN in ``values``): fields may
+    be observed at different points. Every coordinate cell must hold a number.
 
     Errors name the file and the row and column, never the file's content.
     """
@@ -277,11 +280,18 @@ def read_observations(path: str, coords: list[str], *, noise: float = 0.0,
             raise DataError(f"row {i + 2} has {len(row)} values, the header names "
                             f"{len(names)}", file=label, key=key)
         for j, cell in enumerate(row):
+            if not cell.strip() and names[j] not in coords:
+                data[i, j] = np.nan  # not measured
+                continue
             try:
                 data[i, j] = float(cell)
             except ValueError:
                 raise DataError(f"row {i + 2}, column {names[j]!r}: not a number", file=label,
                                 key=key) from None
+            if not math.isfinite(data[i, j]):
+                raise DataError(f"row {i + 2}: {cell.strip()!r} is not a finite number (leave "
+                                "the cell empty where nothing was measured)", file=label,
+                                key=f"observations:{names[j]}")
     cols = {n: data[:, i] for i, n in enumerate(names)}
     return Observations(coords={n: v for n, v in cols.items() if n in coords},
                         values={n: v for n, v in cols.items() if n not in coords},

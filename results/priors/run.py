@@ -1,10 +1,13 @@
-"""Darcy flow from 3% of a field: a joint [a, u] generative prior against GP, FNO and PINN.
+"""A field and its solution from 3% of a grid: a joint generative prior against GP, FNO and PINN.
 
-Family (problems/generative/darcy_binary.toml): -div(a grad u) = 1 on the unit square, u = 0 on
-the walls, a in {3, 12} from a thresholded Gaussian random field (length scale 0.1); 32 x 32 grid.
-Held-out scenes: ``family_dataset(darcy_binary, 100, seed=2026)``; scene i observes 31 nodes (3%)
-drawn by ``numpy.random.default_rng(i)`` without replacement, no noise (scene 0 is
-problems/generative/darcy_observed.toml). Tasks: inverse (u observed: recover a and u) and
+Families (``--family``, default darcy_binary):
+* darcy_binary (problems/generative/darcy_binary.toml): -div(a grad u) = 1 on the unit square,
+  u = 0 on the walls, a in {3, 12} from a thresholded Gaussian random field (length scale 0.1);
+* poisson (poisson.toml): lap u = f, u = 0 on the walls, f a Gaussian random field (length scale
+  0.1); the field ``a`` below is then the source f (no error rate: f is not binary).
+32 x 32 grid. Held-out scenes: ``family_dataset(FAMILY, 100, seed=2026)``; scene i observes 31
+nodes (3%) drawn by ``numpy.random.default_rng(i)`` without replacement, no noise (scene 0 is
+problems/generative/<family>_observed.toml). Tasks: inverse (u observed: recover a and u) and
 forward (a observed: recover u and a).
 
 Methods, all on the same nodes:
@@ -17,14 +20,15 @@ Methods, all on the same nodes:
 * PINN (pinnlab, a and u as its two outputs) on the first ``N_PINN`` scenes only (about a
   minute each).
 
-The joint task (part ``joint``) observes u at a scene's first 16 nodes and a at the other 15,
-with the prior's three guidances and a GP per field.
+The joint task observes u at a scene's first 16 nodes and a at the other 15: the prior's three
+guidances and a GP per field (part ``joint``), and the PINN with both fields' observations
+(part ``pinn``).
 
-Metrics: relative L2 of u and of a, the error rate of a (thresholded at 7.5), seconds per
+Metrics: relative L2 of u and of a, the error rate of a binary a (thresholded at 7.5), seconds per
 reconstruction; for the prior, the share of nodes where the truth lies within mean ± 2 sd of
 the samples. Run from the repository root (trains the prior first if its checkpoint is
-missing): ``python results/priors/run.py [prior|baselines|pinn|joint|figure|table]`` (no argument:
-all).
+missing): ``python results/priors/run.py [--family poisson] [prior|baselines|pinn|joint|figure|
+table]`` (no part: all).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +45,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from darcy_baselines import gp_field, pinn_fields, train_fno  # noqa: E402
+from baselines import gp_field, pinn_fields, train_fno  # noqa: E402
 from train import CACHE, GRID, checkpoint_path  # noqa: E402
 from train import main as train_main  # noqa: E402
 
@@ -52,15 +57,50 @@ from pinnlab.methods.prior import PriorOptions, pde_for  # noqa: E402
 
 N_SCENES, N_OBS, N_PINN, SEED = 100, 31, 10, 2026
 TASKS = {"inverse": "u", "forward": "a"}  # task -> the observed field
-CHANNEL = {"a": 0, "u": 1}
-GUIDANCE = {"dps": {"zeta": 3.0}, "dps_pde": {"zeta": 3.0, "pde_weight": 1e-3},
-            "flowchef": {"zeta": 1.0}}  # chosen on validation scenes by tune.py (tune.md)
+CHANNEL = {"a": 0, "u": 1}  # "a": the family's coefficient or source field, channel 0
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of results/priors: its spec (problems/generative/<name>.toml), the spec of one
+    scene with channel 0 as a second unknown field (for the PINN and the PDE residual), the
+    name of channel 0 there, the threshold of a binary channel 0 (its error rate is scored) and
+    the folder of the results."""
+
+    name: str
+    observed: str
+    field: str
+    threshold: float | None
+    out: Path
+    guidance: dict  # guidance -> its strengths, chosen on validation scenes by tune.py
+
+    def spec(self) -> Path:
+        return HERE.parents[1] / "problems" / "generative" / self.observed
+
+
+FAMILIES = {
+    "darcy_binary": Family("darcy_binary", "darcy_observed.toml", "a", 7.5, HERE, {
+        "dps": {"zeta": 3.0}, "dps_pde": {"zeta": 3.0, "pde_weight": 1e-3},
+        "flowchef": {"zeta": 1.0}}),
+    "poisson": Family("poisson", "poisson_observed.toml", "f", None, HERE / "poisson", {
+        "dps": {"zeta": 3.0}, "dps_pde": {"zeta": 3.0, "pde_weight": 1e-3},
+        "flowchef": {"zeta": 1.0}}),
+}
+FAM = FAMILIES["darcy_binary"]
+
+
+def select(name: str) -> Family:
+    """Make ``name`` the family every function here works on."""
+    global FAM
+    FAM = FAMILIES[name]
+    FAM.out.mkdir(exist_ok=True)
+    return FAM
 SAMPLES, NFE = 8, 50
 PINN_OPTIONS = {"adam_steps": 1000, "lbfgs_steps": 300, "residual_points": 2048}
 
 
 def scenes() -> tuple[np.ndarray, dict, list[np.ndarray]]:
-    ds = family_dataset(bundled_spec("darcy_binary"), N_SCENES, seed=SEED, grid=GRID)
+    ds = family_dataset(bundled_spec(FAM.name), N_SCENES, seed=SEED, grid=GRID)
     nodes = [np.stack(np.unravel_index(np.random.default_rng(i).choice(32 * 32, N_OBS,
                                                                        replace=False),
                                        (32, 32)), 1) for i in range(N_SCENES)]
@@ -69,19 +109,21 @@ def scenes() -> tuple[np.ndarray, dict, list[np.ndarray]]:
 
 def scores(a: np.ndarray, u: np.ndarray, truth: np.ndarray) -> dict:
     rel = lambda p, t: float(np.linalg.norm(p - t) / np.linalg.norm(t))  # noqa: E731
-    return {"u": rel(u, truth[1]), "a": rel(a, truth[0]),
-            "a_error_rate": float(np.mean((a > 7.5) != (truth[0] > 7.5)))}
+    out = {"u": rel(u, truth[1]), "a": rel(a, truth[0])}
+    if FAM.threshold is not None:
+        out["a_error_rate"] = float(np.mean((a > FAM.threshold) != (truth[0] > FAM.threshold)))
+    return out
 
 
 def run_prior(fields, coords, nodes) -> dict:
-    if not checkpoint_path().exists():
-        train_main()
-    prior = Prior.load(checkpoint_path())
-    problem = pinnlab.load(HERE.parents[1] / "problems" / "generative" / "darcy_observed.toml")
+    if not checkpoint_path(FAM.name).exists():
+        train_main(FAM.name)
+    prior = Prior.load(checkpoint_path(FAM.name))
+    problem = pinnlab.load(FAM.spec())
     pde = pde_for(problem, PriorOptions(space_derivatives="central"), coords)
     out = {}
     for task, field in TASKS.items():
-        for guidance, kw in GUIDANCE.items():
+        for guidance, kw in FAM.guidance.items():
             rows = []
             for i, truth in enumerate(fields):
                 c = CHANNEL[field]
@@ -100,13 +142,13 @@ def run_prior(fields, coords, nodes) -> dict:
                 rows.append(row)
             out[f"{task}/prior {guidance}"] = rows
             print(task, guidance, np.mean([r["u"] for r in rows]),
-                  np.mean([r["a_error_rate"] for r in rows]), flush=True)
+                  np.mean([r["a"] for r in rows]), flush=True)
     return out
 
 
 def run_baselines(fields, coords, nodes) -> dict:
     x, y = coords["x"], coords["y"]
-    train = FieldDataset.load(CACHE / "darcy_binary_train.npz").fields[:4000].astype(np.float64)
+    train = FieldDataset.load(CACHE / f"{FAM.name}_train.npz").fields[:4000].astype(np.float64)
     out = {}
     for task, field in TASKS.items():
         c = CHANNEL[field]
@@ -120,26 +162,33 @@ def run_baselines(fields, coords, nodes) -> dict:
             other = predict(observed[None])[0]
             both = {field: observed, "au".replace(field, ""): other}
             row = scores(both["a"], both["u"], truth)
-            gp_rows.append({k: row[k] for k in ([field] if field == "u" else ["a",
-                            "a_error_rate"])} | {"seconds": gp_s})
+            gp_rows.append({k: v for k, v in row.items() if k.startswith(field)}
+                           | {"seconds": gp_s})
             fno_rows.append(row | {"seconds": time.perf_counter() - start,
                                    "train_seconds": fit_s})
         out[f"{task}/GP"] = gp_rows
         out[f"{task}/GP + FNO"] = fno_rows
         print(task, "fno", np.mean([r["u"] for r in fno_rows]),
-              np.mean([r["a_error_rate"] for r in fno_rows]), flush=True)
+              np.mean([r["a"] for r in fno_rows]), flush=True)
     return out
+
+
+def split(task: str, n: np.ndarray) -> dict[str, np.ndarray]:
+    """The nodes of each observed field: the task's field at all ``n``, or for the joint task
+    u at the first 16 and a at the other 15."""
+    return {"u": n[:16], "a": n[16:]} if task == "joint" else {TASKS[task]: n}
 
 
 def run_pinn(fields, coords, nodes) -> dict:
     out = {}
-    for task, field in TASKS.items():
+    for task in [*TASKS, "joint"]:
         rows = []
         for i, truth in enumerate(fields[:N_PINN]):
-            c = CHANNEL[field]
+            observed = {f: (n, truth[CHANNEL[f]][n[:, 0], n[:, 1]])
+                        for f, n in split(task, nodes[i]).items()}
             start = time.perf_counter()
-            a, u = pinn_fields(field, nodes[i], truth[c][nodes[i][:, 0], nodes[i][:, 1]],
-                               coords["x"], coords["y"], PINN_OPTIONS, seed=i)
+            a, u = pinn_fields(FAM.spec(), FAM.field, observed, coords["x"], coords["y"],
+                               PINN_OPTIONS, seed=i)
             rows.append(scores(a, u, truth) | {"seconds": time.perf_counter() - start})
         out[f"{task}/PINN"] = rows
         print(task, "pinn", np.mean([r["u"] for r in rows]), flush=True)
@@ -149,17 +198,16 @@ def run_pinn(fields, coords, nodes) -> dict:
 def run_joint(fields, coords, nodes) -> dict:
     """The joint task: u at the scene's first 16 nodes and a at the other 15 (3% in all);
     the prior with each guidance, and a GP per field."""
-    prior = Prior.load(checkpoint_path())
-    problem = pinnlab.load(HERE.parents[1] / "problems" / "generative" / "darcy_observed.toml")
-    pde = pde_for(problem, PriorOptions(space_derivatives="central"), coords)
+    prior = Prior.load(checkpoint_path(FAM.name))
+    pde = pde_for(pinnlab.load(FAM.spec()), PriorOptions(space_derivatives="central"), coords)
     x, y = coords["x"], coords["y"]
-    out: dict[str, list] = {f"joint/prior {g}": [] for g in GUIDANCE} | {"joint/GP": []}
+    out: dict[str, list] = {f"joint/prior {g}": [] for g in FAM.guidance} | {"joint/GP": []}
     for i, truth in enumerate(fields):
-        part = {"u": nodes[i][:16], "a": nodes[i][16:]}
+        part = split("joint", nodes[i])
         mask = np.zeros((2, 32, 32), bool)
         for f, n in part.items():
             mask[CHANNEL[f], n[:, 0], n[:, 1]] = True
-        for guidance, kw in GUIDANCE.items():
+        for guidance, kw in FAM.guidance.items():
             start = time.perf_counter()
             rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
                               method=guidance, n_samples=SAMPLES, nfe=NFE,
@@ -176,8 +224,7 @@ def run_joint(fields, coords, nodes) -> dict:
         out["joint/GP"].append(scores(gp["a"], gp["u"], truth)
                                | {"seconds": time.perf_counter() - start})
     for key, rows in out.items():
-        print(key, np.mean([r["u"] for r in rows]), np.mean([r["a_error_rate"] for r in rows]),
-              flush=True)
+        print(key, np.mean([r["u"] for r in rows]), np.mean([r["a"] for r in rows]), flush=True)
     return out
 
 
@@ -187,10 +234,11 @@ PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn, "join
 def table() -> None:
     results = {}
     for part in PARTS:
-        path = HERE / f"results_{part}.json"
+        path = FAM.out / f"results_{part}.json"
         if path.exists():
             results.update(json.loads(path.read_text()))
-    lines = ["| task | method | scenes | u rel. L2 | a rel. L2 | a error rate | s / scene |",
+    a = FAM.field
+    lines = [f"| task | method | scenes | u rel. L2 | {a} rel. L2 | {a} error rate | s / scene |",
              "|---|---|---|---|---|---|---|"]
     for key, rows in results.items():
         task, method = key.split("/")
@@ -201,7 +249,7 @@ def table() -> None:
 
         lines.append(f"| {task} | {method} | {len(rows)} | {cell('u')} | {cell('a')} | "
                      f"{cell('a_error_rate')} | {np.mean([r['seconds'] for r in rows]):.1f} |")
-    (HERE / "table.md").write_text("\n".join(lines) + "\n")
+    (FAM.out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
@@ -212,8 +260,9 @@ def figure(fields, coords, nodes, guidance: str = "dps") -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    prior = Prior.load(checkpoint_path())
+    prior = Prior.load(checkpoint_path(FAM.name))
     truth = fields[0]
+    a = FAM.field
     fig, axes = plt.subplots(2, 6, figsize=(18, 5.6))
     for row, (task, field) in zip(axes, TASKS.items(), strict=True):
         c = CHANNEL[field]
@@ -221,21 +270,26 @@ def figure(fields, coords, nodes, guidance: str = "dps") -> None:
         mask[c, nodes[0][:, 0], nodes[0][:, 1]] = True
         rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
                           method=guidance, n_samples=SAMPLES, nfe=NFE, seed=0,
-                          **GUIDANCE[guidance])
+                          **FAM.guidance[guidance])
         s = rec.samples.double().numpy()
-        panels = [(truth[0], "true a"), (s.mean(0)[0], "mean a"), (s.std(0)[0], "sd a"),
+        panels = [(truth[0], f"true {a}"), (s.mean(0)[0], f"mean {a}"), (s.std(0)[0], f"sd {a}"),
                   (truth[1], "true u"), (s.mean(0)[1], "mean u"), (s.std(0)[1], "sd u")]
         for ax, (f, title) in zip(row, panels, strict=True):
             im = ax.imshow(f.T, origin="lower", extent=[0, 1, 0, 1])
             ax.plot(coords["x"][nodes[0][:, 0]], coords["y"][nodes[0][:, 1]], "k.", ms=3)
-            ax.set_title(f"{task} ({field} observed): {title}", fontsize=8)
+            ax.set_title(f"{task} ({a if field == 'a' else field} observed): {title}",
+                         fontsize=8)
             fig.colorbar(im, ax=ax)
     fig.tight_layout()
-    fig.savefig(HERE / "reconstruction.png", dpi=110)
+    fig.savefig(FAM.out / "reconstruction.png", dpi=110)
 
 
 def main(parts: list[str]) -> None:
     torch.set_num_threads(1)
+    if parts[:1] == ["--family"]:
+        select(parts[1])
+        parts = parts[2:]
+    parts = parts or [*PARTS, "figure", "table"]
     fields, coords, nodes = scenes()
     for part in parts:
         if part == "figure":
@@ -244,9 +298,9 @@ def main(parts: list[str]) -> None:
         if part == "table":
             continue
         result = PARTS[part](fields, coords, nodes)
-        (HERE / f"results_{part}.json").write_text(json.dumps(result, indent=1))
+        (FAM.out / f"results_{part}.json").write_text(json.dumps(result, indent=1))
     table()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or [*PARTS, "figure", "table"])
+    main(sys.argv[1:])

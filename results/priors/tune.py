@@ -1,9 +1,10 @@
 """Choose the guidance strengths of run.py on validation scenes (not the held-out ones).
 
-Scenes: ``family_dataset(darcy_binary, 4, seed=7)`` with masks from ``default_rng(1000 + i)``;
+Scenes: ``family_dataset(FAMILY, 4, seed=7)`` with masks from ``default_rng(1000 + i)``;
 both tasks; 8 samples, 50 network evaluations. Sweeps zeta for dps and flowchef, and the residual
-weight for dps_pde at the best dps zeta. Writes tune.md. Run from the repository root:
-``python results/priors/tune.py``.
+weight for dps_pde at the best dps zeta; the sum of the errors decides (u and a; for a binary a
+its error rate). Writes tune.md in the family's folder of run.py. Run from the repository root:
+``python results/priors/tune.py [darcy_binary|poisson]``.
 """
 
 from __future__ import annotations
@@ -41,36 +42,38 @@ def score(prior, pde, fields, nodes, guidance, **kw) -> dict:
             rows.items()}
 
 
-def main() -> None:
+def main(family: str = "darcy_binary") -> None:
     torch.set_num_threads(1)
-    ds = family_dataset(bundled_spec("darcy_binary"), 4, seed=7, grid=run.GRID)
+    fam = run.select(family)
+    ds = family_dataset(bundled_spec(family), 4, seed=7, grid=run.GRID)
     fields = ds.fields.astype(np.float64)
     nodes = [np.stack(np.unravel_index(np.random.default_rng(1000 + i).choice(
         1024, run.N_OBS, replace=False), (32, 32)), 1) for i in range(len(fields))]
-    prior = Prior.load(run.checkpoint_path())
-    problem = pinnlab.load(HERE.parents[1] / "problems" / "generative" / "darcy_observed.toml")
-    pde = pde_for(problem, PriorOptions(space_derivatives="central"), ds.coords)
-    lines = ["| guidance | setting | inverse: u | inverse: a error rate | forward: u | "
-             "forward: a error rate |", "|---|---|---|---|---|---|"]
+    prior = Prior.load(run.checkpoint_path(family))
+    pde = pde_for(pinnlab.load(fam.spec()), PriorOptions(space_derivatives="central"), ds.coords)
+    a = "a_error_rate" if fam.threshold is not None else "a"
+    label = f"{fam.field} error rate" if fam.threshold is not None else f"{fam.field} rel. L2"
+    lines = [f"| guidance | setting | inverse: u | inverse: {label} | forward: u | "
+             f"forward: {label} |", "|---|---|---|---|---|---|"]
 
     def row(guidance, **kw):
         s = score(prior, pde, fields, nodes, guidance, **kw)
         lines.append(f"| {guidance} | {kw} | {s['inverse']['u']:.3f} | "
-                     f"{s['inverse']['a_error_rate']:.3f} | {s['forward']['u']:.3f} | "
-                     f"{s['forward']['a_error_rate']:.3f} |")
+                     f"{s['inverse'][a]:.3f} | {s['forward']['u']:.3f} | "
+                     f"{s['forward'][a]:.3f} |")
         print(lines[-1], flush=True)
-        return s['inverse']['u'] + s['forward']['u'] + s['inverse']['a_error_rate'] + \
-            s['forward']['a_error_rate']
+        return s['inverse']['u'] + s['forward']['u'] + s['inverse'][a] + s['forward'][a]
 
     best = min((row("dps", zeta=z), z) for z in (0.3, 1.0, 3.0))[1]
     for w in (1e-3, 1e-2, 3e-2):
         row("dps_pde", zeta=best, pde_weight=w)
     for z in (0.5, 1.0):
         row("flowchef", zeta=z)
-    (HERE / "tune.md").write_text("# Guidance strengths on 4 validation scenes (seed 7)\n\n"
-                                  "Sum of the four columns decides; `python results/priors/"
-                                  "tune.py`.\n\n" + "\n".join(lines) + "\n")
+    (fam.out / "tune.md").write_text(
+        f"# Guidance strengths for {family} on 4 validation scenes (seed 7)\n\n"
+        f"Sum of the four columns decides; `python results/priors/tune.py {family}`.\n\n"
+        + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])

@@ -1,4 +1,4 @@
-"""Baselines of the Darcy reconstruction (results/priors/run.py), on the same observed nodes.
+"""Baselines of the reconstructions of results/priors/run.py, on the same observed nodes.
 
 * GP: gpytorch regression of the observed field on its observed nodes (and, for u, on the
   wall nodes where u = 0 is known) (``gp_reconstruct`` of
@@ -7,8 +7,9 @@
 * FNO (neuraloperator's ``FNO``, 12 x 12 modes, width 32, 4 layers): trained on the full
   training fields to map the observed field to the other (u -> a for the inverse task, a -> u
   for the forward one), then given the GP mean of the observed field.
-* PINN: pinnlab's own PINN on problems/generative/darcy_observed.toml with the scene's
-  observations: a and u are its two outputs (a bounded in [3, 12], u = 0 on the walls built in).
+* PINN: pinnlab's own PINN on problems/generative/<family>_observed.toml with the scene's
+  observations: the coefficient (or source) and u are its two outputs (Darcy's a bounded in
+  [3, 12]; u = 0 on the walls built in).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ _heat = importlib.util.spec_from_file_location(
 heat_baselines = importlib.util.module_from_spec(_heat)
 _heat.loader.exec_module(heat_baselines)
 
-SPEC = HERE.parents[1] / "problems" / "generative" / "darcy_observed.toml"
 FNO_EPOCHS, FNO_BATCH, FNO_LR = 15, 32, 2e-3
 
 
@@ -80,19 +80,29 @@ def train_fno(inputs: np.ndarray, outputs: np.ndarray, seed: int = 0):
     return predict, seconds
 
 
-def pinn_fields(field: str, nodes: np.ndarray, values: np.ndarray, x: np.ndarray,
-                y: np.ndarray, options: dict, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """pinnlab's PINN on darcy_observed.toml with ``field`` observed at ``nodes``: (a, u) on
-    the grid."""
+def pinn_fields(spec: Path, coefficient: str, observed: dict[str, tuple[np.ndarray, np.ndarray]],
+                x: np.ndarray, y: np.ndarray, options: dict,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """pinnlab's PINN on ``spec`` (darcy_observed.toml, poisson_observed.toml) with each field
+    of ``observed`` ("u", or "a" for the spec's field ``coefficient``) measured at its grid
+    nodes ``(k, 2)`` with its values ``(k,)`` (different nodes per field: the other field is
+    NaN, not measured, there): the coefficient and u on the grid."""
     import pinnlab
     from pinnlab.spec.problem import Observations
 
-    problem = pinnlab.load(SPEC)
-    obs = Observations({"x": x[nodes[:, 0]], "y": y[nodes[:, 1]]},
-                       {field: np.asarray(values, float)}, 0.0, "scene")
+    problem = pinnlab.load(spec)
+    nodes = np.concatenate([n for n, _ in observed.values()])
+    values, start = {}, 0
+    for field, (n, v) in observed.items():
+        column = np.full(len(nodes), np.nan)
+        column[start:start + len(n)] = v
+        values[coefficient if field == "a" else field] = column
+        start += len(n)
+    obs = Observations({"x": x[nodes[:, 0]], "y": y[nodes[:, 1]]}, values, 0.0, "scene")
     problem = dataclasses.replace(problem, observations=obs)
     result = pinnlab.solve(problem, "pinn", seed=seed, progress=False, evaluate=False,
                            **options)
     xx, yy = np.meshgrid(x, y, indexing="ij")
     out = result.predict(np.stack([xx.ravel(), yy.ravel()], 1))
-    return (np.asarray(out["a"]).reshape(xx.shape), np.asarray(out["u"]).reshape(xx.shape))
+    return (np.asarray(out[coefficient]).reshape(xx.shape),
+            np.asarray(out["u"]).reshape(xx.shape))
