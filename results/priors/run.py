@@ -22,13 +22,14 @@ Methods, all on the same nodes:
 
 The joint task observes u at a scene's first 16 nodes and a at the other 15: the prior's three
 guidances and a GP per field (part ``joint``), and the PINN with both fields' observations
-(part ``pinn``).
+(part ``pinn``). Part ``reference``: DPS with 2000 network evaluations on the first 5 scenes
+against the table's 50.
 
 Metrics: relative L2 of u and of a, the error rate of a binary a (thresholded at 7.5), seconds per
 reconstruction; for the prior, the share of nodes where the truth lies within mean ± 2 sd of
 the samples. Run from the repository root (trains the prior first if its checkpoint is
-missing): ``python results/priors/run.py [--family poisson] [prior|baselines|pinn|joint|figure|
-table]`` (no part: all).
+missing): ``python results/priors/run.py [--family poisson] [prior|baselines|pinn|joint|
+reference|figure|table]`` (no part: all).
 """
 
 from __future__ import annotations
@@ -228,7 +229,34 @@ def run_joint(fields, coords, nodes) -> dict:
     return out
 
 
-PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn, "joint": run_joint}
+def run_reference(fields, coords, nodes, n_scenes: int = 5, nfe: int = 2000) -> dict:
+    """DPS with ``nfe`` network evaluations against the table's 50 on the first ``n_scenes``
+    scenes, both tasks: zeta scaled by 50 / nfe, so that the guidance summed over the steps is
+    the same."""
+    prior = Prior.load(checkpoint_path(FAM.name))
+    zeta = FAM.guidance["dps"]["zeta"]
+    out: dict[str, list] = {}
+    for task, field in TASKS.items():
+        for steps in (NFE, nfe):
+            rows = []
+            for i, truth in enumerate(fields[:n_scenes]):
+                mask = np.zeros((2, 32, 32), bool)
+                mask[CHANNEL[field], nodes[i][:, 0], nodes[i][:, 1]] = True
+                start = time.perf_counter()
+                rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
+                                  method="dps", n_samples=SAMPLES, nfe=steps,
+                                  zeta=zeta * NFE / steps, seed=i)
+                s = rec.samples.double().numpy()
+                rows.append(scores(s.mean(0)[0], s.mean(0)[1], truth)
+                            | {"seconds": time.perf_counter() - start})
+            out[f"{task}/prior dps, {steps} steps"] = rows
+            print(task, steps, np.mean([r["u"] for r in rows]), np.mean([r["a"] for r in rows]),
+                  flush=True)
+    return out
+
+
+PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn, "joint": run_joint,
+         "reference": run_reference}
 
 
 def table() -> None:
