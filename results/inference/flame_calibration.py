@@ -11,7 +11,10 @@ one thread per run). Reported per run: each parameter's error, Laplace σ and wh
 interval holds the truth; per ``n``: the coverage and median σ of each parameter. Writes
 ``flame_calibration.json`` and ``.md`` here. With ``--ensemble K`` each solve also refits K
 members on re-noised observations (``pinnlab.ensemble``) and the same figures are reported for
-the ensemble's interval, in ``flame_calibration_ensemble.json`` and ``.md``.
+the ensemble's interval, in ``flame_calibration_ensemble.json`` and ``.md``. Each finished
+solve is appended to ``<stem>_rows.jsonl`` at once, and a re-run skips the (n, draw) pairs
+already there, so a long run can be stopped and resumed; draws run in the order k = 0, 1, ...
+across all n, and the tables count the draws each n has.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import json
 import os
 import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 
@@ -75,17 +78,30 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--ensemble", type=int, default=0)
     args = ap.parse_args()
-    jobs = [(n, k) for n in args.n for k in range(args.draws)]
-    with ProcessPoolExecutor(args.workers) as pool:
-        rows = list(pool.map(one, [j[0] for j in jobs], [j[1] for j in jobs],
-                             [args.noise] * len(jobs), [args.ensemble] * len(jobs)))
+    stem = "flame_calibration" + ("_ensemble" if args.ensemble else "")
+    done_path = os.path.join(HERE, stem + "_rows.jsonl")
+    rows = []
+    if os.path.exists(done_path):
+        with open(done_path) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    done = {(r["n"], r["draw"]) for r in rows}
+    jobs = [(n, k) for k in range(args.draws) for n in args.n if (n, k) not in done]
+    with ProcessPoolExecutor(args.workers) as pool, open(done_path, "a") as log:
+        futures = [pool.submit(one, n, k, args.noise, args.ensemble) for n, k in jobs]
+        for fut in as_completed(futures):
+            rows.append(fut.result())
+            log.write(json.dumps(rows[-1]) + "\n")
+            log.flush()
+    rows = sorted((r for r in rows if r["n"] in args.n and r["draw"] < args.draws),
+                  key=lambda r: (r["n"], r["draw"]))
     keys = ("laplace", "ensemble") if args.ensemble else ("laplace",)
     summary = [summarise(args.n, rows, key) for key in keys]
-    stem = "flame_calibration" + ("_ensemble" if args.ensemble else "")
     with open(os.path.join(HERE, stem + ".json"), "w") as f:
         json.dump({"noise": args.noise, "draws": args.draws, "ensemble": args.ensemble,
                    "summary": [s for part in summary for s in part], "rows": rows}, f, indent=1)
-    lines = [f"Noise {args.noise:.0%}, {args.draws} draws per n."]
+    count = {n: sum(r["n"] == n for r in rows) for n in args.n}
+    lines = [f"Noise {args.noise:.0%}; draws per n: "
+             + ", ".join(f"{c} at n = {n}" for n, c in count.items()) + "."]
     for key, part in zip(keys, summary, strict=True):
         if args.ensemble:
             lines += ["", f"Intervals: {key}" + (f" ({args.ensemble} members)"
@@ -106,8 +122,10 @@ def summarise(ns: list[int], rows: list[dict], key: str) -> list[dict]:
     out = []
     for n in ns:
         sel = [r[key] for r in rows if r["n"] == n]
+        if len(sel) < 2:
+            continue
         for k in NAMES:
-            out.append({"n": n, "parameter": k, "interval": key,
+            out.append({"n": n, "parameter": k, "interval": key, "draws": len(sel),
                         "coverage": float(np.mean([r[k]["covered"] for r in sel])),
                         "median_std_rel": float(np.median([r[k]["std_rel"] for r in sel])),
                         "error_sd": float(np.std([r[k]["error"] for r in sel], ddof=1)),
