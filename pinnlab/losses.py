@@ -331,7 +331,7 @@ def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None
     scale = (target.nan_to_num().abs().sum(0) / measured.sum(0).clamp_min(1)).clamp_min(1e-12)
     if rows is not None:
         pts, target, measured = pts[rows], target[rows], measured[rows]
-    keep = None if measured.all() else measured.flatten().to(device)
+    keep = None if measured.all() else measured.flatten().nonzero().flatten().to(device)
     pts, scale = pts.to(device), scale.to(device)
     target = target.nan_to_num().to(device)
     indices = sorted({s.index for e in exprs for s in e.derivatives} | {()})
@@ -340,7 +340,7 @@ def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None
         env = environment(problem, points, jet, params)
         pred = torch.stack([_column(e.evaluate(env), points) for e in exprs], 1)
         r = ((pred - target) / scale).flatten()
-        return r if keep is None else r[keep]
+        return r if keep is None else r.index_select(0, keep)  # a fixed size (torch.compile)
 
     return Term(name, "data", None, pts.shape[0], indices, residual, fixed=pts,
                 pointwise=False)
