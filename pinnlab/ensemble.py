@@ -14,8 +14,9 @@ also carry what a linearisation cannot: a fresh network each time, so a weakly i
 parameter (a valley of near-equal fits) shows its whole spread, at K times the training cost.
 
 Reported (``metrics["uncertainty"]["ensemble"]``): the members' estimates, their standard
-deviation, the interval ``θ̂ ± 1.96 sd`` around the main fit ``θ̂``, the empirical 2.5–97.5%
-range of the members, and their correlations.
+deviation, the interval ``θ̂ ± q sd`` around the main fit ``θ̂`` (``q`` Student's t quantile
+for ``K − 1`` degrees of freedom: 4.30 for three members), the empirical 2.5–97.5% range of the
+members, and their correlations.
 """
 
 from __future__ import annotations
@@ -48,16 +49,28 @@ def column_sigmas(observations, estimated: float | None = None) -> dict[str, flo
     return out
 
 
+def student_quantile(size: int) -> float:
+    """The 97.5% quantile of Student's t with ``size − 1`` degrees of freedom: the factor of a
+    95% interval ``θ̂ ± q · sd`` when the sd comes from ``size`` members (4.30 for 3, 2.26 for
+    10, → 1.96); NaN below two members."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, size - 1)) if size > 1 else math.nan
+
+
 def summarise(estimate: dict[str, float], members: list[dict[str, float]]) -> dict:
-    """Spread, intervals and correlations of the members' estimates around ``estimate``."""
+    """Spread, intervals (``θ̂ ± q sd``, :func:`student_quantile`: a handful of members
+    estimate the sd loosely, and the t quantile keeps the interval's coverage at 95% for a
+    Gaussian spread) and correlations of the members' estimates around ``estimate``."""
     names = list(estimate)
     theta = np.array([[m[n] for n in names] for m in members], dtype=float)
     sd = theta.std(axis=0, ddof=1) if len(members) > 1 else np.full(len(names), math.nan)
     corr = np.corrcoef(theta, rowvar=False) if len(names) > 1 else np.ones((1, 1))
     corr = np.atleast_2d(corr)
-    return {"members": members, "size": len(members),
+    q = student_quantile(len(members))
+    return {"members": members, "size": len(members), "quantile": q,
             "std": {n: float(s) for n, s in zip(names, sd, strict=True)},
-            "interval": {n: [estimate[n] - 1.96 * float(s), estimate[n] + 1.96 * float(s)]
+            "interval": {n: [estimate[n] - q * float(s), estimate[n] + q * float(s)]
                          for n, s in zip(names, sd, strict=True)},
             "range_95": {n: [float(np.percentile(theta[:, i], 2.5)),
                              float(np.percentile(theta[:, i], 97.5))]

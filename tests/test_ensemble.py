@@ -44,6 +44,7 @@ def test_redraw_and_summary():
     assert np.array_equal(a, redraw(obs, sigma, 0, 1).values["u"])  # reproducible
     s = summarise({"p": 1.0, "q": 2.0}, [{"p": 0.0, "q": 1.0}, {"p": 2.0, "q": 3.0},
                                          {"p": 1.0, "q": 2.0}])
+    t2 = 4.302652729749462  # Student's t, 97.5%, two degrees of freedom (three members)
     assert s["std"]["p"] == pytest.approx(1.0) and s["interval"]["q"] == pytest.approx(
-        [2.0 - 1.96, 2.0 + 1.96])
+        [2.0 - t2, 2.0 + t2], rel=1e-9)
     assert s["correlation"]["p"]["q"] == pytest.approx(1.0)
