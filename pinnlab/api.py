@@ -86,9 +86,9 @@ def prepare(problem: Problem | str | os.PathLike, method: str = "pinn", *,
 
         optional_import("pytorch_optimizer", "soap")
     if getattr(cfg, "quasi_newton", None) == "lm" and not getattr(module, "residual_rows", 0):
-        raise SpecError(f'quasi_newton = "lm" needs the loss as residual rows, which {method} '
-                        "does not give; use lbfgs or bfgs", file=problem.source,
-                        key="training.quasi_newton")
+        from .stages import refuse_lm
+
+        refuse_lm(method, problem.source)
     module.check(problem, cfg)
     return Plan(problem, method, module, cfg, int(seed), device)
 

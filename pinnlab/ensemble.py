@@ -40,8 +40,7 @@ def column_sigmas(observations, estimated: float | None = None) -> dict[str, flo
     ``estimated · mean|y_c|`` (``estimated``: the Laplace fit's σ̂_d in data-term units)."""
     out = {}
     for c, v in observations.values.items():
-        v = np.asarray(v, dtype=float)
-        v = v[~np.isnan(v)]  # measured values only
+        v = np.asarray(v, dtype=float)[observations.measured(c)]
         if observations.noise:
             out[c] = float(observations.noise) * float(np.sqrt(np.mean(v**2)))
         else:

@@ -231,17 +231,21 @@ def second_order(phase: Phase, module: torch.nn.Module, params: list, rows=None
         tolerance_change=phase.tolerance_change)
 
 
+def refuse_lm(method: str, source: str | None) -> None:
+    """The one line for a Levenberg–Marquardt phase on a loss without residual rows."""
+    from .errors import SpecError
+
+    raise SpecError(f'quasi_newton = "lm" needs the loss as residual rows, which {method} '
+                    "does not give; use lbfgs or bfgs", file=source, key="training.quasi_newton")
+
+
 def check_phases(phases: list[Phase], module: torch.nn.Module, rows, source: str | None
                  ) -> None:
     """Before any training: the dense phases' matrix fits, and a Levenberg–Marquardt phase
     has the loss's residual rows (one line naming ``training.quasi_newton`` otherwise)."""
-    from .errors import SpecError
-
     kinds = {p.kind for p in phases}
     if "lm" in kinds and rows is None:
-        raise SpecError('quasi_newton = "lm" needs the loss as residual rows, which this '
-                        "method does not give; use lbfgs or bfgs", file=source,
-                        key="training.quasi_newton")
+        refuse_lm("this method", source)
     if kinds & {"bfgs", "ssbfgs", "lm"}:
         from .bfgs import check_size
 

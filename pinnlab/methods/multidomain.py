@@ -18,7 +18,6 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-import numpy as np
 import torch
 from pydantic import Field
 
@@ -168,8 +167,7 @@ class MultiDomainLoss:
             pts = torch.stack([torch.as_tensor(obs.coords[c], dtype=dtype)
                                for c in problem.coords], 1)
             own = model.owner(pts.to(device)).cpu()
-            seen = torch.as_tensor(~np.all([np.isnan(np.asarray(v, float))
-                                            for v in obs.values.values()], 0))
+            seen = torch.as_tensor(obs.measured())
             for k in range(len(model.subdomains)):
                 rows = torch.nonzero((own == k) & seen).flatten()  # rows with a measured value
                 if len(rows):

@@ -101,7 +101,7 @@ def _context(gp_problem, problem: Problem, seed: int):
     obs = problem.observations
     if obs is None:
         return sample_functions(gp_problem, 1, np.random.default_rng(seed + 1234), params=p)
-    seen = ~np.isnan(np.asarray(obs.values["u"], float))  # the measured rows
+    seen = obs.measured("u")
     t, x, u = (np.asarray(a, float)[seen][None] for a in
                (obs.coords[problem.time], obs.coords[problem.space[0]], obs.values["u"]))
     return FunctionBatch(np.array([p]), t, x, u, t, x, u)

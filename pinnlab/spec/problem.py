@@ -116,6 +116,12 @@ class Observations:
     def __len__(self) -> int:
         return len(next(iter(self.values.values()))) if self.values else 0
 
+    def measured(self, name: str | None = None) -> np.ndarray:
+        """Where a value was measured (a CSV's empty cell, NaN, is not): a boolean mask of the
+        rows for the column ``name``, or of the rows with any measured value."""
+        cols = [self.values[name]] if name is not None else list(self.values.values())
+        return ~np.all([np.isnan(np.asarray(v, float)) for v in cols], 0)
+
 
 @dataclass
 class Conservation:
