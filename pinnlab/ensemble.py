@@ -80,19 +80,18 @@ def summarise(estimate: dict[str, float], members: list[dict[str, float]]) -> di
 
 def refits(problem, cfg, ctx, size: int, estimate: dict[str, float],
            noise_estimated: float | None) -> dict:
-    """Train ``size`` members (module docstring) quietly, writing nothing, and summarise them
-    around the main fit's ``estimate``."""
-    from .methods.pinn import train_pinn
+    """Train ``size`` members (module docstring) quietly, writing nothing, their Adam phases
+    batched (:mod:`pinnlab.batched`), and summarise them around the main fit's ``estimate``."""
+    from .batched import train_many
 
     sigma = column_sigmas(problem.observations, noise_estimated)
-    members = []
-    for k in range(1, size + 1):
-        member = dataclasses.replace(problem, observations=redraw(problem.observations, sigma,
-                                                                  ctx.seed, k))
-        quiet = dataclasses.replace(ctx, seed=ctx.seed + k, out=None, resume=False,
-                                    progress=False, on_row=None, monitor=None)
-        model, _ = train_pinn(member, cfg, quiet)
-        members.append(model.params.estimates())
+    problems = [dataclasses.replace(problem, observations=redraw(problem.observations, sigma,
+                                                                 ctx.seed, k))
+                for k in range(1, size + 1)]
+    quiet = dataclasses.replace(ctx, out=None, resume=False, progress=False, on_row=None,
+                                monitor=None)
+    trained = train_many(problems, cfg, quiet, [ctx.seed + k for k in range(1, size + 1)])
+    members = [model.params.estimates() for model, _ in trained]
     out = summarise(estimate, members)
     out["noise"] = sigma
     out["method"] = "ensemble of refits on re-noised observations (randomise-then-optimise)"

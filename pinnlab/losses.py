@@ -51,6 +51,8 @@ class Term:
         fixed: fixed points (data terms).
         pointwise: value ``i`` of the residual depends on point ``i`` alone (false for
             observations, paired with their points by position, integrals and periodic pairs).
+        constants: the tensors the residual reads besides its arguments (the observed values
+            of a data term), by name: :mod:`pinnlab.batched` swaps in one set per instance.
     """
 
     name: str
@@ -63,6 +65,7 @@ class Term:
     points: torch.Tensor | None = field(default=None, repr=False)
     basis: JetBasis | None = field(default=None, repr=False)
     pointwise: bool = True
+    constants: dict[str, torch.Tensor] = field(default_factory=dict, repr=False)
 
 
 _LAST: list = [None, None]  # (the inputs, the environment) of the last call
@@ -339,11 +342,16 @@ def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None
     def residual(points, jet, params):
         env = environment(problem, points, jet, params)
         pred = torch.stack([_column(e.evaluate(env), points) for e in exprs], 1)
-        r = ((pred - target) / scale).flatten()
-        return r if keep is None else r.index_select(0, keep)  # a fixed size (torch.compile)
+        held = term.constants
+        r = ((pred - held["target"]) / held["scale"]).flatten()
+        return r if keep is None else r.index_select(0, held["keep"])  # a fixed size (compile)
 
-    return Term(name, "data", None, pts.shape[0], indices, residual, fixed=pts,
-                pointwise=False)
+    constants = {"target": target, "scale": scale}
+    if keep is not None:
+        constants["keep"] = keep  # the measured entries
+    term = Term(name, "data", None, pts.shape[0], indices, residual, fixed=pts,
+                pointwise=False, constants=constants)
+    return term
 
 
 def _column(value, points: torch.Tensor) -> torch.Tensor:

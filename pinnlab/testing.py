@@ -11,6 +11,8 @@ whatever the method, and fails with the numbers that broke it.
   Cantera flame), to check that the spec writes the reference's equations.
 * :func:`slope_problem` — linear regression written as an inverse spec, whose exact posterior
   the interval methods are checked against.
+* :func:`assert_batched_matches` — instances trained together (:mod:`pinnlab.batched`) end
+  where the same instances trained one by one end.
 """
 
 from __future__ import annotations
@@ -226,6 +228,39 @@ def residuals_of_samples(problem: Problem, x: np.ndarray, fields: dict[str, np.n
     release_environment()
     return {k: np.broadcast_to(np.asarray(v, dtype=float), x.shape).copy()
             for k, v in out.items()}
+
+
+def assert_batched_matches(problems: list[Problem], cfg, seeds: list[int], *,
+                           atol: float = 1e-8, rtol: float = 1e-8, batched: bool = True) -> list:
+    """Train ``problems[k]`` from ``seeds[k]`` with :func:`~pinnlab.batched.train_many` and one
+    by one; every weight, history row and stop reason must agree (weights within ``atol``,
+    logged losses within ``rtol``), and the Adam phases must have run as one batch (or, with
+    ``batched=False``, alone). Returns the batched ``[(model, trainer)]``."""
+    import dataclasses
+
+    from .batched import train_many
+    from .methods.pinn import train_pinn
+    from .stages import RunContext
+
+    ctx = RunContext(progress=False)
+    many = train_many(problems, cfg, ctx, seeds)
+    for k, (problem, seed) in enumerate(zip(problems, seeds, strict=True)):
+        model, trainer = train_pinn(problem, cfg, dataclasses.replace(ctx, seed=seed))
+        bmodel, btrainer = many[k]
+        assert btrainer.batched == (len(problems) if batched else 0), "batched or not"
+        for name, v in model.state_dict().items():
+            w = bmodel.state_dict()[name]
+            gap = float((w - v).abs().max()) if v.numel() else 0.0
+            assert gap <= atol, f"instance {k}: {name} differs by {gap:.3e} (atol {atol:g})"
+        assert btrainer.state.stops == trainer.state.stops, (k, btrainer.state.stops)
+        rows, brows = trainer.state.history, btrainer.state.history
+        assert [r["step"] for r in brows] == [r["step"] for r in rows], f"instance {k}: steps"
+        for r, b in zip(rows, brows, strict=True):
+            for key, v in r.items():
+                if isinstance(v, float) and key != "wall_s":
+                    assert abs(b[key] - v) <= rtol * max(abs(v), 1e-300), (
+                        f"instance {k}, step {r['step']}: {key} {b[key]!r} vs {v!r}")
+    return many
 
 
 def hide_module(monkeypatch, name: str) -> None:

@@ -77,6 +77,9 @@ class Trainer:
     """
 
     LBFGS_CHUNK = 20
+    #: how many instances ran this trainer's leading Adam phases as one batch
+    #: (:mod:`pinnlab.batched`; 0: it ran alone)
+    batched: int = 0
 
     def __init__(self, module: torch.nn.Module, losses: Callable[[], dict[str, torch.Tensor]],
                  phases: list[Phase], *, weights: LossWeights | None = None,

@@ -255,14 +255,7 @@ class PINNLoss:
         # terms that share their points form one group; the grouping is found here, outside
         # the compiled function, which then sees only tensors and fixed integers (inside it,
         # object identities would be guarded on and every resample would recompile)
-        points, groups, seen = [], [], {}
-        for i, t in enumerate(self.terms):
-            if id(t.points) not in seen:
-                seen[id(t.points)] = len(points)
-                points.append(t.points)
-                groups.append([])
-            groups[seen[id(t.points)]].append(i)
-        self._groups = tuple(tuple(g) for g in groups)
+        points = self.point_groups()
         if self._compiled is not None:
             if self.announce and not self._compiled_ok:
                 from tqdm.auto import tqdm
@@ -281,6 +274,19 @@ class PINNLoss:
                               stacklevel=2)
                 self._compiled = None
         return self._compute(points)
+
+    def point_groups(self) -> list[torch.Tensor]:
+        """The distinct point sets of the terms, in term order; sets ``self._groups`` (the
+        terms of each set) for :meth:`_compute`."""
+        points, groups, seen = [], [], {}
+        for i, t in enumerate(self.terms):
+            if id(t.points) not in seen:
+                seen[id(t.points)] = len(points)
+                points.append(t.points)
+                groups.append([])
+            groups[seen[id(t.points)]].append(i)
+        self._groups = tuple(tuple(g) for g in groups)
+        return points
 
     def _compute(self, points: list[torch.Tensor]) -> dict[str, torch.Tensor]:
         """Every term from one batched jet pass of the network over all their points (on
@@ -366,6 +372,15 @@ def train_pinn(problem: Problem, cfg: PINNConfig, ctx: RunContext
                ) -> tuple[PINNModel, Trainer]:
     """Build and train a PINN; ``ctx.monitor(model) -> {name: float}`` adds numbers to the
     history (the unknown parameters' estimates are always recorded)."""
+    model, _, trainer = build_pinn(problem, cfg, ctx)
+    trainer.run(resume=ctx.resume)
+    return model, trainer
+
+
+def build_pinn(problem: Problem, cfg: PINNConfig, ctx: RunContext
+               ) -> tuple[PINNModel, PINNLoss, Trainer]:
+    """The model (initialised from ``ctx.seed``), its loss (points drawn from the same
+    generator) and the trainer that will train them, not yet run."""
     dtype = getattr(torch, cfg.dtype)
     gen = torch.Generator().manual_seed(ctx.seed)
     with _default_dtype(dtype):
@@ -389,8 +404,7 @@ def train_pinn(problem: Problem, cfg: PINNConfig, ctx: RunContext
                       lr_factors=model.params.lr_factors(), objectives=objectives,
                       param_sets={"network": list(model.net.parameters())}, on_row=ctx.on_row,
                       rows=lambda: loss.rows(weights.values))
-    trainer.run(resume=ctx.resume)
-    return model, trainer
+    return model, loss, trainer
 
 
 class _default_dtype:
