@@ -73,13 +73,15 @@ class _Loss(torch.nn.Module):
 
 
 class Stack(torch.nn.Module):
-    """``K`` PINNs of one structure as one module: its parameters are theirs, stacked.
+    """``K`` PINNs of one structure as one module: its parameters are theirs, stacked;
+    ``compile`` (a ``torch.compile`` mode) compiles the mapped loss.
 
     Calling it returns ``{term: Σ_k L_t(θ_k)}`` (what the trainer weights and sums);
     :attr:`last` holds the per-instance values ``{term: (K,)}`` of that call.
     """
 
-    def __init__(self, models: list[PINNModel], losses: list[PINNLoss], compile: bool = False):
+    def __init__(self, models: list[PINNModel], losses: list[PINNLoss],
+                 compile: str | None = None):
         super().__init__()
         self.models, self.losses = models, losses
         params, buffers = torch.func.stack_module_state(models)
@@ -96,7 +98,7 @@ class Stack(torch.nn.Module):
                                               (points, constants))
 
         mapped = torch.func.vmap(one)
-        self._mapped = torch.compile(mapped) if compile else mapped
+        self._mapped = torch.compile(mapped, mode=compile) if compile else mapped
         self.last: dict[str, torch.Tensor] = {}
 
     def lr_factors(self) -> dict[int, float]:
@@ -173,7 +175,7 @@ def _batched_adam(built, cfg: PINNConfig, ctx: RunContext, phases) -> None:
     models = [m for m, _, _ in built]
     losses = [lo for _, lo, _ in built]
     trainers = [t for _, _, t in built]
-    stack = Stack(models, losses, compile=cfg.compile)
+    stack = Stack(models, losses, compile=cfg.compile_mode if cfg.compile else None)
     names = [t.name for t in losses[0].terms]
     weights = LossWeights(names, cfg.weights)
     rows: list[list[dict]] = [[] for _ in built]

@@ -37,7 +37,7 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 #: options that set how long a run goes, not what it computes: a checkpoint stays valid when
 #: they change (``--resume --steps 5000`` continues to the larger budget)
 BUDGET_KEYS = frozenset({"adam_steps", "lbfgs_steps", "time_limit", "time_clock",
-                         "checkpoint_every", "compile", "stall_steps"})
+                         "checkpoint_every", "compile", "compile_mode", "stall_steps"})
 
 
 class Options(BaseModel):

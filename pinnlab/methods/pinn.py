@@ -78,6 +78,9 @@ class PINNConfig(Budget, Network, WarmupOptions):
     """per-field factor of the network's output."""
     compile: bool = False
     """``torch.compile`` the loss (faster steps after a one-off compilation)."""
+    compile_mode: Literal["default", "reduce-overhead", "max-autotune"] = "default"
+    """torch.compile's mode when ``compile`` is on: ``reduce-overhead`` replays the step as
+    CUDA graphs (a GPU step bound by kernel launches), ``max-autotune`` also tunes kernels."""
     ensemble: Annotated[int, Field(ge=0, le=1000)] = 0
     """inverse solves: refit this many members on re-noised observations, each from its own
     seed, and report their spread next to the Laplace interval (:mod:`pinnlab.ensemble`)."""
@@ -182,7 +185,8 @@ class PINNLoss:
         if cfg.compile and eager:  # graph breaks and recompilations: slower than eager
             warnings.warn(f"compile is off: torch.compile cannot trace {eager[0]}() "
                           "(a plug-in function); the loss runs eagerly", stacklevel=2)
-        self._compiled = torch.compile(self._compute) if cfg.compile and not eager else None
+        self._compiled = (torch.compile(self._compute, mode=cfg.compile_mode)
+                          if cfg.compile and not eager else None)
         self._compiled_ok = False
         self.announce = False  # say once that the first compiled step compiles (progress on)
         self._bucket: tuple[str, int] | None = None

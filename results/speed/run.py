@@ -48,13 +48,14 @@ def timed(step, device, repeats: int, warmup: int = 3) -> float:
     return statistics.median(times)
 
 
-def pinnlab_step(n: int, device: str, compiled: bool):
+def pinnlab_step(n: int, device: str, compiled: bool, mode: str = "default"):
     import pinnlab
     from pinnlab.methods.pinn import PINNConfig, PINNLoss, PINNModel, _default_dtype
 
     problem = pinnlab.load(os.path.join(HERE, "..", "..", "problems", "burgers.toml"))
     cfg = PINNConfig(width=64, depth=4, hard_constraints=False, residual_points=n,
-                     boundary_points=128, initial_points=256, dtype="float32", compile=compiled)
+                     boundary_points=128, initial_points=256, dtype="float32", compile=compiled,
+                     compile_mode=mode)
     gen = torch.Generator().manual_seed(0)
     with _default_dtype(torch.float32):
         model = PINNModel(problem, cfg, gen).to(device)
@@ -150,6 +151,10 @@ def main() -> None:
     ap.add_argument("--no-deepxde", action="store_true")
     ap.add_argument("--no-compile", action="store_true")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--compile-modes", default="default",
+                    help="torch.compile modes to time, comma-separated (GPU: reduce-overhead "
+                    "replays CUDA graphs)")
+    ap.add_argument("--out", default=HERE, help="folder of the outputs")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -163,12 +168,13 @@ def main() -> None:
         reps = args.repeats if n <= 16384 else max(3, args.repeats // 3)
         row = {"points": n}
         row["pinnlab_eager_s"] = timed(pinnlab_step(n, dev, False), dev, reps)
-        if not args.no_compile:
-            step = pinnlab_step(n, dev, True)
+        for mode in ([] if args.no_compile else args.compile_modes.split(",")):
+            key = "" if mode == "default" else "_" + mode.replace("-", "_")
+            step = pinnlab_step(n, dev, True, mode)
             t0 = time.perf_counter()
             step()
-            row["compile_wall_s"] = time.perf_counter() - t0
-            row["pinnlab_compiled_s"] = timed(step, dev, reps)
+            row[f"compile{key}_wall_s"] = time.perf_counter() - t0
+            row[f"pinnlab_compiled{key}_s"] = timed(step, dev, reps)
         row["autograd_s"] = timed(autograd_step(n, dev), dev, reps)
         if tag == "cpu" and not args.no_deepxde:
             row["deepxde_s"] = deepxde_time(n, reps)
@@ -176,7 +182,7 @@ def main() -> None:
         rows.append(row)
     rate = matmul_rate(dev)
     for r in rows:
-        best = min(r.get("pinnlab_compiled_s", math.inf), r["pinnlab_eager_s"])
+        best = min([v for k, v in r.items() if k.startswith("pinnlab_")])
         r["matmul_fraction"] = jet_flops(r["points"]) / best / rate
         if "deepxde_s" in r:
             r["speedup_vs_deepxde"] = r["deepxde_s"] / best
@@ -185,15 +191,16 @@ def main() -> None:
             "python": sys.version.split()[0],
             "command": "python results/speed/" + os.path.basename(__file__) + " " +
             " ".join(sys.argv[1:])}
-    with open(os.path.join(HERE, f"{tag}_step_time.json"), "w") as fh:
+    with open(os.path.join(args.out, f"{tag}_step_time.json"), "w") as fh:
         json.dump({"meta": meta, "rows": rows}, fh, indent=1)
-    write_table(rows, meta, os.path.join(HERE, f"{tag}_step_time.md"))
-    plot(rows, meta, os.path.join(HERE, f"{tag}_step_time.png"))
+    write_table(rows, meta, os.path.join(args.out, f"{tag}_step_time.md"))
+    plot(rows, meta, os.path.join(args.out, f"{tag}_step_time.png"))
 
 
 def write_table(rows, meta, path):
     cols = [c for c in ("points", "deepxde_s", "autograd_s", "pinnlab_eager_s",
-                        "pinnlab_compiled_s", "compile_wall_s", "speedup_vs_deepxde",
+                        "pinnlab_compiled_s", "pinnlab_compiled_reduce_overhead_s",
+                        "compile_wall_s", "compile_reduce_overhead_wall_s", "speedup_vs_deepxde",
                         "matmul_fraction") if any(c in r for r in rows)]
     clock = "wall seconds" if meta["device"].startswith("cuda") else "CPU seconds (process time)"
     lines = [f"# Time per Adam step, Burgers, 2-[64]*4-1 tanh, float32 — {meta['device_name']} "
@@ -226,7 +233,8 @@ def plot(rows, meta, path):
     n = [r["points"] for r in rows]
     for key, label in [("deepxde_s", "DeepXDE 1.15 (pytorch)"), ("autograd_s", "nested autograd"),
                        ("pinnlab_eager_s", "pinnlab jets (eager)"),
-                       ("pinnlab_compiled_s", "pinnlab jets (compiled)")]:
+                       ("pinnlab_compiled_s", "pinnlab jets (compiled)"),
+                       ("pinnlab_compiled_reduce_overhead_s", "pinnlab jets (CUDA graphs)")]:
         if any(key in r for r in rows):
             ax.loglog(n, [r.get(key, np.nan) for r in rows], "o-", label=label)
     ax.set_xlabel("collocation points")
