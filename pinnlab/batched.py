@@ -23,8 +23,9 @@ warm-up fit, SOAP's matrix preconditioner, a restored best state, a stall or tim
 which would see the K instances together — :func:`train_many` trains them one after the other
 and says why in :func:`blockers`.
 
-Speed (``results/speed/batched.md``): on a CPU the batch pays where a step is dominated by
-per-operation overhead (small networks, few points); on a GPU it fills the card.
+Speed (``results/speed/batched_cpu_*.md``): on a CPU the batch pays where a step is dominated
+by per-operation overhead (small networks, few points; :func:`group_size`); a GPU is where it is
+meant to fill the card.
 """
 
 from __future__ import annotations
@@ -137,14 +138,35 @@ class Stack(torch.nn.Module):
         return any(changed)
 
 
+def group_size(cfg: PINNConfig, device: str = "cpu") -> int:
+    """How many instances to batch: on a GPU up to 64; on a CPU only while a step is bound by
+    per-operation overhead rather than arithmetic (``results/speed/batched_cpu_*.md``, one
+    thread: 3.4× at 128 points for a 2-[20]*2-1 network, 1.2× at 1024 points, none for
+    2-[64]*4-1 at 1024 points), i.e. a step's work ``points × width² × depth`` up to 2²²,
+    in groups of at most 2²⁶ of it."""
+    if str(device).startswith("cuda"):
+        return 64
+    work = cfg.residual_points * cfg.width**2 * cfg.depth
+    return 1 if work > 2**22 else max(1, min(64, 2**26 // work))
+
+
 def train_many(problems: list[Problem], cfg: PINNConfig, ctx: RunContext, seeds: list[int],
-               *, monitors: list | None = None) -> list[tuple[PINNModel, Trainer]]:
+               *, group: int | None = None) -> list[tuple[PINNModel, Trainer]]:
     """Train instance ``k`` on ``problems[k]`` from ``seeds[k]`` (module docstring): the leading
-    Adam phases batched, the rest one instance at a time; the same result as
-    ``[train_pinn(P_k, cfg, ctx with seed s_k)]`` to rounding, with one trainer's history and
-    stop reasons per instance. ``ctx.out`` must be ``None`` (nothing is written)."""
+    Adam phases batched, ``group`` instances at a time (default :func:`group_size`), the rest
+    one instance at a time; the same result as ``[train_pinn(P_k, cfg, ctx with seed s_k)]``
+    to rounding, with one trainer's history and stop reasons per instance. Nothing is written
+    (``ctx.out`` is ignored)."""
     if len(problems) != len(seeds):
         raise ValueError("one seed per problem")
+    group = group or group_size(cfg, ctx.device)
+    out = []
+    for start in range(0, len(problems), group):
+        out += _train_group(problems[start:start + group], cfg, ctx, seeds[start:start + group])
+    return out
+
+
+def _train_group(problems, cfg, ctx, seeds):
     built = [build_pinn(p, cfg, dataclasses.replace(ctx, seed=s, resume=False, out=None))
              for p, s in zip(problems, seeds, strict=True)]
     phases = cfg.phases()

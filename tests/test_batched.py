@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from pinnlab.api import prepare
-from pinnlab.batched import Stack, blockers, train_many
+from pinnlab.batched import Stack, blockers, group_size, train_many
 from pinnlab.ensemble import column_sigmas, redraw
 from pinnlab.methods.pinn import build_pinn
 from pinnlab.stages import RunContext
@@ -86,3 +86,17 @@ def test_one_instance_and_length_check():
     assert trainer.state.step == 5 and np.isfinite(trainer.state.history[-1]["loss"])
     with pytest.raises(ValueError):
         train_many([plan.problem], plan.config, RunContext(progress=False), [0, 1])
+
+
+def test_groups_and_group_size():
+    plan = prepare("problems/burgers.toml", options={**SMALL, "adam_steps": 10,
+                                                     "lbfgs_steps": 0})
+    many = train_many([plan.problem] * 3, plan.config, RunContext(progress=False), [0, 1, 2],
+                      group=2)
+    assert [t.batched for _, t in many] == [2, 2, 0]
+    small = prepare("problems/burgers.toml", options={"width": 20, "depth": 2,
+                                                      "residual_points": 128}).config
+    large = prepare("problems/burgers.toml", options={"width": 64, "depth": 4,
+                                                      "residual_points": 1024}).config
+    assert group_size(small) == 64 and group_size(large) == 1
+    assert group_size(large, "cuda") == 64

@@ -33,11 +33,11 @@ TRUE = {"lam": 2.6e-2, "E_a": 1.214172e5}
 
 def old_stack(what: str, seed: int) -> dict:
     from pinnlab.flames.case1 import Budget, solve_forward, solve_inverse
-
     from pinnlab.flames.run import read_observations_csv
+    from pinnlab.flames.spec import FlameCase
+
     from pinnlab.flames.shooting import shoot_flame_speed
     from pinnlab.flames.simple import SimpleFlame
-    from pinnlab.flames.spec import FlameCase
 
     flame = SimpleFlame(phi=0.42 if what == "forward" else 0.46)
     ref = shoot_flame_speed(flame)
