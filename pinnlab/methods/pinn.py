@@ -191,6 +191,7 @@ class PINNLoss:
         self.announce = False  # say once that the first compiled step compiles (progress on)
         self._bucket: tuple[str, int] | None = None
         self._groups: tuple[tuple[int, ...], ...] = ()  # terms sharing points (__call__)
+        self._counts: dict[str, tuple] = {}  # values of each non-pointwise term (rows)
         self.resample()
         self._causal_ref = (self._causal_reference()
                             if cfg.causal and self.time_index is not None else {})
@@ -327,9 +328,12 @@ class PINNLoss:
         for t in self.terms:  # the mean is over every value (an observation holds several)
             if t.pointwise:
                 n = len(t.points)  # one value per point (the Term contract)
-            else:
-                with torch.no_grad():
-                    n = residual(t.points, t).numel()
+            else:  # counted once per point set, not at every Levenberg–Marquardt iteration
+                known = self._counts.get(t.name)
+                if known is None or known[0] is not t.points:
+                    with torch.no_grad():
+                        known = self._counts[t.name] = (t.points, residual(t.points, t).numel())
+                n = known[1]
             out.append((t.points, partial(residual, t=t), math.sqrt(weights[t.name] / n),
                         t.pointwise))
         return out
