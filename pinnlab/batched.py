@@ -132,7 +132,7 @@ class Stack(torch.nn.Module):
 
     def on_step(self, step: int, kind: str = "adam") -> bool:
         """Each instance's own point redraws (residual-based ones read the current network)."""
-        if self.losses[0].cfg.resample == "rad":
+        if self.losses[0].cfg.resample == "rad" and self.losses[0].due(step, kind):
             self.sync()
         changed = [loss.on_step(step, kind) for loss in self.losses]
         return any(changed)

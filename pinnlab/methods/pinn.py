@@ -233,11 +233,20 @@ class PINNLoss:
                                  generator=self.gen)
         return pool[pick]
 
-    def on_step(self, step: int, kind: str = "adam") -> bool:
+    def _key(self, step: int, kind: str) -> tuple[str, int] | None:
         every = self.cfg.resample_every if kind == "adam" else self.cfg.lbfgs_resample_every
-        if not every:
+        return (kind, step // every) if every else None
+
+    def due(self, step: int, kind: str = "adam") -> bool:
+        """Whether :meth:`on_step` at this step will draw new points."""
+        key = self._key(step, kind)
+        return key is not None and self._bucket is not None and self._bucket[0] == kind \
+            and key != self._bucket
+
+    def on_step(self, step: int, kind: str = "adam") -> bool:
+        key = self._key(step, kind)
+        if key is None:
             return False
-        key = (kind, step // every)
         if self._bucket is None or self._bucket[0] != kind:  # a phase starts: keep the points
             self._bucket = key
             return False
