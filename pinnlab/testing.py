@@ -231,7 +231,8 @@ def residuals_of_samples(problem: Problem, x: np.ndarray, fields: dict[str, np.n
 
 
 def assert_batched_matches(problems: list[Problem], cfg, seeds: list[int], *,
-                           atol: float = 1e-8, rtol: float = 1e-8, batched: bool = True) -> list:
+                           atol: float = 1e-8, rtol: float = 1e-8, batched: bool = True,
+                           device: str = "cpu") -> list:
     """Train ``problems[k]`` from ``seeds[k]`` with :func:`~pinnlab.batched.train_many` and one
     by one; every weight, history row and stop reason must agree (weights within ``atol``,
     logged losses within ``rtol``), and the Adam phases must have run as one batch (or, with
@@ -242,7 +243,7 @@ def assert_batched_matches(problems: list[Problem], cfg, seeds: list[int], *,
     from .methods.pinn import train_pinn
     from .stages import RunContext
 
-    ctx = RunContext(progress=False)
+    ctx = RunContext(progress=False, device=device)
     many = train_many(problems, cfg, ctx, seeds)
     for k, (problem, seed) in enumerate(zip(problems, seeds, strict=True)):
         model, trainer = train_pinn(problem, cfg, dataclasses.replace(ctx, seed=seed))

@@ -29,6 +29,18 @@ def test_cuda_inverse_parameter_on_gpu():
     assert r.metrics["params"]["nu"] != pytest.approx(0.05)
 
 
+@cuda
+def test_cuda_batched_instances_match_separate_runs():
+    from pinnlab.api import prepare
+    from pinnlab.testing import assert_batched_matches
+
+    plan = prepare("problems/burgers_inverse.toml", device="cuda",
+                   options={"width": 16, "depth": 2, "residual_points": 256, "adam_steps": 60,
+                            "lbfgs_steps": 10, "resample_every": 20, "compile": False})
+    assert_batched_matches([plan.problem] * 4, plan.config, [0, 1, 2, 3], atol=1e-7, rtol=1e-7,
+                           device="cuda")
+
+
 def test_cuda_request_without_gpu_is_a_clear_error():
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
