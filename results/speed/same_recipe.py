@@ -10,8 +10,9 @@ speed differs:
   diffusion–reaction), 128 per wall and 256 initial points, handed to DeepXDE as ``anchors`` and
   ``PointSetBC`` (never redrawn);
 * the network and its start: 2-[64]*4-1 tanh (Burgers) or 2-[32]*3-1 (diffusion–reaction),
-  float32; DeepXDE's network gets pinnlab's initial weights and pinnlab's input map as its
-  feature transform, so both start from the same function (the step-0 losses are compared);
+  float32 (``--dtype float64`` for the other); DeepXDE's network gets pinnlab's initial weights
+  and pinnlab's input map as its feature transform, so both start from the same function (the
+  step-0 losses are compared);
 * the optimiser: Adam, learning rate 1e-3 held constant, 3000 steps, then L-BFGS (history 100,
   strong-Wolfe line search) until the budget of CPU seconds (process time, one torch thread)
   is spent, checked in both after each step / L-BFGS chunk.
@@ -24,7 +25,7 @@ is computed every 50 steps; that evaluation's CPU time is subtracted from the cu
 (it still counts against the budget in both).
 
 The three runs of each problem follow one another in one process (DeepXDE, pinnlab eager,
-pinnlab compiled); writes ``same_recipe.{json,md,png}`` here (or in ``--out``).
+pinnlab compiled); writes ``same_recipe[_float64].{json,md,png}`` here (or in ``--out``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from pinnlab.reference import reference_solution
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ADAM = int(os.environ.get("SAME_RECIPE_ADAM", 3000))
+DTYPE = "float32"  # set by --dtype
 PROBLEMS = {
     "burgers": {"spec": "problems/burgers.toml", "width": 64, "depth": 4, "points": 4096,
                 "initial": lambda x: -np.sin(np.pi * x)},
@@ -56,7 +58,7 @@ def options(p: dict, compiled: bool) -> dict:
     return {"width": p["width"], "depth": p["depth"], "residual_points": p["points"],
             "boundary_points": 128, "initial_points": 256, "hard_constraints": False,
             "resample": "uniform", "resample_every": 0, "lbfgs_resample_every": 0,
-            "dtype": "float32", "compile": compiled, "adam_steps": ADAM, "lr": 1e-3,
+            "dtype": DTYPE, "compile": compiled, "adam_steps": ADAM, "lr": 1e-3,
             "lr_decay": 1.0, "lbfgs_steps": 10**7, "lbfgs_history": 100}
 
 
@@ -88,7 +90,7 @@ class Clock:
 
 
 def run_pinnlab(name: str, p: dict, compiled: bool, budget: float, grid, target) -> dict:
-    x = torch.as_tensor(grid, dtype=torch.float32)
+    x = torch.as_tensor(grid, dtype=getattr(torch, DTYPE))
     clock = Clock()
     curve = []
 
@@ -114,8 +116,8 @@ def pinnlab_start(p: dict):
 
     plan = prepare(os.path.join(ROOT, p["spec"]), options=options(p, False))
     gen = torch.Generator().manual_seed(0)
-    with _default_dtype(torch.float32):
-        model = PINNModel(plan.problem, plan.config, gen).float()
+    with _default_dtype(getattr(torch, DTYPE)):
+        model = PINNModel(plan.problem, plan.config, gen).to(getattr(torch, DTYPE))
         loss = PINNLoss(plan.problem, model, plan.config, gen)
     return model, loss
 
@@ -123,17 +125,17 @@ def pinnlab_start(p: dict):
 def run_deepxde(name: str, p: dict, budget: float, grid, target) -> dict:
     dde = harness._dde()
     model0, loss0 = pinnlab_start(p)
-    harness._quiet(dde.config.set_default_float, "float32")
+    harness._quiet(dde.config.set_default_float, DTYPE)
     geom = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1),
                                       dde.geometry.TimeDomain(0, 1))
     bcs = []
     for t in loss0.terms:
-        pts = t.points.detach().numpy().astype(np.float32)
+        pts = t.points.detach().numpy().astype(DTYPE)
         if t.kind == "residual":
             anchors = pts
             continue
         val = p["initial"](pts[:, :1]) if t.kind == "initial" else np.zeros((len(pts), 1))
-        bcs.append(dde.icbc.PointSetBC(pts, val.astype(np.float32)))
+        bcs.append(dde.icbc.PointSetBC(pts, val.astype(DTYPE)))
     data = dde.data.TimePDE(geom, pde(name, dde), bcs, num_domain=0, num_boundary=0,
                             num_initial=0, anchors=anchors)
     net = dde.nn.FNN([2] + [p["width"]] * p["depth"] + [1], "tanh", "Glorot normal")
@@ -144,7 +146,7 @@ def run_deepxde(name: str, p: dict, budget: float, grid, target) -> dict:
             dl.weight.copy_(pl.weight)
             dl.bias.copy_(pl.bias)
     model = dde.Model(data, net)
-    x = torch.as_tensor(grid, dtype=torch.float32)
+    x = torch.as_tensor(grid, dtype=getattr(torch, DTYPE))
     clock = Clock()
     curve = []
 
@@ -201,21 +203,32 @@ def error_at(curve, t: float) -> float:
     return seen[-1] if seen else float("nan")
 
 
+def time_to(curve, level: float) -> float:
+    """The CPU time at which the error first fell to ``level`` (NaN if it never did)."""
+    return next((t for t, e in curve if e <= level), float("nan"))
+
+
 def write(results: dict, budget: float, out: str) -> None:
-    with open(os.path.join(out, "same_recipe.json"), "w") as f:
-        json.dump({"budget_s": budget, "torch": torch.__version__, "results": results}, f)
+    stem = os.path.join(out, "same_recipe" + ("" if DTYPE == "float32" else f"_{DTYPE}"))
+    with open(stem + ".json", "w") as f:
+        json.dump({"budget_s": budget, "dtype": DTYPE, "torch": torch.__version__,
+                   "results": results}, f)
     marks = [b for b in (30, 60, 120, 300, 600, 900) if b <= budget]
-    lines = [f"Same recipe, float32, one thread, budget {budget:g} CPU s per run "
-             f"(`python results/speed/same_recipe.py --budget {budget:g}`).", "",
-             "| problem | library | loss at step 0 | steps in budget | "
-             + " | ".join(f"error at {m} s" for m in marks) + " | final error |",
-             "|---|---|---|---|" + "---|" * len(marks) + "---|"]
+    levels = (1e-2, 1e-3)
+    lines = [f"Same recipe, {DTYPE}, one thread, budget {budget:g} CPU s per run "
+             f"(`python results/speed/same_recipe.py --budget {budget:g} --dtype {DTYPE}`).",
+             "", "| problem | library | loss at step 0 | steps | CPU s used | "
+             + " | ".join(f"error at {m} s" for m in marks) + " | final error | "
+             + " | ".join(f"CPU s to {v:g}" for v in levels) + " |",
+             "|---|---|---|---|---|" + "---|" * (len(marks) + 1 + len(levels))]
     for name, runs in results.items():
         for r in runs:
             lines.append(f"| {name} | {r['tool']} | {r['first_loss']:.6g} | {r['steps']} | "
+                         f"{r['cpu_s']:.0f} | "
                          + " | ".join(f"{error_at(r['curve'], m):.3g}" for m in marks)
-                         + f" | {r['final']:.3g} |")
-    with open(os.path.join(out, "same_recipe.md"), "w") as f:
+                         + f" | {r['final']:.3g} | "
+                         + " | ".join(f"{time_to(r['curve'], v):.0f}" for v in levels) + " |")
+    with open(stem + ".md", "w") as f:
         f.write("\n".join(lines) + "\n")
     import matplotlib
 
@@ -229,10 +242,10 @@ def write(results: dict, budget: float, out: str) -> None:
             ax.semilogy(t, e, label=r["tool"])
         ax.set_xlabel("CPU seconds (error evaluations excluded)")
         ax.set_ylabel("relative L2 error")
-        ax.set_title(f"{name}: same recipe")
+        ax.set_title(f"{name}: same recipe, {DTYPE}")
         ax.legend()
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "same_recipe.png"), dpi=120)
+    fig.savefig(stem + ".png", dpi=120)
 
 
 def main() -> None:
@@ -240,7 +253,10 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=300.0)
     ap.add_argument("--problems", nargs="+", default=list(PROBLEMS))
     ap.add_argument("--out", default=HERE)
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     args = ap.parse_args()
+    global DTYPE
+    DTYPE = args.dtype
     torch.set_num_threads(1)
     results = {}
     for name in args.problems:
