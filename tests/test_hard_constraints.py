@@ -55,3 +55,22 @@ def test_different_data_on_a_box_stay_soft():
     reasons = {e["name"]: e["reason"] for e in report(plan.problem, plan.module.__name__,
                                                        plan.config)}
     assert "one constant on every face" in reasons["lid"]
+
+
+def test_data_singular_at_the_start_time_stay_finite():
+    """The PME inlet u(0, t) = (m t)^(1/m) has an infinite slope at t = 0: the ansatz subtracts
+    g(x, t0) as a number, so no derivative becomes ∞ · 0 (the bundled spec once trained on NaN
+    from its first step)."""
+    from pinnlab.methods.pinn import build_pinn
+    from pinnlab.stages import RunContext
+
+    plan = prepare("problems/gpme_pme.toml")
+    model, loss, _ = build_pinn(plan.problem, plan.config, RunContext(progress=False))
+    assert set(model.imposed()) == {"conditions.initial", "conditions.inlet", "conditions.far"}
+    t = loss.terms[0]
+    jet = model.fields_jet(t.points, t.basis)
+    assert all(bool(torch.isfinite(p).all()) for p in jet.parts)
+    assert bool(torch.isfinite(loss()["equations.gpme"]))
+    times = torch.tensor([0.0, 1e-6, 0.3, 1.0], dtype=torch.float64)
+    inlet = model(torch.stack([torch.zeros(4, dtype=torch.float64), times], 1))[:, 0]
+    torch.testing.assert_close(inlet.detach(), (3.0 * times) ** (1 / 3), rtol=1e-12, atol=1e-12)

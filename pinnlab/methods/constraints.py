@@ -45,11 +45,15 @@ class HardConstraint:
         self.constant = constant
 
     def _env(self, x: Jet, params: dict, *, at_start: bool = False) -> dict:
+        """The coordinates as jets; ``at_start``: time is the number ``t0`` (a plain tensor,
+        not a constant jet, so that data singular at ``t0`` such as ``t^(1/m)`` give their
+        value there and no ``∞ · 0`` in the derivatives)."""
         env = {Symbol("param", k): v for k, v in params.items()}
         for i, c in enumerate(self.problem.coords):
             cj = x.channel(i)
             if at_start and c == self.problem.time:
-                cj = cj._lift(self.problem.domain[c][0])
+                cj = torch.tensor(self.problem.domain[c][0], dtype=cj.value.dtype,
+                                  device=cj.value.device)
             env[Symbol("coord", c)] = cj
         return env
 

@@ -1,7 +1,7 @@
 """Every bundled spec through the command line at its defaults, on an idle machine and beside two
 CPU-bound neighbours: training throughput, threads chosen, stop reasons.
 
-    python results/speed/cli_load.py [--seconds 20] [--settle 65] [SPEC ...]
+    python results/speed/cli_load.py [--seconds 45] [--settle 65] [--tag SUFFIX] [SPEC ...]
 
 For each condition (idle, then two neighbours: ``python -c "while True: pass"`` twice, started
 ``--settle`` seconds before the first run so that the load average the thread default reads has
@@ -65,6 +65,7 @@ def main() -> None:
     ap.add_argument("specs", nargs="*")
     ap.add_argument("--seconds", type=float, default=45.0)
     ap.add_argument("--settle", type=float, default=65.0)
+    ap.add_argument("--tag", default="", help="suffix of the output files")
     args = ap.parse_args()
     specs = args.specs or sorted(os.path.relpath(p, ROOT) for p in glob.glob(
         os.path.join(ROOT, "problems", "**", "*.toml"), recursive=True))
@@ -84,7 +85,7 @@ def main() -> None:
     for r in rows.values():
         if "steps_per_s" in r["idle"] and "steps_per_s" in r["loaded"]:
             r["slowdown"] = r["idle"]["steps_per_s"] / r["loaded"]["steps_per_s"]
-    with open(os.path.join(HERE, "cli_load.json"), "w") as f:
+    with open(os.path.join(HERE, f"cli_load{args.tag}.json"), "w") as f:
         json.dump({"seconds": args.seconds, "cpus": os.cpu_count(), "rows": rows}, f, indent=1)
     lines = ["| spec | steps/s idle | steps/s, two neighbours | slowdown | threads idle / "
              "loaded | command s idle / loaded | stop reasons (loaded) |",
@@ -101,7 +102,7 @@ def main() -> None:
     worst = max((r["slowdown"] for r in rows.values() if "slowdown" in r), default=float("nan"))
     lines += ["", f"{len(specs)} specs, {args.seconds:g} s of training each, {os.cpu_count()} "
               f"CPUs; largest slowdown {worst:.2f}× (goal: at most 2×)."]
-    with open(os.path.join(HERE, "cli_load.md"), "w") as f:
+    with open(os.path.join(HERE, f"cli_load{args.tag}.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
