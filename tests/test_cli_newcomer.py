@@ -101,7 +101,7 @@ def test_sweep_quick_shrinks_each_training(monkeypatch):
 def test_compile_notice_once_unless_quiet_and_no_compile_wins(tmp_path, capsys, monkeypatch):
     import torch
 
-    monkeypatch.setattr(torch, "compile", lambda fn: fn)  # the notice, not the compiler
+    monkeypatch.setattr(torch, "compile", lambda fn, **options: fn)  # the notice, not the compiler
     opts = dict(TINY, compile=True, adam_steps=3, lbfgs_steps=2)
     loud = pinnlab.solve("problems/burgers.toml", progress=True, evaluate=False, **opts)
     err = capsys.readouterr().err
