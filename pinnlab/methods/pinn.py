@@ -20,6 +20,7 @@ from ..options import Budget, Count, Every, Network, NonNegative, Points, Positi
 from ..params import ParameterSet
 from ..spec.problem import Problem
 from ..train import LossWeights, Phase, RunContext, Trainer
+from .causal import CausalWeights
 from .constraints import HardConstraint, hard_constraints
 from .warmup import WarmupFit, WarmupOptions
 
@@ -193,8 +194,12 @@ class PINNLoss:
         self._groups: tuple[tuple[int, ...], ...] = ()  # terms sharing points (__call__)
         self._counts: dict[str, tuple] = {}  # values of each non-pointwise term (rows)
         self.resample()
-        self._causal_ref = (self._causal_reference()
-                            if cfg.causal and self.time_index is not None else {})
+        self._causal = None
+        if cfg.causal and self.time_index is not None:
+            self._causal = CausalWeights(*problem.domain[problem.time], cfg.causal_chunks,
+                                         cfg.causal_eps)
+            if cfg.causal_scale == "initial":
+                self._calibrate_causal()
 
     def resample(self) -> None:
         """New points for every sampled term. Terms with one sampler and one point count share
@@ -316,12 +321,23 @@ class PINNLoss:
             start = stop
             for t in (self.terms[i] for i in group):
                 r = t.residual(x, part, params)
-                if t.kind == "residual" and self.cfg.causal and self.time_index is not None:
+                if t.kind == "residual" and self._causal is not None:
                     out[t.name] = self._causal(x[:, self.time_index], r, t.name)
                 else:
                     out[t.name] = (r**2).mean()
         release_environment()
         return {t.name: out[t.name] for t in self.terms}
+
+    def _calibrate_causal(self) -> None:
+        """Each residual term's causal scale from the initial network on the initial points
+        (:mod:`pinnlab.methods.causal`)."""
+        params = {k: v.detach() for k, v in self.model.params.values().items()}
+        for t in self.terms:
+            if t.kind == "residual":
+                with torch.no_grad():
+                    jet = self.model.fields_jet(t.points, t.basis, params)
+                    r = t.residual(t.points, jet, params)
+                self._causal.calibrate(t.name, t.points[:, self.time_index], r)
 
     def rows(self, weights: dict[str, float]) -> list[tuple]:
         """The loss ``Σ_k w_k mean(r_k²)`` as rows ``(points, residual, √(w_k / N_k),
@@ -346,43 +362,6 @@ class PINNLoss:
             out.append((t.points, partial(residual, t=t), math.sqrt(weights[t.name] / n),
                         t.pointwise))
         return out
-
-    def _chunk_losses(self, time: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-        """Mean squared residual per time chunk, ``(causal_chunks,)``."""
-        lo, hi = self.problem.domain[self.problem.time]
-        m = self.cfg.causal_chunks
-        chunk = ((time - lo) / (hi - lo) * m).long().clamp(0, m - 1)
-        sums = torch.zeros(m, dtype=r.dtype, device=r.device).index_add(0, chunk, r**2)
-        counts = torch.bincount(chunk, minlength=m).clamp_min(1).to(r.dtype)
-        return sums / counts
-
-    def _causal_reference(self) -> dict[str, torch.Tensor]:
-        """The loss scale the causal weights are measured in: with ``causal_scale =
-        "initial"`` (default), the mean chunk loss of each residual term for the initial
-        network on the initial points (so ``ε`` is in units of the starting residual, whatever
-        the equation's scale, and every weight tends to 1 as the residual falls); ``"none"``:
-        raw losses (Wang et al.'s form, which needs ``ε`` matched to the residual scale)."""
-        ref = {}
-        params = {k: v.detach() for k, v in self.model.params.values().items()}
-        for t in self.terms:
-            if t.kind != "residual" or self.cfg.causal_scale == "none":
-                continue
-            with torch.no_grad():
-                r = t.residual(t.points, self.model.fields_jet(t.points, t.basis, params), params)
-                loss = self._chunk_losses(t.points[:, self.time_index], r)
-            ref[t.name] = loss.mean().clamp_min(torch.finfo(loss.dtype).tiny)
-        return ref
-
-    def _causal(self, time: torch.Tensor, r: torch.Tensor, name: str) -> torch.Tensor:
-        """Causal weighting: chunk losses ``L_i`` along time, ``w_i = exp(-ε Σ_{k<i} L_k / L₀)``
-        (no gradient through ``w``; ``L₀`` from :meth:`_causal_reference`, 1 for ``none``);
-        the term is ``mean_i w_i L_i``."""
-        chunk_loss = self._chunk_losses(time, r)
-        before = torch.cumsum(chunk_loss.detach(), 0) - chunk_loss.detach()
-        if name in self._causal_ref:
-            before = before / self._causal_ref[name]
-        w = torch.exp(-self.cfg.causal_eps * before)
-        return (w * chunk_loss).mean()
 
 
 def train_pinn(problem: Problem, cfg: PINNConfig, ctx: RunContext
