@@ -344,7 +344,7 @@ def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None
         pred = torch.stack([_column(e.evaluate(env), points) for e in exprs], 1)
         held = term.constants
         r = ((pred - held["target"]) / held["scale"]).flatten()
-        return r if keep is None else r.index_select(0, held["keep"])  # a fixed size (compile)
+        return r.index_select(0, held["keep"]) if "keep" in held else r  # fixed size (compile)
 
     constants = {"target": target, "scale": scale}
     if keep is not None:
