@@ -25,8 +25,6 @@ import torch
 
 from .jet import Jet, JetBasis
 
-OPERATORS = ("central", "sine")
-
 
 def sine_operator(x: np.ndarray, order: int, modes: int) -> np.ndarray:
     """The (n, n) matrix of d^order/dx^order through the sine projection (module docstring)."""

@@ -321,9 +321,12 @@ def _periodic_term(problem, key, coord, n, dtype, device, face=None) -> Term:
 
 def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None,
                name: str = "data") -> Term:
-    """``(y(x_i) − y_i) / mean|y_i|`` over the observations (or the selected ``rows``), ``y`` a
-    field or a definition (a derived quantity such as a velocity computed from a temperature);
-    a value that is NaN (not measured) has no entry: the residual holds the measured ``(i, y)``
+    """``(y(x_i) − y_i) / s_i`` over the observations (or the selected ``rows``), ``y`` a
+    field or a definition (a derived quantity such as a velocity computed from a temperature),
+    ``s_i = mean|y|`` of its column, or ``|y_i|`` (floored at 1e-3 of that mean) when the noise
+    is relative to each value (``noise_model = "relative"``: then the residual carries the same
+    noise ``σ = noise`` everywhere, and its sum of squares is the Gaussian likelihood's); a
+    value that is NaN (not measured) has no entry: the residual holds the measured ``(i, y)``
     pairs, row-major."""
     obs = problem.observations
     pts = torch.stack([torch.as_tensor(obs.coords[c], dtype=dtype) for c in problem.coords], 1)
@@ -332,8 +335,11 @@ def _data_term(problem: Problem, dtype, device, rows: torch.Tensor | None = None
     target = torch.stack([torch.as_tensor(obs.values[f], dtype=dtype) for f in names], 1)
     measured = ~torch.isnan(target)
     scale = (target.nan_to_num().abs().sum(0) / measured.sum(0).clamp_min(1)).clamp_min(1e-12)
+    if obs.noise_model == "relative":
+        scale = torch.maximum(target.nan_to_num().abs(), 1e-3 * scale)
     if rows is not None:
         pts, target, measured = pts[rows], target[rows], measured[rows]
+        scale = scale[rows] if scale.dim() == 2 else scale
     keep = None if measured.all() else measured.flatten().nonzero().flatten().to(device)
     pts, scale = pts.to(device), scale.to(device)
     target = target.nan_to_num().to(device)

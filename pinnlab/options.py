@@ -50,6 +50,11 @@ class Options(BaseModel):
         """The options that shape the model and the loss (for checkpoint identities)."""
         return {k: v for k, v in self.model_dump().items() if k not in BUDGET_KEYS}
 
+    @classmethod
+    def from_options(cls, options: dict, *, source: str = "<python>") -> Options:
+        """The options from a plain ``{key: value}`` table, checked (:func:`build`)."""
+        return build(cls, options, source=source)
+
 
 class Budget(Options):
     """Adam (``adam_steps`` at ``lr``, multiplied by ``lr_decay`` every ``decay_every`` steps),

@@ -315,21 +315,27 @@ resample_every = 0
 
 
 def slope_problem(folder, seed: int, n: int = 30, slope: float = 2.0,
-                  noise: float = 0.05) -> tuple:
+                  noise: float = 0.05, relative: bool = False) -> tuple:
     """Linear regression through the origin as an inverse spec (``u' = a``, ``u(0) = 0``,
     ``n`` readings ``u(x_i) = a x_i + σ ε_i`` with ``σ = noise · RMS(a x)``), written to
     ``folder/slope.toml`` and ``folder/obs.csv``. Its least-squares slope
     ``Σ x_i y_i / Σ x_i²`` has standard deviation ``σ / √(Σ x_i²)``, the exact (flat-prior)
-    posterior's. Returns ``(spec path, x, y_obs, σ)``."""
+    posterior's. With ``relative``, the readings are ``a x_i (1 + noise ε_i)`` and the spec says
+    ``noise_model = "relative"``: the weighted least-squares slope
+    ``Σ (x_i/y_i) / Σ (x_i/y_i)²`` has standard deviation ``noise / √(Σ (x_i/y_i)²)`` (``σ``
+    is then ``noise``). Returns ``(spec path, x, y_obs, σ)``."""
     from pathlib import Path
 
     folder = Path(folder)
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(0.05, 1.0, n))
     y = slope * x
-    sigma = noise * float(np.sqrt(np.mean(y**2)))
-    y_obs = y + sigma * rng.standard_normal(x.size)
+    sigma = noise if relative else noise * float(np.sqrt(np.mean(y**2)))
+    y_obs = y * (1 + sigma * rng.standard_normal(x.size)) if relative else (
+        y + sigma * rng.standard_normal(x.size))
     np.savetxt(folder / "obs.csv", np.column_stack([x, y_obs]), delimiter=",", header="x,u",
                comments="")
-    (folder / "slope.toml").write_text(SLOPE_SPEC.replace("noise = 0.05", f"noise = {noise}"))
+    model = '\nnoise_model = "relative"' if relative else ""
+    (folder / "slope.toml").write_text(SLOPE_SPEC.replace("noise = 0.05",
+                                                          f"noise = {noise}{model}"))
     return folder / "slope.toml", x, y_obs, sigma

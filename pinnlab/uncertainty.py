@@ -58,10 +58,13 @@ def _rows(loss, rows: int, generator: torch.Generator, total: int | None = None)
 
 def data_sigma(observations) -> float:
     """The spec's relative noise level as a standard deviation in the data term's units: the
-    noise is ``noise · RMS(y)`` per observed column (additive, or multiplicative on average),
-    and the data term divides each column by ``mean|y|``."""
+    noise is ``noise · RMS(y)`` per observed column and the data term divides each column by
+    ``mean|y|``; or, with ``noise_model = "relative"``, ``noise · |y_i|`` per value and the data
+    term divides each value by ``|y_i|``, so the level is ``noise`` itself."""
     import numpy as np
 
+    if observations.noise_model == "relative":
+        return float(observations.noise)
     ratios = [float(np.sqrt(np.nanmean(np.square(v))) / max(np.nanmean(np.abs(v)), 1e-300))
               for v in observations.values.values()]  # NaN: not measured
     return float(observations.noise) * math.sqrt(sum(q * q for q in ratios) / len(ratios))

@@ -11,7 +11,7 @@ import torch
 
 from pinnlab.api import prepare
 from pinnlab.batched import Stack, blockers, group_size, train_many
-from pinnlab.ensemble import column_sigmas, redraw
+from pinnlab.ensemble import entry_sigmas, redraw
 from pinnlab.methods.pinn import build_pinn
 from pinnlab.stages import RunContext
 from pinnlab.testing import assert_batched_matches
@@ -26,7 +26,7 @@ def test_seeds_and_redrawn_observations_match_separate_runs():
     plan = prepare("problems/burgers_inverse.toml",
                    options={**SMALL, "adam_steps": 90, "lbfgs_steps": 20, "resample_every": 30})
     obs = plan.problem.observations
-    sigma = column_sigmas(obs)
+    sigma = entry_sigmas(obs)
     problems = [dataclasses.replace(plan.problem, observations=redraw(obs, sigma, 0, k))
                 for k in (1, 2, 3)]
     many = assert_batched_matches(problems, plan.config, [11, 12, 13], atol=1e-7, rtol=1e-7)

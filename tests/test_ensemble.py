@@ -3,11 +3,13 @@ a spec (u' = a, u(0) = 0, 30 noisy readings: :func:`pinnlab.testing.slope_proble
 refits the data with its own fresh noise draw, so its slope must be that draw's least-squares
 slope, and the reported spread must be the spread of those slopes."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import pinnlab
-from pinnlab.ensemble import column_sigmas, redraw, summarise
+from pinnlab.ensemble import entry_sigmas, redraw, summarise
 from pinnlab.spec.problem import Observations
 from pinnlab.testing import slope_problem
 
@@ -34,10 +36,14 @@ def test_members_are_least_squares_fits_of_their_redraws(tmp_path):
 
 def test_redraw_and_summary():
     obs = Observations(coords={"x": np.zeros(4000)}, values={"u": np.full(4000, 3.0)}, noise=0.1)
-    sigma = column_sigmas(obs)
-    assert sigma["u"] == pytest.approx(0.3)
-    assert column_sigmas(Observations({"x": np.zeros(2)}, {"u": np.array([1.0, -3.0])}), 0.5
-                         )["u"] == pytest.approx(1.0)
+    sigma = entry_sigmas(obs)
+    assert sigma["u"] == pytest.approx(np.full(4000, 0.3))
+    assert entry_sigmas(Observations({"x": np.zeros(2)}, {"u": np.array([1.0, -3.0])}), 0.5
+                        )["u"] == pytest.approx([1.0, 1.0])
+    rel = Observations({"x": np.zeros(2)}, {"u": np.array([1.0, -3.0])}, noise=0.1,
+                       noise_model="relative")
+    assert entry_sigmas(rel)["u"] == pytest.approx([0.1, 0.3])  # noise · |y_i|
+    assert entry_sigmas(dataclasses.replace(rel, noise=0.0), 0.5)["u"] == pytest.approx([0.5, 1.5])
     a, b = redraw(obs, sigma, 0, 1).values["u"], redraw(obs, sigma, 0, 2).values["u"]
     assert np.std(a - 3.0) == pytest.approx(0.3, rel=0.1)  # 4000 draws: ±2.2% (1 sd)
     assert not np.allclose(a, b)

@@ -27,3 +27,19 @@ def test_laplace_std_matches_linear_regression(tmp_path, seed):
     assert lo < 2.0 < hi or abs(a_ls - 2.0) > 1.96 * exact_sd  # covers unless LS itself misses
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert saved["uncertainty"]["interval"]["a"] == [lo, hi]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_relative_noise_is_weighted_least_squares(tmp_path, seed):
+    """Readings ``a x_i (1 + 0.05 ε_i)`` with ``noise_model = "relative"``: the fit is the
+    weighted least-squares slope (weights 1/y_i²) and the Laplace σ its standard deviation,
+    ``noise / √Σ(x_i/y_i)²``."""
+    spec, x, y_obs, noise = slope_problem(tmp_path, seed, relative=True)
+    r = pinnlab.solve(spec, progress=False, out=str(tmp_path / "out"), evaluate=False)
+    q = x / y_obs
+    a_wls, exact_sd = float(q.sum() / (q**2).sum()), noise / float(np.sqrt((q**2).sum()))
+    unc = r.metrics["uncertainty"]
+    # measured (seeds 0-2; 1 and 2 threads): std / exact 1.000-1.001, |a - a_wls| <= 0.08 sd
+    assert unc["noise"] == pytest.approx(noise) and not unc["noise_estimated"]
+    assert unc["std"]["a"] == pytest.approx(exact_sd, rel=0.25)
+    assert abs(r.metrics["params"]["a"] - a_wls) < 0.25 * exact_sd

@@ -109,11 +109,3 @@ class RewardModel:
     def state_dict(self) -> dict:
         """The hyper-parameters (no data), to warm-start the next fit."""
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-
-    @property
-    def hyperparameters(self) -> dict[str, float | list[float]]:
-        k = self.model.covar_module
-        rbf, ham = k.base_kernel.kernels
-        return {"outputscale": float(k.outputscale),
-                "lengthscales": rbf.lengthscale.detach().flatten().tolist(),
-                "theta": float(ham.theta), "noise": float(self.model.likelihood.noise)}

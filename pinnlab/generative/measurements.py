@@ -42,7 +42,7 @@ def points_to_observations(points: dict[str, np.ndarray], values: dict[str, np.n
         if name not in values:
             continue
         v = np.asarray(values[name], float)
-        observed = ~np.isnan(v) if name in values else np.zeros(n, bool)
+        observed = ~np.isnan(v)
         if np.isinf(v).any():
             raise DataError(f"column {name!r} contains infinite values", file=source, key=name)
         for k in np.flatnonzero(observed):

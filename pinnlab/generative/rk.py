@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import torch
 
-VARIABLES = ("sigma", "flow")
-
 
 def tau_of_sigma(sigma: float, variable: str) -> float:
     return sigma if variable == "sigma" else sigma / (1.0 + sigma)
@@ -61,7 +59,6 @@ TABLEAUX = {
     "rk4": ([0.0, 0.5, 0.5, 1.0], [[], [0.5], [0.0, 0.5], [0.0, 0.0, 1.0]],
             [1 / 6, 1 / 3, 1 / 3, 1 / 6]),
 }
-STAGES = {name: len(tab[2]) for name, tab in TABLEAUX.items()}
 
 
 def rk_step(den, y: torch.Tensor, sigma_s: float, sigma_t: float, tableau: str, variable: str,

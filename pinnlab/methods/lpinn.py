@@ -30,7 +30,7 @@ from pydantic import Field
 from ..errors import SpecError
 from ..jet import Jet, JetBasis
 from ..nn import FieldNetwork
-from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, Steps, build
+from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, Steps
 from ..result import Result
 from ..sampling import BoxSampler
 from ..spec.problem import Problem
@@ -75,10 +75,6 @@ class LPINNConfig(Budget, Network):
     """L-BFGS iterations after Adam (0 skips L-BFGS)."""
     weights: dict[str, NonNegative] = Field(default_factory=dict)
     """weights of the two terms, ``characteristics`` and ``state``."""
-
-    @classmethod
-    def from_options(cls, options: dict, *, source: str = "<python>") -> LPINNConfig:
-        return build(cls, options, source=source)
 
 
 class LPINNModel(torch.nn.Module):

@@ -25,7 +25,7 @@ from ..errors import SpecError
 from ..jet import Jet, JetBasis
 from ..losses import Term, _data_term, compile_terms
 from ..nn import FieldNetwork
-from ..options import Budget, Every, Network, NonNegative, Points, Steps, build
+from ..options import Budget, Every, Network, NonNegative, Points, Steps
 from ..params import ParameterSet
 from ..result import Result
 from ..spec.decomposition import (
@@ -79,10 +79,6 @@ class MultiDomainConfig(Budget, Network, WarmupOptions):
     """interface terms during Adam: a preset, term names or a 9-bit mask (default: the spec's)."""
     interface_conditions_lbfgs: str | list[str] = ""
     """interface terms during L-BFGS (default: those of Adam)."""
-
-    @classmethod
-    def from_options(cls, options: dict, *, source: str = "<python>") -> MultiDomainConfig:
-        return build(cls, options, source=source)
 
     def phases(self) -> list:
         """The warm-up fit (``warmup_steps`` > 0), then Adam and L-BFGS."""

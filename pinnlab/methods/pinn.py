@@ -16,7 +16,7 @@ from ..errors import SpecError
 from ..jet import Jet, JetBasis
 from ..losses import Term, compile_terms, release_environment
 from ..nn import FieldNetwork
-from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive, build
+from ..options import Budget, Count, Every, Network, NonNegative, Points, Positive
 from ..params import ParameterSet
 from ..spec.problem import Problem
 from ..train import LossWeights, Phase, RunContext, Trainer
@@ -85,10 +85,6 @@ class PINNConfig(Budget, Network, WarmupOptions):
     ensemble: Annotated[int, Field(ge=0, le=1000)] = 0
     """inverse solves: refit this many members on re-noised observations, each from its own
     seed, and report their spread next to the Laplace interval (:mod:`pinnlab.ensemble`)."""
-
-    @classmethod
-    def from_options(cls, options: dict, *, source: str = "<python>") -> PINNConfig:
-        return build(cls, options, source=source)
 
     def phases(self) -> list[Phase]:
         """The warm-up fit (``warmup_steps`` > 0: Adam on the network alone), then Adam and

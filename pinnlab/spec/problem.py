@@ -106,12 +106,28 @@ class Reference:
 @dataclass
 class Observations:
     """Point measurements of fields: coordinates and values by name (1-D arrays of equal
-    length). ``noise`` is the relative noise level the data carries (for reporting)."""
+    length). ``noise`` is the relative noise level the data carry; ``noise_model`` says
+    relative to what: ``"scale"``, each column's spread (σ_c = noise · RMS(y_c), additive), or
+    ``"relative"``, each value (σ_i = noise · |y_i|, as in ``y (1 + noise ε)``)."""
 
     coords: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
     noise: float = 0.0
     file: str | None = None
+    noise_model: str = "scale"
+
+    def sigmas(self, level: float | None = None) -> dict[str, np.ndarray]:
+        """The absolute noise σ of every entry, by column (NaN where not measured), at the
+        spec's level or at ``level`` (a fitted one)."""
+        level = self.noise if level is None else level
+        out = {}
+        for c, v in self.values.items():
+            v = np.asarray(v, dtype=float)
+            if self.noise_model == "relative":
+                out[c] = level * np.abs(v)
+            else:
+                out[c] = np.full_like(v, level * float(np.sqrt(np.nanmean(v**2))))
+        return out
 
     def __len__(self) -> int:
         return len(next(iter(self.values.values()))) if self.values else 0
@@ -348,7 +364,9 @@ class Problem:
                    "conditions": self.conditions, "decomposition": self.decomposition,
                    "family": self.family, "reference": self.reference,
                    "observations": None if obs is None else {
-                       "coords": obs.coords, "values": obs.values, "noise": obs.noise}}
+                       "coords": obs.coords, "values": obs.values, "noise": obs.noise,
+                       **({"noise_model": obs.noise_model} if obs.noise_model != "scale"
+                          else {})}}  # (absent by default: earlier checkpoints keep their hash)
         if self.family_draws:  # (absent otherwise: earlier checkpoints keep their hash)
             content["family_draws"] = self.family_draws
         if self.plugins:  # a mechanism's data too

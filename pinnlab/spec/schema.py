@@ -193,10 +193,11 @@ FamilyEntry = Annotated[
 
 class ObservationsTable(Table):
     """Point measurements: a CSV file (header: coordinate and field names) in the spec's
-    folder, and the relative noise level they carry."""
+    folder, the relative noise level they carry and how it scales (``noise_model``)."""
 
     file: str
     noise: Annotated[Number, Field(ge=0)] = 0.0
+    noise_model: Literal["scale", "relative"] = "scale"
 
 
 class DecompositionTable(Table):

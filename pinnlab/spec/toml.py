@@ -137,6 +137,7 @@ def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".",
                          file=source, key="observations.file")
         observations = read_observations(path, list(domain), noise=doc.observations.noise,
                                          label=doc.observations.file)
+        observations.noise_model = doc.observations.noise_model
 
     name = doc.name or _plain_name(os.path.splitext(os.path.basename(source))[0])
     decomposition = None
