@@ -7,7 +7,8 @@ import os
 import numpy as np
 
 
-def _plt():
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -16,10 +17,21 @@ def _plt():
     return plt
 
 
+def write(fig, path: str, dpi: int = 120) -> str:
+    """Lay ``fig`` out, save it to ``path`` (atomically: :func:`pinnlab.io.save_figure`) and
+    close it; returns ``path``."""
+    from .io import save_figure
+
+    fig.tight_layout()
+    save_figure(fig, path, dpi=dpi)
+    pyplot().close(fig)
+    return path
+
+
 def result_figures(result, out: str | None = None) -> list[str]:
     from .io import save_figure
 
-    plt = _plt()
+    plt = pyplot()
     written = []
     figs = [("loss.png", loss_figure(result, plt)), ("solution.png", solution_figure(result, plt)),
             ("parameters.png", parameter_figure(result, plt)),

@@ -159,36 +159,20 @@ class TensorBoardLog:
 
 def build_model(module: str, problem, cfg, seed: int = 0):
     """A fresh model of the method implemented by ``module`` (its weights then loaded from a
-    checkpoint). A method module may provide ``build_model(problem, cfg, generator)``."""
+    checkpoint): the module's ``build_model(problem, cfg, generator)``."""
     import importlib
 
     import torch
 
     from .methods.pinn import _default_dtype
 
-    dtype = getattr(torch, cfg.dtype)
-    gen = torch.Generator().manual_seed(seed)
     own = getattr(importlib.import_module(module), "build_model", None)
+    if own is None:
+        raise PinnlabError(f"method module {module} cannot rebuild its model (it has no "
+                           "build_model)", key="method")
+    dtype = getattr(torch, cfg.dtype)
     with _default_dtype(dtype):
-        if own is not None:
-            model = own(problem, cfg, gen)
-        elif module == "pinnlab.methods.run":
-            from .methods.pinn import PINNModel
-
-            model = PINNModel(problem, cfg, gen)
-        elif module == "pinnlab.methods.lpinn":
-            from .methods.lagrangian import read_transport
-            from .methods.lpinn import LPINNModel
-
-            model = LPINNModel(problem, read_transport(problem, cfg.velocity or None), cfg, gen)
-        elif module == "pinnlab.methods.multidomain":
-            from .methods.multidomain import MultiDomainModel
-
-            model = MultiDomainModel(problem, cfg, gen)
-        else:
-            raise PinnlabError(f"method module {module} cannot rebuild its model (it has no "
-                               "build_model)", key="method")
-        return model.to(dtype=dtype)
+        return own(problem, cfg, torch.Generator().manual_seed(seed)).to(dtype=dtype)
 
 
 def _read_metrics(path: str) -> dict:

@@ -58,8 +58,7 @@ def residuals_of_exact(problem: Problem, exact: ExactFn, points: np.ndarray, *, 
     """Each equation's residual on ``exact`` at ``points (N, d)``, with the scale it is measured
     against (the largest magnitude of the field values and derivatives it uses)."""
     coords = problem.coords
-    values = {k: (p.value if p.value is not None else p.guess)
-              for k, p in problem.parameters.items()}
+    values = {k: p.nominal for k, p in problem.parameters.items()}
     values.update(params or {})
     out = {}
     for name, expr in problem.compiled_equations().items():
@@ -156,7 +155,7 @@ def assert_terms_vanish(problem: Problem, exact_jet: Callable, *, n: int = 64, a
     terms = compile_terms(problem, {"residual": n, "boundary": n, "initial": n},
                           dtype=torch.float64)
     model = ExactModel(problem, exact_jet)
-    values = {k: torch.tensor(p.value if p.value is not None else p.guess, dtype=torch.float64)
+    values = {k: torch.tensor(p.nominal, dtype=torch.float64)
               for k, p in problem.parameters.items()}
     values.update({k: torch.tensor(v, dtype=torch.float64) for k, v in (params or {}).items()})
     gen = torch.Generator().manual_seed(0)
@@ -179,7 +178,7 @@ def interface_term_values(problem: Problem, jet_a: Callable, jet_b: Callable, *,
     from .spec.decomposition import INTERFACE_TERMS
 
     _, faces = problem.decomposition.geometry(problem.domain, source=problem.source)
-    params = {k: torch.tensor(p.value if p.value is not None else p.guess, dtype=torch.float64)
+    params = {k: torch.tensor(p.nominal, dtype=torch.float64)
               for k, p in problem.parameters.items()}
     a, b = ExactModel(problem, jet_a), ExactModel(problem, jet_b)
     gen = torch.Generator().manual_seed(seed)

@@ -50,14 +50,9 @@ def markdown(summary: dict, title: str) -> str:
 def figures(state: dict, heldout: list[dict], out: str, title: str) -> list[str]:
     """``online.png`` (error of each round and its running mean per policy) and
     ``heldout.png`` (reward per held-out context and method)."""
-    import matplotlib
+    from ..plots import pyplot, write
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..io import save_figure
-
-    paths = []
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for p in dict.fromkeys(r["policy"] for r in state["online"]):
         rows = [r for r in state["online"] if r["policy"] == p]
@@ -68,10 +63,7 @@ def figures(state: dict, heldout: list[dict], out: str, title: str) -> list[str]
         ax.plot(x, running, "-", color=line.get_color(), label=f"{p} (running geo-mean)")
     ax.set(yscale="log", xlabel="round", ylabel="rel. L2 error", title=f"{title}: online")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths.append(os.path.join(out, "online.png"))
-    save_figure(fig, paths[-1], dpi=120)
-    plt.close(fig)
+    paths = [write(fig, os.path.join(out, "online.png"))]
 
     fig, ax = plt.subplots(figsize=(6.4, 4))
     names = list(dict.fromkeys(r["method"] for r in heldout))
@@ -81,11 +73,7 @@ def figures(state: dict, heldout: list[dict], out: str, title: str) -> list[str]
         ax.plot([k - 0.3, k + 0.3], [np.mean(rew)] * 2, "k-")
     ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
     ax.set(ylabel="−log10 rel. L2", title=f"{title}: held-out contexts (bar = mean)")
-    fig.tight_layout()
-    paths.append(os.path.join(out, "heldout.png"))
-    save_figure(fig, paths[-1], dpi=120)
-    plt.close(fig)
-    return paths
+    return [*paths, write(fig, os.path.join(out, "heldout.png"))]
 
 
 def sweep_table(rows: list[dict], names: list[str], masks) -> str:
@@ -102,22 +90,13 @@ def sweep_table(rows: list[dict], names: list[str], masks) -> str:
 
 def sweep_figure(rows: list[dict], names: list[str], masks, out: str) -> str:
     """``sweep.png``: the error against the first family parameter, per set of conditions."""
-    import matplotlib
+    from ..plots import pyplot, write
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..io import save_figure
-
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = pyplot().subplots(figsize=(6, 4))
     key = names[0]
     for m in masks:
         pts = sorted((r["context"][key], r["error"]) for r in rows if r["conditions"] == m)
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=m)
     ax.set(yscale="log", xlabel=key, ylabel="rel. L2 error")
     ax.legend()
-    fig.tight_layout()
-    path = os.path.join(out, "sweep.png")
-    save_figure(fig, path, dpi=120)
-    plt.close(fig)
-    return path
+    return write(fig, os.path.join(out, "sweep.png"))

@@ -22,8 +22,7 @@ import numpy as np
 from pinnlab.errors import SpecError
 from pinnlab.reference import gpme
 
-FAMILIES = ("diffusion", "pme", "stefan")
-PARAMETER_OF = {"diffusion": "k", "pme": "m", "stefan": "u_star"}
+FAMILIES = tuple(gpme.PARAMETER)
 
 
 @dataclass(frozen=True)
@@ -58,16 +57,11 @@ class GPMEProblem:
 
     @property
     def parameter(self) -> str:
-        return PARAMETER_OF[self.family]
+        return gpme.PARAMETER[self.family]
 
     def solution(self, t: np.ndarray, x: np.ndarray, p: float) -> np.ndarray:
         """Exact u(t, x) for family parameter p (float64)."""
-        fn = {
-            "diffusion": gpme.diffusion_solution,
-            "pme": gpme.pme_solution,
-            "stefan": gpme.stefan_solution,
-        }[self.family]
-        return fn(t, x, p)
+        return gpme.SOLUTION[self.family](t, x, p)
 
     def mass(self, t: np.ndarray | float, p: float) -> np.ndarray:
         """Exact U(t) = ∫ u(t, x) dx over the domain; a time outside domain.t raises DataError."""
@@ -81,8 +75,7 @@ class GPMEProblem:
                 key="constraint.t",
                 file=self.source,
             )
-        fn = {"diffusion": gpme.diffusion_mass, "pme": gpme.pme_mass, "stefan": gpme.stefan_mass}
-        return fn[self.family](tt, p)
+        return gpme.MASS[self.family](tt, p)
 
     def x_grid(self, n: int | None = None) -> np.ndarray:
         """The uniform evaluation grid in x with both end points (``n_grid`` points by default)."""
@@ -106,7 +99,7 @@ def from_spec(problem) -> GPMEProblem:
         raise SpecError("ProbConserv needs a GPME spec ([reference] solver = \"gpme\")",
                         file=src, key="reference.solver")
     family = ref.options["family"]
-    name = ref.options.get("parameter") or PARAMETER_OF[family]
+    name = ref.options.get("parameter") or gpme.PARAMETER[family]
     if name not in problem.family:
         raise SpecError(f"give the training range of {name!r} in [family]", file=src,
                         key="family")

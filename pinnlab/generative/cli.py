@@ -126,15 +126,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _plot_fields(fields, titles, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    from ..io import save_figure
+    from ..plots import pyplot, write
 
-    fig, axes = plt.subplots(1, len(fields), figsize=(3.2 * len(fields), 3), squeeze=False)
+    fig, axes = pyplot().subplots(1, len(fields), figsize=(3.2 * len(fields), 3), squeeze=False)
     for ax, f, title in zip(axes[0], fields, titles, strict=True):
         f = np.asarray(f)
         if f.ndim == 1:
@@ -143,6 +139,4 @@ def _plot_fields(fields, titles, path):
             im = ax.imshow(f, origin="lower", aspect="auto")
             fig.colorbar(im, ax=ax)
         ax.set_title(title)
-    fig.tight_layout()
-    save_figure(fig, path, dpi=100)
-    plt.close(fig)
+    write(fig, path, dpi=100)

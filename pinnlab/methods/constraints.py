@@ -135,8 +135,7 @@ def _samples(problem: Problem, n: int = 16) -> tuple[torch.Tensor, dict]:
     lo = torch.tensor([problem.domain[c][0] for c in problem.coords], dtype=torch.float64)
     hi = torch.tensor([problem.domain[c][1] for c in problem.coords], dtype=torch.float64)
     pts = lo + (hi - lo) * torch.rand(n, len(lo), generator=gen, dtype=torch.float64)
-    params = {Symbol("param", k): (p.value if p.value is not None else p.guess)
-              for k, p in problem.parameters.items()}
+    params = {Symbol("param", k): p.nominal for k, p in problem.parameters.items()}
     return pts, params
 
 

@@ -206,14 +206,19 @@ def condition_status(problem: Problem, cfg: LPINNConfig) -> dict[str, tuple[str,
                 else exactness.EXACT_ANSATZ) for k, c in problem.conditions.items()}
 
 
+def build_model(problem: Problem, cfg: LPINNConfig, generator: torch.Generator) -> LPINNModel:
+    """A fresh, untrained model (the run directory's reload fills in its weights)."""
+    return LPINNModel(problem, read_transport(problem, cfg.velocity or None), cfg, generator)
+
+
 def run(problem: Problem, cfg: LPINNConfig, ctx: RunContext) -> Result:
     """Train LPINN on ``problem`` (see the module docstring) and return a :class:`Result`."""
-    tr = read_transport(problem, cfg.velocity or None)
     dtype = getattr(torch, cfg.dtype)
     gen = torch.Generator().manual_seed(ctx.seed)
     with _default_dtype(dtype):
-        model = LPINNModel(problem, tr, cfg, gen).to(device=ctx.device, dtype=dtype)
+        model = build_model(problem, cfg, gen).to(device=ctx.device, dtype=dtype)
         loss = LPINNLoss(model, cfg, gen)
+    tr = model.tr
     weights = LossWeights(["characteristics", "state"], cfg.weights)
     trainer = Trainer(model, loss, cfg.phases(), weights=weights, on_step=loss.on_step,
                       out=ctx.out, checkpoint_every=cfg.checkpoint_every,

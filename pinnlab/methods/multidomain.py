@@ -291,6 +291,12 @@ def _subdomain_terms(problem: Problem, boxes: list[Box], cfg: MultiDomainConfig,
     return compile_terms(problem, n, dtype=dtype, device=device, region=boxes, data=False)
 
 
+def build_model(problem: Problem, cfg: MultiDomainConfig,
+                generator: torch.Generator) -> MultiDomainModel:
+    """A fresh, untrained model (the run directory's reload fills in its weights)."""
+    return MultiDomainModel(problem, cfg, generator)
+
+
 def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
                       state: dict | None = None) -> tuple[MultiDomainModel, Trainer]:
     """Build and train a multi-domain PINN; ``state`` (a model ``state_dict``) continues from
@@ -298,7 +304,7 @@ def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
     dtype = getattr(torch, cfg.dtype)
     gen = torch.Generator().manual_seed(ctx.seed)
     with _default_dtype(dtype):
-        model = MultiDomainModel(problem, cfg, gen).to(device=ctx.device, dtype=dtype)
+        model = build_model(problem, cfg, gen).to(device=ctx.device, dtype=dtype)
         if state is not None:
             model.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
         weights = LossWeights([])

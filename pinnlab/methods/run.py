@@ -12,9 +12,14 @@ from ..spec.problem import Problem
 from ..train import RunContext, run_metrics
 from . import warmup
 from .constraints import condition_status  # noqa: F401  (the PINN states its exact conditions)
-from .pinn import PINNConfig, check_names, train_pinn
+from .pinn import PINNConfig, PINNModel, check_names, train_pinn
 
 options = PINNConfig
+
+
+def build_model(problem: Problem, cfg: PINNConfig, generator: torch.Generator) -> PINNModel:
+    """A fresh, untrained model (the run directory's reload fills in its weights)."""
+    return PINNModel(problem, cfg, generator)
 residual_rows = True  # the loss as rows, for Levenberg–Marquardt (PINNLoss.rows)
 
 
@@ -32,7 +37,7 @@ def check(problem: Problem, cfg: PINNConfig) -> None:
 def _dry_run(problem: Problem, cfg: PINNConfig) -> None:
     """Evaluate every term once on four points with an untrained network: what only an
     evaluation finds (a plug-in asked for what it cannot give) is reported before training."""
-    from .pinn import PINNLoss, PINNModel, _default_dtype
+    from .pinn import PINNLoss, _default_dtype
 
     small = cfg.model_copy(update={"residual_points": 4, "boundary_points": 2,
                                    "initial_points": 2, "compile": False})
@@ -40,7 +45,7 @@ def _dry_run(problem: Problem, cfg: PINNConfig) -> None:
     gen = torch.Generator().manual_seed(0)
     try:
         with _default_dtype(dtype), torch.no_grad():
-            model = PINNModel(problem, small, gen).to(dtype=dtype)
+            model = build_model(problem, small, gen).to(dtype=dtype)
             PINNLoss(problem, model, small, gen)()
         if cfg.quasi_newton == "lm" and cfg.lbfgs_steps:
             _check_least_squares(problem, cfg)

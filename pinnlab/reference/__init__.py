@@ -57,8 +57,7 @@ def initial_condition(problem, field: str) -> Callable[[np.ndarray], np.ndarray]
         if c.kind == "initial" and c.field == field and c.derivative == 0:
             expr = problem.expression(c.value, f"conditions.{key}.value", with_fields=False)
             space = problem.space[0]
-            params = {Symbol("param", k): p.value if p.value is not None else p.guess
-                      for k, p in problem.parameters.items()}
+            params = {Symbol("param", k): p.nominal for k, p in problem.parameters.items()}
 
             def u0(y, expr=expr, params=params, space=space):
                 env = {**params, Symbol("coord", space): torch.as_tensor(y, dtype=torch.float64)}
@@ -230,9 +229,7 @@ class GPMEOptions(Options):
 def _gpme(problem, mesh, o: GPMEOptions):
     from . import gpme
 
-    name = o.parameter or {"diffusion": "k", "pme": "m", "stefan": "u_star"}[o.family]
-    fn = {"diffusion": gpme.diffusion_solution, "pme": gpme.pme_solution,
-          "stefan": gpme.stefan_solution}[o.family]
+    name, fn = o.parameter or gpme.PARAMETER[o.family], gpme.SOLUTION[o.family]
     if problem.time is None or len(problem.space) != 1:
         raise SpecError("the gpme reference needs one space coordinate and time",
                         file=problem.source, key="domain")

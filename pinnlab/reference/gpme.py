@@ -140,3 +140,9 @@ def stefan_mass(t: np.ndarray | float, u_star: float) -> np.ndarray:
     """U(t) = 2 c1 √(t/π), the time integral of the inflow c1/√(π t) through x = 0."""
     _, c1 = stefan_constants(u_star)
     return 2.0 * c1 * np.sqrt(np.clip(np.asarray(t, dtype=np.float64), 0.0, None) / math.pi)
+
+
+#: each family's parameter, exact solution u(t, x, p) and mass U(t, p)
+PARAMETER = {"diffusion": "k", "pme": "m", "stefan": "u_star"}
+SOLUTION = {"diffusion": diffusion_solution, "pme": pme_solution, "stefan": stefan_solution}
+MASS = {"diffusion": diffusion_mass, "pme": pme_mass, "stefan": stefan_mass}

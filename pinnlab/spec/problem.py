@@ -51,6 +51,11 @@ class Parameter:
     def unknown(self) -> bool:
         return self.value is None
 
+    @property
+    def nominal(self) -> float | None:
+        """The value, or an unknown's starting guess."""
+        return self.guess if self.value is None else self.value
+
 
 @dataclass
 class Condition:
