@@ -101,6 +101,15 @@ class Stack(torch.nn.Module):
         mapped = torch.func.vmap(one)
         self._mapped = torch.compile(mapped, mode=compile) if compile else mapped
         self.last: dict[str, torch.Tensor] = {}
+        # the observed values are fixed for a training; the points change only at redraws
+        self._constants = {t.name: {k: torch.stack([loss.terms[i].constants[k]
+                                                    for loss in losses]) for k in t.constants}
+                           for i, t in enumerate(losses[0].terms) if t.constants}
+        self._points = self._stacked_points()
+
+    def _stacked_points(self) -> list[torch.Tensor]:
+        groups = [loss.point_groups() for loss in self.losses]
+        return [torch.stack(ps) for ps in zip(*groups, strict=True)]
 
     def lr_factors(self) -> dict[int, float]:
         """``{id(stacked parameter): factor}`` from the instances' per-parameter factors."""
@@ -111,14 +120,9 @@ class Stack(torch.nn.Module):
                 if id(own[n]) in factors}
 
     def forward(self) -> dict[str, torch.Tensor]:
-        groups = [loss.point_groups() for loss in self.losses]
-        points = [torch.stack(ps) for ps in zip(*groups, strict=True)]
-        constants = {t.name: {k: torch.stack([loss.terms[i].constants[k]
-                                              for loss in self.losses]) for k in t.constants}
-                     for i, t in enumerate(self.losses[0].terms) if t.constants}
         tensors = list(self.stacked) + [getattr(self, f"buffer_{i}")
                                         for i in range(len(self.buffer_names))]
-        out = self._mapped(tensors, points, constants)
+        out = self._mapped(tensors, self._points, self._constants)
         self.last = {k: v.detach() for k, v in out.items()}
         return {k: v.sum() for k, v in out.items()}
 
@@ -134,8 +138,10 @@ class Stack(torch.nn.Module):
         """Each instance's own point redraws (residual-based ones read the current network)."""
         if self.losses[0].cfg.resample == "rad" and self.losses[0].due(step, kind):
             self.sync()
-        changed = [loss.on_step(step, kind) for loss in self.losses]
-        return any(changed)
+        changed = any([loss.on_step(step, kind) for loss in self.losses])
+        if changed:
+            self._points = self._stacked_points()
+        return changed
 
 
 def group_size(cfg: PINNConfig, device: str = "cpu") -> int:
