@@ -167,3 +167,23 @@ def test_warmup_scale_of_an_absent_species_is_floored():
                                                        dtype=torch.float64))
     first = float(fit()["warmup"].detach())
     assert 1e2 < first < 1e7  # measured 1.1e5 (the softmax starts near 1/3 each)
+
+
+def test_a_run_that_ends_with_its_warmup_logs_the_physics_last(tmp_path):
+    """Warm-up only (no Adam, no L-BFGS) on the exact u = 1.5 x (1 - x) of u_xx + 3 = 0: the
+    history still ends with the main objective (every physics term) at the final weights."""
+    raw = {"domain": {"x": [0, 1]}, "fields": ["u"], "parameters": {"k": 3.0},
+           "equations": {"e": "u_xx + k"},
+           "conditions": {"ends": {"kind": "dirichlet", "field": "u", "on": "x"}},
+           "training": {"warmup_steps": 400, "warmup_target": {"u": "0.5*k*x*(1 - x)"},
+                        "width": 16, "depth": 2, "residual_points": 64, "sampling": "grid",
+                        "adam_steps": 0, "lbfgs_steps": 0}}
+    problem = from_dict(raw, source=str(tmp_path / "spec.toml"), directory=str(tmp_path))
+    r = pinnlab.solve(problem, progress=False, seed=0)
+    last = r.history[-1]
+    assert last["phase"] == "final" and last["step"] == 400
+    terms = {k: v for k, v in last.items() if k.startswith(("equations.", "conditions."))}
+    assert "equations.e" in terms and "warmup" not in last
+    assert last["loss"] == pytest.approx(sum(terms.values()), rel=1e-9)
+    # a network fitted to the exact profile holds the equation to a fraction of k² = 9
+    assert last["equations.e"] < 0.5

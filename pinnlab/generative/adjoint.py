@@ -28,32 +28,8 @@ from collections.abc import Callable, Sequence
 import torch
 
 from .denoiser import Denoiser
-from .rk import TABLEAUX, from_state, sigma_of_tau, tau_of_sigma, to_state
+from .rk import drift, from_state, rk, tau_of_sigma, to_state
 from .schedule import Schedule, VPSchedule, time_grid
-
-
-def _drift(den: Denoiser, z: torch.Tensor, tau: float, variable: str) -> torch.Tensor:
-    sigma = sigma_of_tau(tau, variable)
-    eps, x0 = den(from_state(z, sigma, variable), sigma)
-    return eps if variable == "sigma" else eps - x0
-
-
-def _rk(fun, z, t0, t1, tableau):
-    """One explicit RK step of dz/dt = fun(z, t) for a tuple state z."""
-    c, a, b = TABLEAUX[tableau]
-    h = t1 - t0
-    ks = []
-    for i, ci in enumerate(c):
-        zi = z
-        for aij, kj in zip(a[i], ks, strict=True):
-            if aij:
-                zi = tuple(u + h * aij * k for u, k in zip(zi, kj, strict=True))
-        ks.append(fun(zi, t0 + ci * h))
-    out = z
-    for bi, ki in zip(b, ks, strict=True):
-        if bi:
-            out = tuple(u + h * bi * k for u, k in zip(out, ki, strict=True))
-    return out
 
 
 class _AdjointSample(torch.autograd.Function):
@@ -63,7 +39,7 @@ class _AdjointSample(torch.autograd.Function):
         with torch.no_grad():
             z = (z_T,)
             for t0, t1 in zip(taus[:-1], taus[1:], strict=True):
-                z = _rk(lambda s, t: (_drift(den, s[0], t, variable),), z, t0, t1, tableau)
+                z = rk(lambda s, t: (drift(den, s[0], t, variable),), z, t0, t1, tableau)
         ctx.setup, ctx.params = setup, params
         ctx.save_for_backward(z[0].detach())
         return z[0]
@@ -78,7 +54,7 @@ class _AdjointSample(torch.autograd.Function):
             z, a = state[0], state[1]
             with torch.enable_grad():
                 zz = z.detach().requires_grad_(True)
-                f = _drift(den, zz, tau, variable)
+                f = drift(den, zz, tau, variable)
                 grads = torch.autograd.grad(f, [zz, *params], grad_outputs=a, allow_unused=True)
             vjp_z = grads[0]
             vjp_p = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads[1:],
@@ -88,7 +64,7 @@ class _AdjointSample(torch.autograd.Function):
         state = (z0, grad_out, *[torch.zeros_like(p) for p in params])
         rev = taus[::-1]
         for t0, t1 in zip(rev[:-1], rev[1:], strict=True):
-            state = _rk(augmented, state, t0, t1, tableau)
+            state = rk(augmented, state, t0, t1, tableau)
         return (None, state[1], *state[2:])
 
 
@@ -133,5 +109,5 @@ def unrolled_sample(model: Callable, x_T: torch.Tensor, n_steps: int, *,
                           sigma_min)
     z = (z,)
     for t0, t1 in zip(taus[:-1], taus[1:], strict=True):
-        z = _rk(lambda s, t: (_drift(den, s[0], t, variable),), z, t0, t1, tableau)
+        z = rk(lambda s, t: (drift(den, s[0], t, variable),), z, t0, t1, tableau)
     return from_state(z[0], 0.0, variable)

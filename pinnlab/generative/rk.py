@@ -23,6 +23,8 @@ two noise levels sigma_s > sigma_t >= 0, and return y at sigma_t.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 
@@ -61,15 +63,13 @@ TABLEAUX = {
 }
 
 
-def rk_step(den, y: torch.Tensor, sigma_s: float, sigma_t: float, tableau: str, variable: str,
-            k0: torch.Tensor | None = None) -> torch.Tensor:
-    """One explicit RK step from sigma_s to sigma_t in ``variable``; ``k0`` reuses a first-stage
-    drift."""
+def rk(fun: Callable, z: tuple, t0: float, t1: float, tableau: str,
+       k0: tuple | None = None) -> tuple:
+    """One explicit RK step (``TABLEAUX[tableau]``) of dz/dt = fun(z, t) from t0 to t1, for a
+    state z that is a tuple of tensors; ``k0`` reuses a first-stage slope."""
     c, a, b = TABLEAUX[tableau]
-    ts, tt = tau_of_sigma(sigma_s, variable), tau_of_sigma(sigma_t, variable)
-    h = tt - ts
-    z = to_state(y, sigma_s, variable)
-    ks: list[torch.Tensor] = []
+    h = t1 - t0
+    ks: list[tuple] = []
     for i, ci in enumerate(c):
         if i == 0 and k0 is not None:
             ks.append(k0)
@@ -77,11 +77,21 @@ def rk_step(den, y: torch.Tensor, sigma_s: float, sigma_t: float, tableau: str, 
         zi = z
         for aij, kj in zip(a[i], ks, strict=True):
             if aij:
-                zi = zi + (h * aij) * kj
-        ks.append(drift(den, zi, ts + ci * h, variable))
+                zi = tuple(u + (h * aij) * k for u, k in zip(zi, kj, strict=True))
+        ks.append(fun(zi, t0 + ci * h))
     for bi, ki in zip(b, ks, strict=True):
         if bi:
-            z = z + (h * bi) * ki
+            z = tuple(u + (h * bi) * k for u, k in zip(z, ki, strict=True))
+    return z
+
+
+def rk_step(den, y: torch.Tensor, sigma_s: float, sigma_t: float, tableau: str, variable: str,
+            k0: torch.Tensor | None = None) -> torch.Tensor:
+    """One explicit RK step from sigma_s to sigma_t in ``variable``; ``k0`` reuses a first-stage
+    drift."""
+    (z,) = rk(lambda s, t: (drift(den, s[0], t, variable),), (to_state(y, sigma_s, variable),),
+              tau_of_sigma(sigma_s, variable), tau_of_sigma(sigma_t, variable), tableau,
+              None if k0 is None else (k0,))
     return from_state(z, sigma_t, variable)
 
 
