@@ -43,15 +43,6 @@ def burgers_spectral(x: np.ndarray, t: np.ndarray, nu: float,
                      *, modes: int = 1024, dt: float = 2e-4) -> np.ndarray:
     """Pseudo-spectral ETDRK4 solution at points ``(x, t)``: ``L = -ν k²``, ``N(u) = -(1/2)
     i k F[u²]`` (2/3-dealiased); see :mod:`pinnlab.reference.spectral`."""
-    from .spectral import dealias, etdrk4_solve, wavenumbers
+    from .spectral import quadratic_flux_solve
 
-    a, b = period
-    k = wavenumbers(modes, period)
-    keep = dealias(modes)
-    grid = a + (b - a) * np.arange(modes) / modes
-
-    def nonlinear(vh):
-        u = np.fft.irfft(vh, n=modes)
-        return -0.5j * k * np.fft.rfft(u * u) * keep
-
-    return etdrk4_solve(x, t, -nu * k**2, nonlinear, u0(grid), period, dt)
+    return quadratic_flux_solve(x, t, lambda k: -nu * k**2, 1.0, u0, period, modes, dt)

@@ -100,6 +100,15 @@ def kdv_spectral(x: np.ndarray, t: np.ndarray, c: float, u0: Callable[[np.ndarra
     For ``c = 6`` and a sech² initial state this is the soliton ``(v/2) sech²(√v (x - v t)/2)``;
     in general ``(3v/c) sech²(√v (x - v t - x0)/2)`` travels unchanged at speed ``v``.
     """
+    return quadratic_flux_solve(x, t, lambda k: 1j * k**3, c, u0, period, modes, dt)
+
+
+def quadratic_flux_solve(x: np.ndarray, t: np.ndarray, lin: Callable[[np.ndarray], np.ndarray],
+                         c: float, u0: Callable[[np.ndarray], np.ndarray],
+                         period: tuple[float, float], modes: int, dt: float) -> np.ndarray:
+    """``u_t + c (u²/2)_x = L u`` (periodic) at the points ``(x, t)`` by :func:`etdrk4_solve`:
+    ``lin(k)`` the diagonal of ``L`` at the wavenumbers, ``N(u) = -(c/2) i k F[u²]``
+    (2/3-dealiased), ``modes`` grid points."""
     a, b = period
     k = wavenumbers(modes, period)
     keep = dealias(modes)
@@ -109,4 +118,4 @@ def kdv_spectral(x: np.ndarray, t: np.ndarray, c: float, u0: Callable[[np.ndarra
         u = np.fft.irfft(v, n=modes)
         return -0.5j * c * k * np.fft.rfft(u * u) * keep
 
-    return etdrk4_solve(x, t, 1j * k**3, nonlinear, u0(grid), period, dt)
+    return etdrk4_solve(x, t, lin(k), nonlinear, u0(grid), period, dt)
