@@ -52,15 +52,19 @@ def _number(name: str, text: str, flag: str) -> float:
                         key=f"{flag} {name}") from None
 
 
-def nonnegative_int(text: str) -> int:
-    """argparse type: a whole number >= 0 (at most 10**9)."""
+def _whole(text: str, top: int, shown: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
-    if not 0 <= value <= 10**9:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 10**9, got {text[:40]}")
+    if not 0 <= value <= top:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {shown}, got {text[:40]}")
     return value
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: a whole number >= 0 (at most 10**9)."""
+    return _whole(text, 10**9, "10**9")
 
 
 def positive_int(text: str) -> int:
@@ -75,13 +79,7 @@ def seed_int(text: str) -> int:
     """argparse type: a seed, a whole number from 0 to 2**63 - 1."""
     from .api import MAX_SEED
 
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 2**63 - 1, got {text[:40]}")
-    return value
+    return _whole(text, MAX_SEED, "2**63 - 1")
 
 
 def _plan(args: argparse.Namespace):

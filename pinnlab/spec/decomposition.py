@@ -18,7 +18,6 @@ In TOML::
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -158,13 +157,7 @@ def bounding_box(boxes: list[Box]) -> Box:
 def _number(text: str, source: str, key: str) -> float:
     from ..expr import Namespace, compile_expression
 
-    try:
-        v = float(compile_expression(text, Namespace([], []), file=source, key=key).evaluate({}))
-    except (TypeError, ValueError):
-        v = math.nan
-    if not math.isfinite(v):
-        raise SpecError(f"{text!r} is not a finite number", file=source, key=key)
-    return v
+    return compile_expression(text, Namespace([], []), file=source, key=key).constant()
 
 
 def _line(text: str, domain: Box, source: str) -> tuple[str, float]:
