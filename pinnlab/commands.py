@@ -165,9 +165,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     problem = plan.problem
     terms = compile_terms(problem, {"residual": 1, "boundary": 1, "initial": 1})
     unknown = ", ".join(problem.unknowns) or "none"
-    obs = len(problem.observations) if problem.observations is not None else 0
+    o = problem.observations
+    obs = "0 observations" if o is None else f"{len(o)} observations" + (
+        f" (noise {o.noise:g} of each {'value' if o.noise_model == 'relative' else 'column'})"
+        if o.noise else "")
     print(f"{args.spec}: ok — coordinates {problem.coords}, fields {problem.fields}, "
-          f"unknown parameters: {unknown}, {obs} observations, method {plan.method}, terms: "
+          f"unknown parameters: {unknown}, {obs}, method {plan.method}, terms: "
           f"{', '.join(t.name for t in terms)}")
     for name, text in problem.definitions.items():
         print(f"  definition {name} = {text}")
