@@ -70,7 +70,7 @@ def main() -> None:
                                                                           "conditions."))}
             weights = r.metrics.get("weights", {})
             out[case] = {"s_L": r.metrics["params"].get("s_L", S_L_CANTERA),
-                         "T_rel_l2": r.metrics.get("rel_l2", {}).get("T"),
+                         "T_rel_l2": r.metrics.get("rel_l2_fields", {}).get("T"),
                          "final_loss": h[-1]["loss"], "terms": physics, "weights": weights,
                          "warmup_loss": [x["loss"] for x in h if x["phase"] == "warmup"][-1],
                          "s_L_every_200": [x.get("s_L") for x in h if x["phase"] == "lbfgs"
