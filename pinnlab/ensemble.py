@@ -3,15 +3,18 @@
 Member ``k = 1 … K`` refits the PINN from its own initialisation (seed ``seed + k``) on the
 observations drawn again with the noise they carry,
 
-    y_k = y + σ ε_k,    ε_k ~ N(0, I)  (``numpy.random.default_rng([seed, k])``, per column),
+    y_k = y + σ ε_k,    ε_k ~ N(0, I)  (:func:`member_rng`: seeded by the run's seed, ``k``
+                                        and the observed values themselves),
 
 with σ in the spec's noise model (:meth:`~pinnlab.spec.problem.Observations.sigmas`):
 ``noise · RMS(y_c)`` per observed column ``c``, or ``noise · |y_i|`` per value when
 ``noise_model = "relative"``; when the spec gives no level, the one the Laplace approximation
-estimated from the fit's residuals (:mod:`pinnlab.uncertainty`). The model matters: on the
-flame Case 1 inverse problem (2% multiplicative noise, n = 10) refits on column-scaled noise
-spread 4–5× less than the estimates do from one noise draw to the next, and refits on
-multiplicative noise as much (``results/inference/README.md``). For a model linear in its
+estimated from the fit's residuals (:mod:`pinnlab.uncertainty`). The observed values enter
+the seed so that two data sets never share their members' noise: with the seed alone, every
+solve of a calibration study (seed 0, one data set per draw) re-used the same K noise vectors,
+and on the flame Case 1 inverse problem (n = 10) those three happened to move λ by 1.6%
+where noise moves it by 7–10%, in every draw alike (``results/inference/README.md``). For a
+model linear in its
 parameters with Gaussian noise this is randomise-then-optimise: the refits' estimates are
 exact draws of the flat-prior posterior, ``θ_k − θ̂ ~ N(0, σ²(AᵀA)⁻¹)``. For a PINN the refits
 also carry what a linearisation cannot: a fresh network each time, so a weakly identified
@@ -26,15 +29,25 @@ members, and their correlations.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 
 import numpy as np
 
 
+def member_rng(observations, seed: int, k: int) -> np.random.Generator:
+    """Member ``k``'s noise generator: ``default_rng([seed, k, d])``, ``d`` the first 8 bytes of
+    the SHA-256 of the observed values (column names and float64 bytes, in column order)."""
+    digest = hashlib.sha256()
+    for c, v in observations.values.items():
+        digest.update(c.encode() + np.ascontiguousarray(v, dtype=np.float64).tobytes())
+    return np.random.default_rng([seed, k, int.from_bytes(digest.digest()[:8], "little")])
+
+
 def redraw(observations, sigma: dict[str, np.ndarray], seed: int, k: int):
     """The observations with member ``k``'s fresh noise (``sigma``: absolute σ per entry, by
-    column)."""
-    rng = np.random.default_rng([seed, k])
+    column), drawn column by column from :func:`member_rng`."""
+    rng = member_rng(observations, seed, k)
     values = {c: np.asarray(v) + sigma[c] * rng.standard_normal(np.shape(v))
               for c, v in observations.values.items()}
     return dataclasses.replace(observations, values=values)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import pinnlab
-from pinnlab.ensemble import entry_sigmas, redraw, summarise
+from pinnlab.ensemble import entry_sigmas, member_rng, redraw, summarise
 from pinnlab.spec.problem import Observations
 from pinnlab.testing import slope_problem
 
@@ -22,9 +22,10 @@ def test_members_are_least_squares_fits_of_their_redraws(tmp_path):
     ens = r.metrics["uncertainty"]["ensemble"]
     exact_sd = sigma / np.sqrt(np.sum(x**2))
     sigma_spec = 0.05 * np.sqrt(np.mean(y_obs**2))  # the rule: noise · RMS of the data
+    obs = pinnlab.load(spec).observations
     slopes = []
     for k in range(1, size + 1):
-        y_k = y_obs + sigma_spec * np.random.default_rng([seed, k]).standard_normal(x.size)
+        y_k = y_obs + sigma_spec * member_rng(obs, seed, k).standard_normal(x.size)
         slopes.append(float(np.sum(x * y_k) / np.sum(x**2)))
     fitted = [m["a"] for m in ens["members"]]
     # measured (seed 0, 8 members): |member - its LS slope| <= 0.07 exact_sd
@@ -48,6 +49,10 @@ def test_redraw_and_summary():
     assert np.std(a - 3.0) == pytest.approx(0.3, rel=0.1)  # 4000 draws: ±2.2% (1 sd)
     assert not np.allclose(a, b)
     assert np.array_equal(a, redraw(obs, sigma, 0, 1).values["u"])  # reproducible
+    # another data set, same seed and member: other noise (a calibration study's draws must
+    # not share their members' noise)
+    other = dataclasses.replace(obs, values={"u": np.full(4000, 3.0 + 1e-9)})
+    assert not np.allclose(redraw(other, sigma, 0, 1).values["u"] - 3.0 - 1e-9, a - 3.0)
     s = summarise({"p": 1.0, "q": 2.0}, [{"p": 0.0, "q": 1.0}, {"p": 2.0, "q": 3.0},
                                          {"p": 1.0, "q": 2.0}])
     t2 = 4.302652729749462  # Student's t, 97.5%, two degrees of freedom (three members)

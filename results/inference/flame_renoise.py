@@ -8,7 +8,12 @@ by ``problems/flames/case1_inverse.toml`` with the same network seed (0), so onl
 differs between refits:
 
 * ``multiplicative``: ``y (1 + 0.02 ε)``, the way the data were made;
-* ``column``: ``y + 0.02 RMS(y_c) ε``, one σ per column (the ensemble's former rule).
+* ``column``: ``y + 0.02 RMS(y_c) ε``, one σ per column (the ensemble's former rule);
+* ``column_ensemble``: the same rule with the very ε the former ensemble drew for its members
+  (``numpy.random.default_rng([0, k])``: the run's seed 0 and the member index, so the same
+  three vectors in every draw of the calibration; the former data term only).
+
+The other two draw ε from ``default_rng([7, k])``.
 
 Both are solved with the data term of the former default (each column divided by its mean,
 ``noise_model = "scale"``) and with the spec's ``noise_model = "relative"`` (each value by its
@@ -16,7 +21,8 @@ own magnitude). Reported: each parameter's relative standard deviation over the 
 the spread of the estimates over 20 independent draws (``flame_calibration.json``, and the same
 with the former data term in ``flame_scale_noise/``). A refit spread far below the draw-to-draw
 spread means the re-drawn noise is not the noise the data carry. Writes ``flame_renoise.json``
-and ``.md`` here.
+and ``.md`` here; each solve is appended to ``flame_renoise_rows.jsonl`` at once and a re-run
+skips the ones already there.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC = os.path.join(os.path.dirname(os.path.dirname(HERE)), "problems", "flames",
                     "case1_inverse.toml")
 NAMES = ("s_L", "lam", "E_a")
+COMBOS = [("scale", "multiplicative"), ("scale", "column"), ("scale", "column_ensemble"),
+          ("relative", "multiplicative"), ("relative", "column")]
 
 
 def solve(obs: dict, weighting: str) -> dict:
@@ -63,19 +71,25 @@ def main() -> None:
     ref = shoot_flame_speed(SimpleFlame(phi=0.46))
     obs = noisy_samples(ref.x, {"T": ref.T, "u": ref.u}, args.n, 0.02,
                         seed=100 * args.n + args.draw)
-    rows = []
-    for weighting in ("scale", "relative"):
-        for renoise in ("multiplicative", "column"):
-            for k in range(1, args.refits + 1):
-                rng = np.random.default_rng([7, k])
-                o = dict(obs)
-                for c in ("T", "u"):
-                    eps = rng.standard_normal(args.n)
-                    o[c] = (obs[c] * (1 + 0.02 * eps) if renoise == "multiplicative"
-                            else obs[c] + 0.02 * np.sqrt(np.mean(obs[c] ** 2)) * eps)
-                rows.append({"weighting": weighting, "renoise": renoise, "k": k,
-                             **solve(o, weighting)})
-                print(json.dumps(rows[-1]), flush=True)
+    done_path = os.path.join(HERE, "flame_renoise_rows.jsonl")
+    rows = ([json.loads(line) for line in open(done_path) if line.strip()]
+            if os.path.exists(done_path) else [])
+    done = {(r["weighting"], r["renoise"], r["k"]) for r in rows}
+    for weighting, renoise in COMBOS:
+        for k in range(1, args.refits + 1):
+            if (weighting, renoise, k) in done:
+                continue
+            rng = np.random.default_rng([0 if renoise == "column_ensemble" else 7, k])
+            o = dict(obs)
+            for c in ("T", "u"):
+                eps = rng.standard_normal(args.n)
+                o[c] = (obs[c] * (1 + 0.02 * eps) if renoise == "multiplicative"
+                        else obs[c] + 0.02 * np.sqrt(np.mean(obs[c] ** 2)) * eps)
+            rows.append({"weighting": weighting, "renoise": renoise, "k": k,
+                         **solve(o, weighting)})
+            with open(done_path, "a") as f:
+                f.write(json.dumps(rows[-1]) + "\n")
+            print(json.dumps(rows[-1]), flush=True)
     draws = {}
     for label, path in (("scale", os.path.join(HERE, "flame_scale_noise",
                                                "flame_calibration.json")),
@@ -89,8 +103,9 @@ def main() -> None:
              "| data term | re-drawn noise | s_L | λ | E_a |", "|---|---|---|---|---|"]
     summary = []
     for weighting in ("scale", "relative"):
-        for renoise in ("multiplicative", "column"):
-            sel = [r for r in rows if r["weighting"] == weighting and r["renoise"] == renoise]
+        for renoise in [r for w, r in COMBOS if w == weighting]:
+            sel = [r for r in rows if r["weighting"] == weighting and r["renoise"] == renoise
+                   and r["k"] <= args.refits]
             sd = {k: float(np.std([r[k] for r in sel], ddof=1) / sel[0]["truth"][k])
                   for k in NAMES}
             summary.append({"weighting": weighting, "renoise": renoise, "sd_rel": sd})
