@@ -13,7 +13,7 @@ s_L starts at Cantera's 2.3432 m/s. Two solves, one thread each:
 If the loss at the truth is above the loss of the wrong states the bundled runs reach (0.21 –
 0.54, ``runs.md``), this network and these points cannot tell the flame from them and no
 optimiser can; if s_L drifts away in ``free``, the answer is not a minimum. Writes
-``truth_start.json`` and ``.md`` here.
+``truth_start_w<warmup>.json`` and ``.md`` here.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def main() -> None:
                                            ][::20],
                          "stops": r.metrics.get("optimizer_stops")}
             print(case, json.dumps(out[case])[:400], flush=True)
-    with open(os.path.join(HERE, "truth_start.json"), "w") as f:
+    stem = os.path.join(HERE, f"truth_start_w{args.warmup}")
+    with open(stem + ".json", "w") as f:
         json.dump(out, f, indent=1)
     held, free = out["held"], out["free"]
     lines = [f"Warm-up on Cantera's profiles: {args.warmup} steps; then {args.lbfgs} L-BFGS "
@@ -91,7 +92,7 @@ def main() -> None:
     top = sorted(held["terms"].items(), key=lambda kv: -kv[1])[:6]
     lines += ["", "Largest terms at the fitted truth (mean squares, before weights): "
               + ", ".join(f"{k} {v:.3g}" for k, v in top) + "."]
-    with open(os.path.join(HERE, "truth_start.md"), "w") as f:
+    with open(stem + ".md", "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
