@@ -15,12 +15,12 @@ from .constraints import condition_status  # noqa: F401  (the PINN states its ex
 from .pinn import PINNConfig, PINNModel, check_names, train_pinn
 
 options = PINNConfig
+residual_rows = True  # the loss as rows, for Levenberg–Marquardt (PINNLoss.rows)
 
 
 def build_model(problem: Problem, cfg: PINNConfig, generator: torch.Generator) -> PINNModel:
     """A fresh, untrained model (the run directory's reload fills in its weights)."""
     return PINNModel(problem, cfg, generator)
-residual_rows = True  # the loss as rows, for Levenberg–Marquardt (PINNLoss.rows)
 
 
 def check(problem: Problem, cfg: PINNConfig) -> None:
