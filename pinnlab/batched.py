@@ -1,4 +1,5 @@
-"""K trainings of one spec as one batched model: seeds of an ensemble, members of a family.
+"""K trainings of one spec as one batched model: seeds of an ensemble, members of a family,
+the multi-domain trainings of a sweep or a bandit round that share their interface conditions.
 
 Instance ``k`` is the PINN that :func:`~pinnlab.methods.pinn.train_pinn` would build for its own
 problem ``P_k`` (same fields, terms and point counts; known parameter values and observed values
@@ -31,6 +32,7 @@ meant to fill the card.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import torch
 
@@ -40,15 +42,16 @@ from .stages import LossWeights, RunContext
 from .train import Trainer
 
 
-def blockers(cfg: PINNConfig) -> list[str]:
-    """The options under which a batched Adam phase would differ from separate trainings."""
+def blockers(cfg) -> list[str]:
+    """The options under which a batched Adam phase would differ from separate trainings
+    (a method's configuration without one of these options cannot set it)."""
     out = []
-    for key, on in (("adaptive_weights", cfg.adaptive_weights), ("causal", cfg.causal),
-                    ("warmup_steps", cfg.warmup_steps), ("restore_best", cfg.restore_best),
-                    ("stall_steps", cfg.stall_steps), ("time_limit", cfg.time_limit),
-                    ("optimizer", cfg.optimizer != "adam")):
-        if on:
+    for key in ("adaptive_weights", "causal", "warmup_steps", "restore_best", "stall_steps",
+                "time_limit"):
+        if getattr(cfg, key, None):
             out.append(key)
+    if getattr(cfg, "optimizer", "adam") != "adam":
+        out.append("optimizer")
     return out
 
 
@@ -136,7 +139,8 @@ class Stack(torch.nn.Module):
 
     def on_step(self, step: int, kind: str = "adam") -> bool:
         """Each instance's own point redraws (residual-based ones read the current network)."""
-        if self.losses[0].cfg.resample == "rad" and self.losses[0].due(step, kind):
+        if getattr(self.losses[0].cfg, "resample", None) == "rad" and \
+                self.losses[0].due(step, kind):
             self.sync()
         changed = any([loss.on_step(step, kind) for loss in self.losses])
         if changed:
@@ -156,30 +160,36 @@ def group_size(cfg: PINNConfig, device: str = "cpu") -> int:
     return 1 if work > 2**22 else max(1, min(64, 2**26 // work))
 
 
-def train_many(problems: list[Problem], cfg: PINNConfig, ctx: RunContext, seeds: list[int],
-               *, group: int | None = None) -> list[tuple[PINNModel, Trainer]]:
+def train_many(problems: list[Problem], cfg, ctx: RunContext, seeds: list[int],
+               *, group: int | None = None, build: Callable = build_pinn
+               ) -> list[tuple[torch.nn.Module, Trainer]]:
     """Train instance ``k`` on ``problems[k]`` from ``seeds[k]`` (module docstring): the leading
     Adam phases batched, ``group`` instances at a time (default :func:`group_size`), the rest
     one instance at a time; the same result as ``[train_pinn(P_k, cfg, ctx with seed s_k)]``
     to rounding, with one trainer's history and stop reasons per instance. Nothing is written
-    (``ctx.out`` is ignored)."""
+    (``ctx.out`` is ignored). ``build(problem, cfg, ctx)`` makes one instance's ``(model, loss,
+    trainer)``: :func:`~pinnlab.methods.pinn.build_pinn` (the default) or another method's
+    builder whose loss offers ``point_groups()`` and ``_compute(points)`` as the PINN's does
+    (:func:`~pinnlab.methods.multidomain.build_multidomain`)."""
     if len(problems) != len(seeds):
         raise ValueError("one seed per problem")
     group = group or group_size(cfg, ctx.device)
     out = []
     for start in range(0, len(problems), group):
-        out += _train_group(problems[start:start + group], cfg, ctx, seeds[start:start + group])
+        out += _train_group(problems[start:start + group], cfg, ctx, seeds[start:start + group],
+                            build)
     return out
 
 
-def _train_group(problems, cfg, ctx, seeds):
-    built = [build_pinn(p, cfg, dataclasses.replace(ctx, seed=s, resume=False, out=None))
+def _train_group(problems, cfg, ctx, seeds, build):
+    built = [build(p, cfg, dataclasses.replace(ctx, seed=s, resume=False, out=None))
              for p, s in zip(problems, seeds, strict=True)]
     phases = cfg.phases()
     lead = 0
     while lead < len(phases) and phases[lead].kind == "adam":
         lead += 1
-    if len(built) > 1 and lead and not blockers(cfg) and _same_shapes(built):
+    why = blockers(cfg) + getattr(built[0][1], "batch_blockers", list)()
+    if len(built) > 1 and lead and not why and _same_shapes(built):
         _batched_adam(built, cfg, ctx, phases[:lead])
     for _, _, trainer in built:
         trainer.run()
@@ -197,15 +207,16 @@ def _same_shapes(built) -> bool:
     return all(shapes(m, lo) == first for m, lo, _ in built[1:])
 
 
-def _batched_adam(built, cfg: PINNConfig, ctx: RunContext, phases) -> None:
+def _batched_adam(built, cfg, ctx: RunContext, phases) -> None:
     """Run the Adam ``phases`` on the stacked instances and hand each instance's trainer the
     state it would have after them (parameters, step counts, stop reasons, history)."""
     models = [m for m, _, _ in built]
     losses = [lo for _, lo, _ in built]
     trainers = [t for _, _, t in built]
-    stack = Stack(models, losses, compile=cfg.compile_mode if cfg.compile else None)
-    names = [t.name for t in losses[0].terms]
-    weights = LossWeights(names, cfg.weights)
+    stack = Stack(models, losses,
+                  compile=cfg.compile_mode if getattr(cfg, "compile", False) else None)
+    own = trainers[0].weights  # each instance's weights: the same fixed numbers
+    weights = LossWeights(list(own.values), dict(own.values))
     rows: list[list[dict]] = [[] for _ in built]
 
     def split(row: dict) -> None:  # the logged row of the sum -> one row per instance

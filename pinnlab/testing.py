@@ -231,21 +231,25 @@ def residuals_of_samples(problem: Problem, x: np.ndarray, fields: dict[str, np.n
 
 def assert_batched_matches(problems: list[Problem], cfg, seeds: list[int], *,
                            atol: float = 1e-8, rtol: float = 1e-8, batched: bool = True,
-                           device: str = "cpu") -> list:
+                           device: str = "cpu", method: str = "pinn") -> list:
     """Train ``problems[k]`` from ``seeds[k]`` with :func:`~pinnlab.batched.train_many` and one
     by one; every weight, history row and stop reason must agree (weights within ``atol``,
     logged losses within ``rtol``), and the Adam phases must have run as one batch (or, with
-    ``batched=False``, alone). Returns the batched ``[(model, trainer)]``."""
+    ``batched=False``, alone). ``method``: ``pinn`` or ``multidomain`` (``cfg`` is its
+    configuration). Returns the batched ``[(model, trainer)]``."""
     import dataclasses
 
     from .batched import train_many
-    from .methods.pinn import train_pinn
+    from .methods.multidomain import build_multidomain, train_multidomain
+    from .methods.pinn import build_pinn, train_pinn
     from .stages import RunContext
 
-    ctx = RunContext(progress=False, device=device)
-    many = train_many(problems, cfg, ctx, seeds)
+    build, train = {"pinn": (build_pinn, train_pinn),
+                    "multidomain": (build_multidomain, train_multidomain)}[method]
+    ctx = RunContext(progress=False, device=device, method=method)
+    many = train_many(problems, cfg, ctx, seeds, build=build)
     for k, (problem, seed) in enumerate(zip(problems, seeds, strict=True)):
-        model, trainer = train_pinn(problem, cfg, dataclasses.replace(ctx, seed=seed))
+        model, trainer = train(problem, cfg, dataclasses.replace(ctx, seed=seed))
         bmodel, btrainer = many[k]
         assert btrainer.batched == (len(problems) if batched else 0), "batched or not"
         for name, v in model.state_dict().items():

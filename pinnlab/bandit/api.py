@@ -113,7 +113,7 @@ def sweep(spec: str, *, axes: Mapping[str, Sequence[float]] | None = None,
     from ..runner import make_runner
     from ..spec.decomposition import parse_interface_conditions
     from .report import sweep_figure, sweep_table
-    from .trials import _problem, run_trial, trial
+    from .trials import _problem, map_trials, trial
 
     problem = _problem(spec)
     if not problem.family:
@@ -136,7 +136,7 @@ def sweep(spec: str, *, axes: Mapping[str, Sequence[float]] | None = None,
                 f"({r['cpu_s']:.0f} CPU s)")
 
     with OutputLock(out), make_runner(backend, workers=workers, address=address) as runner:
-        results = runner.map(run_trial, trials, on_result=show)
+        results = map_trials(runner, trials, on_result=show)
     rows = [{"context": ctx, "conditions": name, **{k: r[k] for k in
                                                      ("error", "reward", "cpu_s", "wall_s")}}
             for (ctx, name), r in zip(plan, results)]

@@ -23,7 +23,7 @@ from ..errors import DataError, SpecError
 from ..io import atomic_json as _json
 from ..spec.decomposition import parse_interface_conditions
 from .agent import ARMS, Bandit, ContextSpace
-from .trials import _problem, run_trial, trial
+from .trials import _problem, map_trials, trial
 
 
 @dataclass
@@ -136,8 +136,8 @@ class Session:
         s, opts, seed = self.setup, self._opts(), self._seed(i)
         pols = list(arms)[:1] if shared else list(arms)
         if not s.two_stage:
-            res = self.runner.map(run_trial, [trial(s.spec, ctx, arms[p], seed=seed,
-                                                    options=opts) for p in pols])
+            res = map_trials(self.runner, [trial(s.spec, ctx, arms[p], seed=seed,
+                                                 options=opts) for p in pols])
             out = []
             for p, r in zip(pols, res):
                 out.append({"round": i, "policy": "warm-up" if shared else p, "context": ctx,
@@ -146,14 +146,14 @@ class Session:
                 r = res[0] if shared else res[pols.index(p)]
                 a.observe(ctx, arms[p], r["reward"])
             return out
-        first = self.runner.map(run_trial, [trial(s.spec, ctx, arms[p], seed=seed, options=opts,
-                                                  stage="adam") for p in pols])
+        first = map_trials(self.runner, [trial(s.spec, ctx, arms[p], seed=seed, options=opts,
+                                               stage="adam") for p in pols])
         second_arms = {p: (arms[p] if shared else self.agents[p].choose_second(
             ctx, first[k]["reward"])) for k, p in enumerate(pols)}
-        final = self.runner.map(run_trial, [trial(s.spec, ctx, arms[p], seed=seed, options=opts,
-                                                  stage="lbfgs", mask_lbfgs=second_arms[p],
-                                                  state=first[k]["state"])
-                                            for k, p in enumerate(pols)])
+        final = map_trials(self.runner, [trial(s.spec, ctx, arms[p], seed=seed, options=opts,
+                                               stage="lbfgs", mask_lbfgs=second_arms[p],
+                                               state=first[k]["state"])
+                                         for k, p in enumerate(pols)])
         out = []
         for k, p in enumerate(pols):
             out.append({"round": i, "policy": "warm-up" if shared else p, "context": ctx,
@@ -222,7 +222,7 @@ class Session:
 
         trials = [trial(self.setup.spec, self.heldout_contexts[j], arm,
                         seed=self._seed(500 + j), options=opts) for j, arm in todo]
-        self.runner.map(run_trial, trials, on_result=keep)
+        map_trials(self.runner, trials, on_result=keep)
         return done
 
     def _two_stage_plan(self, opts) -> list[tuple]:
@@ -232,15 +232,15 @@ class Session:
         learners = [p for p in self.agents if p != "random"]
         firsts = [(j, p, self.agents[p].best(ctx)) for j, ctx in
                   enumerate(self.heldout_contexts) for p in learners]
-        res1 = self.runner.map(run_trial, [trial(s.spec, self.heldout_contexts[j], a1,
-                                                 seed=self._seed(500 + j), options=opts,
-                                                 stage="adam") for j, _, a1 in firsts])
+        res1 = map_trials(self.runner, [trial(s.spec, self.heldout_contexts[j], a1,
+                                              seed=self._seed(500 + j), options=opts,
+                                              stage="adam") for j, _, a1 in firsts])
         seconds = [self.agents[p].best(self.heldout_contexts[j], r["reward"])
                    for (j, p, _), r in zip(firsts, res1)]
-        res2 = self.runner.map(run_trial, [trial(s.spec, self.heldout_contexts[j], a1,
-                                                 seed=self._seed(500 + j), options=opts,
-                                                 stage="lbfgs", mask_lbfgs=a2, state=r["state"])
-                                           for (j, _, a1), a2, r in zip(firsts, seconds, res1)])
+        res2 = map_trials(self.runner, [trial(s.spec, self.heldout_contexts[j], a1,
+                                              seed=self._seed(500 + j), options=opts,
+                                              stage="lbfgs", mask_lbfgs=a2, state=r["state"])
+                                        for (j, _, a1), a2, r in zip(firsts, seconds, res1)])
         for (j, p, a1), a2, r1, r2 in zip(firsts, seconds, res1, res2):
             plan.append((j, f"metalic-{p}", {**r2, "arm": list(a1) + list(a2),
                                              "cpu_s": r1["cpu_s"] + r2["cpu_s"]}))

@@ -153,11 +153,13 @@ class MultiDomainLoss:
         self.problem, self.model, self.cfg, self.gen = problem, model, cfg, generator
         p = next(model.parameters())
         dtype, device = p.dtype, p.device
-        self.terms: list[tuple[Term, int]] = []
+        self.terms: list[Term] = []
+        self.owners: list[int] = []  # the subdomain (network) of each term
         for k, boxes in enumerate(model.subdomains):
             for term in _subdomain_terms(problem, boxes, cfg, dtype, device):
                 term.name = f"{term.name}[{k}]"
-                self.terms.append((term, k))
+                self.terms.append(term)
+                self.owners.append(k)
         if problem.observations is not None and len(problem.observations):
             obs = problem.observations
             pts = torch.stack([torch.as_tensor(obs.coords[c], dtype=dtype)
@@ -169,7 +171,8 @@ class MultiDomainLoss:
                 if len(rows):
                     t = _data_term(problem, dtype, device, rows, name=f"data[{k}]")
                     t.basis = JetBasis(len(problem.coords), t.indices)
-                    self.terms.append((t, k))
+                    self.terms.append(t)
+                    self.owners.append(k)
         self.faces = [InterfaceTerms(problem, f, cfg.interface_points, dtype=dtype,
                                      device=device) for f in model.interfaces]
         self.masks = cfg.masks(problem)
@@ -179,7 +182,7 @@ class MultiDomainLoss:
                        "boundary": cfg.boundary_weight, "periodic": cfg.boundary_weight,
                        "data": cfg.data_weight}
         self.weights = weights or LossWeights([])
-        for t, _ in self.terms:
+        for t in self.terms:
             self.weights.values[t.name] = kind_weight[t.kind]
         self._set_interface_weights()
         self.bases = self._bases()
@@ -192,7 +195,7 @@ class MultiDomainLoss:
 
     def resample(self) -> None:
         self._plan = None
-        for t, _ in self.terms:
+        for t in self.terms:
             t.points = t.fixed if t.sample is None else t.sample(t.n_points, self.gen)
         for f in self.faces:
             f.points = f.sample(f.n_points, self.gen)
@@ -210,12 +213,12 @@ class MultiDomainLoss:
         return False
 
     def state_dict(self) -> dict:
-        return {"terms": {t.name: t.points for t, _ in self.terms},
+        return {"terms": {t.name: t.points for t in self.terms},
                 "faces": [f.points for f in self.faces], "phase": self.phase}
 
     def load_state_dict(self, state: dict) -> None:
         self._plan = None
-        for t, _ in self.terms:
+        for t in self.terms:
             t.points = state["terms"][t.name]
         for f, x in zip(self.faces, state["faces"]):
             f.points = x
@@ -228,7 +231,7 @@ class MultiDomainLoss:
         phases), so each network runs one jet pass per evaluation."""
         d = len(self.problem.coords)
         need: dict[int, set] = {k: set() for k in range(len(self.model.nets))}
-        for t, k in self.terms:
+        for t, k in zip(self.terms, self.owners):
             need[k] |= set(t.indices)
         both = active_terms(self.masks["adam"]) | active_terms(self.masks["lbfgs"])
         for f in self.faces:
@@ -238,17 +241,25 @@ class MultiDomainLoss:
         return {k: JetBasis(d, sorted(v)) for k, v in need.items()}
 
     def _batch_plan(self, grad: bool) -> tuple[list, list]:
-        """The points of each jet pass, concatenated once per point set (not per step):
-        ``[(network, points, [(key, start, n)])]`` and the interface points. Interface points
-        get their own pass, as leaves requiring grad, when the residual's gradient is taken
+        """:meth:`_passes` of the current points, made once per point set (not per step).
+        Interface points are leaves requiring grad when the residual's gradient is taken
         w.r.t. them (reverse mode would otherwise run through the whole batch)."""
         if self._plan is not None and self._plan[0] == grad:
             return self._plan[1], self._plan[2]
         face_x = [f.points.detach().requires_grad_(True) if grad else f.points
                   for f in self.faces]
+        passes = self._passes([t.points for t in self.terms], face_x, grad)
+        self._plan = (grad, passes, face_x)
+        return passes, face_x
+
+    def _passes(self, term_x: list[torch.Tensor], face_x: list[torch.Tensor],
+                grad: bool) -> list:
+        """The points of each jet pass, ``[(network, points, [(key, start, n)])]``: every
+        term of a network in one pass; the interface points in a pass of their own when
+        ``grad``."""
         chunks: dict[tuple, list] = {}
-        for i, (t, k) in enumerate(self.terms):
-            chunks.setdefault((k, False), []).append((("term", i), t.points))
+        for i, (x, k) in enumerate(zip(term_x, self.owners, strict=True)):
+            chunks.setdefault((k, False), []).append((("term", i), x))
         for i, f in enumerate(self.faces):
             chunks.setdefault((f.face.a, grad), []).append((("face", i, 0), face_x[i]))
             chunks.setdefault((f.face.b, grad), []).append((("face", i, 1), face_x[i]))
@@ -259,21 +270,41 @@ class MultiDomainLoss:
                 slices.append((key, start, x.shape[0]))
                 start += x.shape[0]
             passes.append((k, torch.cat([x for _, x in items]), slices))
-        self._plan = (grad, passes, face_x)
-        return passes, face_x
+        return passes
+
+    def point_groups(self) -> list[torch.Tensor]:
+        """The points of every term, then of every interface (what :meth:`_compute` takes)."""
+        return [t.points for t in self.terms] + [f.points for f in self.faces]
+
+    def batch_blockers(self) -> list[str]:
+        """Terms a batched (``vmap``) evaluation cannot take: the gradient-enhanced interface
+        residual differentiates w.r.t. the interface points by reverse mode."""
+        both = active_terms(self.masks["adam"]) | active_terms(self.masks["lbfgs"])
+        return ["gradient_residual"] if "gradient_residual" in both else []
 
     def __call__(self) -> dict[str, torch.Tensor]:
         """``{name: mean square}``: every term of each network from one batched jet pass."""
-        params = self.model.params.values()
         passes, face_x = self._batch_plan("gradient_residual" in self.active)
+        return self._evaluate([t.points for t in self.terms], passes, face_x)
+
+    def _compute(self, points: list[torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The same at explicit points, ordered as :meth:`point_groups` (what the batched
+        trainer maps over instances; no gradient-enhanced interface term)."""
+        n = len(self.terms)
+        term_x, face_x = points[:n], points[n:]
+        return self._evaluate(term_x, self._passes(term_x, face_x, False), face_x)
+
+    def _evaluate(self, term_x: list[torch.Tensor], passes: list,
+                  face_x: list[torch.Tensor]) -> dict[str, torch.Tensor]:
+        params = self.model.params.values()
         jets = {}
         for k, points, slices in passes:
             big = self.model.jet(k, points, self.bases[k])
             for key, a, n in slices:
                 jets[key] = Jet([p[a:a + n] for p in big.parts], big.basis)
         out: dict[str, torch.Tensor] = {}
-        for i, (t, _) in enumerate(self.terms):
-            out[t.name] = (t.residual(t.points, jets[("term", i)], params) ** 2).mean()
+        for i, (t, x) in enumerate(zip(self.terms, term_x, strict=True)):
+            out[t.name] = (t.residual(x, jets[("term", i)], params) ** 2).mean()
         for i, f in enumerate(self.faces):
             losses = f.losses(face_x[i], jets[("face", i, 0)], jets[("face", i, 1)], params,
                               self.active)
@@ -297,10 +328,11 @@ def build_model(problem: Problem, cfg: MultiDomainConfig,
     return MultiDomainModel(problem, cfg, generator)
 
 
-def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
-                      state: dict | None = None) -> tuple[MultiDomainModel, Trainer]:
-    """Build and train a multi-domain PINN; ``state`` (a model ``state_dict``) continues from
-    an earlier stage (the two-stage bandit's L-BFGS stage)."""
+def build_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
+                      state: dict | None = None
+                      ) -> tuple[MultiDomainModel, MultiDomainLoss, Trainer]:
+    """The model (initialised from ``ctx.seed``, or from ``state``, a model ``state_dict`` of
+    an earlier stage), its loss and the trainer that will train them, not yet run."""
     dtype = getattr(torch, cfg.dtype)
     gen = torch.Generator().manual_seed(ctx.seed)
     with _default_dtype(dtype):
@@ -318,6 +350,13 @@ def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
                       generators=[gen], stateful={"points": loss}, time_limit=cfg.time_limit,
                       time_clock=cfg.time_clock, identity=ctx.identity, source=problem.source,
                       on_row=ctx.on_row)
+    return model, loss, trainer
+
+
+def train_multidomain(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
+                      state: dict | None = None) -> tuple[MultiDomainModel, Trainer]:
+    """Build (:func:`build_multidomain`) and train a multi-domain PINN."""
+    model, _, trainer = build_multidomain(problem, cfg, ctx, state)
     trainer.run(resume=ctx.resume)
     return model, trainer
 
@@ -350,15 +389,21 @@ def run(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext,
     """Train and wrap the outcome in a :class:`~pinnlab.result.Result`."""
     cpu0 = time.process_time()
     model, trainer = train_multidomain(problem, cfg, ctx, state)
+    return result(problem, cfg, ctx, model, trainer, time.process_time() - cpu0)
+
+
+def result(problem: Problem, cfg: MultiDomainConfig, ctx: RunContext, model: MultiDomainModel,
+           trainer: Trainer, cpu_s: float) -> Result:
+    """A trained model and its trainer as a :class:`~pinnlab.result.Result`."""
     model.eval()
     masks = cfg.masks(problem)
     metrics = {
         **run_metrics(trainer, ctx, cfg),
-        "cpu_s": time.process_time() - cpu0,
+        "cpu_s": cpu_s,
         "params": model.params.estimates(),
         "interface_conditions": {k: mask_string(v) for k, v in masks.items()},
         "subdomains": len(model.subdomains),
-        "points": {t.name: int(t.points.shape[0]) for t, _ in trainer.losses.terms},
+        "points": {t.name: int(t.points.shape[0]) for t in trainer.losses.terms},
     }
     return Result(problem, ctx.method, model, metrics, trainer.state.history,
                   dtype=getattr(torch, cfg.dtype), device=ctx.device, module=model)
