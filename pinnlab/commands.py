@@ -148,7 +148,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
     m = result.metrics
     summary = {k: m[k] for k in ("method", "rel_l2", "params", "params_rel_error", "wall_s",
                                  "steps", "device", "threads", "optimizer_stops") if k in m}
+    unc = m.get("uncertainty") or {}
+    for key, u in (("intervals_95", unc), ("intervals_95_ensemble", unc.get("ensemble"))):
+        if u and "interval" in u:
+            summary[key] = {"method": u["method"], **u["interval"]}
     print(json.dumps(summary, indent=2, default=float))
+    for line in unc.get("warnings", []):
+        print(f"warning: {line}", file=sys.stderr)
     files = [f for f in ("metrics.json", "history.csv", "solution.npz", "posterior.npz",
                          "loss.png", "solution.png", "parameters.png", "corner.png",
                          "spec.toml", "checkpoint.pt", "anp.pt")

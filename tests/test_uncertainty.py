@@ -43,3 +43,59 @@ def test_relative_noise_is_weighted_least_squares(tmp_path, seed):
     assert unc["noise"] == pytest.approx(noise) and not unc["noise_estimated"]
     assert unc["std"]["a"] == pytest.approx(exact_sd, rel=0.25)
     assert abs(r.metrics["params"]["a"] - a_wls) < 0.25 * exact_sd
+
+
+LINE_SPEC = """
+name = "line"
+fields = ["u"]
+[domain]
+x = [0.0, 1.0]
+[parameters]
+a = { guess = 0.5, bounds = [0.01, 10.0] }
+b = { guess = 0.5, bounds = [-5.0, 5.0] }
+[equations]
+slope = "u_x - a"
+[conditions.origin]
+kind = "dirichlet"
+field = "u"
+on = "x = 0"
+value = "b"
+[observations]
+file = "obs.csv"
+noise = 0.02
+[training]
+width = 16
+depth = 2
+residual_points = 64
+sampling = "grid"
+adam_steps = 600
+lbfgs_steps = 400
+resample_every = 0
+"""
+
+
+@pytest.mark.parametrize("lo, valley", [(0.0, False), (0.8, True)])
+def test_correlated_unknowns_are_reported_and_flagged(tmp_path, capsys, lo, valley):
+    """A line u = b + a x (u' = a, u(0) = b, both unknown) read at 30 points of [lo, 1]: the
+    least-squares correlation of (a, b) is −Σx / √(n Σx²) (−0.87 on [0, 1], −0.998 on
+    [0.8, 1]); Laplace must report it, and flag the pair as a valley only in the second;
+    ``pinnlab solve`` prints the intervals and the flag."""
+    from pinnlab.cli import main
+
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(lo, 1.0, 30))
+    y = 1.0 + 2.0 * x + 0.02 * rng.standard_normal(x.size)
+    np.savetxt(tmp_path / "obs.csv", np.column_stack([x, y]), delimiter=",", header="x,u",
+               comments="")
+    (tmp_path / "line.toml").write_text(LINE_SPEC)
+    assert main(["solve", str(tmp_path / "line.toml"), "--quiet", "--out",
+                 str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr()
+    unc = json.loads((tmp_path / "out" / "metrics.json").read_text())["uncertainty"]
+    exact = -x.sum() / np.sqrt(x.size * (x**2).sum())
+    # measured (network seeds 0-2; 1 and 2 threads): equal to 4 digits
+    assert unc["correlation"]["a"]["b"] == pytest.approx(exact, abs=0.03)
+    assert bool(unc["warnings"]) is valley
+    summary = json.loads(printed.out[:printed.out.rindex("}") + 1])
+    assert summary["intervals_95"]["a"] == unc["interval"]["a"]
+    assert ("warning: a and b are correlated at -0.99" in printed.err) is valley
