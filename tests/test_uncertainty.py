@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import pinnlab
-from pinnlab.testing import slope_problem
+from pinnlab.testing import SLOPE_SPEC, slope_problem
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -45,33 +45,10 @@ def test_relative_noise_is_weighted_least_squares(tmp_path, seed):
     assert abs(r.metrics["params"]["a"] - a_wls) < 0.25 * exact_sd
 
 
-LINE_SPEC = """
-name = "line"
-fields = ["u"]
-[domain]
-x = [0.0, 1.0]
-[parameters]
-a = { guess = 0.5, bounds = [0.01, 10.0] }
-b = { guess = 0.5, bounds = [-5.0, 5.0] }
-[equations]
-slope = "u_x - a"
-[conditions.origin]
-kind = "dirichlet"
-field = "u"
-on = "x = 0"
-value = "b"
-[observations]
-file = "obs.csv"
-noise = 0.02
-[training]
-width = 16
-depth = 2
-residual_points = 64
-sampling = "grid"
-adam_steps = 600
-lbfgs_steps = 400
-resample_every = 0
-"""
+# the slope spec with an unknown intercept: u(0) = b, readings at 2% noise
+LINE_SPEC = (SLOPE_SPEC.replace('name = "slope"', 'name = "line"')
+             .replace("[equations]", 'b = { guess = 0.5, bounds = [-5.0, 5.0] }\n\n[equations]')
+             .replace('value = "0"', 'value = "b"').replace("noise = 0.05", "noise = 0.02"))
 
 
 @pytest.mark.parametrize("lo, valley", [(0.0, False), (0.8, True)])
