@@ -14,6 +14,10 @@ to a permeability of order 10, is steered as firmly as any other).
   loss is
   |r| + pde_weight |R(u0_hat, theta)| with R the discrete PDE residual and theta the PDE parameter,
   re-estimated at every step by least squares on the current u0_hat (per sample).
+* "dps_solve": as "dps", with the solved field of each estimate u0_hat replaced by a reference
+  solve from its other fields (``solver``, a :class:`~.solver_map.SolverMap`: Darcy's
+  u = S(a)), so the misfit steers the coefficient through the physics; every sample obeys
+  the solver exactly.
 * "flowchef" (Patel et al. 2024), rectified-flow priors only: Euler steps in s with v held fixed;
   x0_hat = z - s v; z <- z - zeta/(2 scale^2) grad_{x0_hat} |r|^2 (no gradient through the
   network; zeta = 1 moves the observed entries of x0_hat onto the data); z <- z + ds v.
@@ -127,6 +131,9 @@ class SpecPDE:
         return -(r0 * d).sum(dims) / (d * d).sum(dims).clamp_min(1e-30)
 
 
+GUIDANCES = ("dps", "dps_pde", "dps_solve", "flowchef")
+
+
 @dataclass
 class Reconstruction:
     samples: torch.Tensor
@@ -147,12 +154,15 @@ def _norms(r: torch.Tensor) -> torch.Tensor:
 
 def reconstruct(prior, obs: Observations, *, method: str = "dps_pde", n_samples: int = 8,
                 nfe: int = 50, zeta: float = 1.0, pde=None, pde_weight: float = 1.0,
-                pde_fraction: float = 0.3, seed: int = 0) -> Reconstruction:
+                pde_fraction: float = 0.3, seed: int = 0, solver=None) -> Reconstruction:
     """Posterior samples of the field given ``obs`` with ``prior`` (a :class:`~.prior.Prior`)."""
-    if method not in ("dps", "dps_pde", "flowchef"):
-        raise SpecError(f"unknown guidance {method!r}; use dps, dps_pde or flowchef", key="method")
+    if method not in GUIDANCES:
+        raise SpecError(f"unknown guidance {method!r}; use {', '.join(GUIDANCES)}",
+                        key="method")
     if method == "dps_pde" and pde is None:
         raise SpecError("dps_pde needs a PDE residual (pde=...)", key="pde")
+    if method == "dps_solve" and solver is None:
+        raise SpecError("dps_solve needs a solver map (solver=...)", key="solver")
     if method == "flowchef" and prior.config.objective != "rf":
         raise SpecError("flowchef steers rectified-flow priors only", key="method")
     grid_shape = tuple(obs.mask.shape[1:])
@@ -177,6 +187,8 @@ def reconstruct(prior, obs: Observations, *, method: str = "dps_pde", n_samples:
         y = y.detach().requires_grad_(True)
         eps, x0 = den(y, s)
         u0 = prior.to_physical(x0)
+        if method == "dps_solve":
+            u0 = solver(u0)
         loss = _norms(mask * (u0 - values) / prior.scale)
         if method == "dps_pde" and i >= pde_from:
             params = pde.fit(u0.detach())
@@ -185,6 +197,8 @@ def reconstruct(prior, obs: Observations, *, method: str = "dps_pde", n_samples:
         inv_alpha2 = float(sch.alpha_of_sigma_tilde(s)) ** -2
         y = (y + (t - s) * eps - zeta * inv_alpha2 * grad).detach()
     u = prior.to_physical(y)
+    if method == "dps_solve":
+        u = solver(u)
     if pde is not None:
         params = pde.fit(u)
     return Reconstruction(u.detach(), None if params is None else params.detach())

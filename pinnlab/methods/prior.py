@@ -9,7 +9,8 @@ order (as :mod:`pinnlab.generative.datasets` builds them), each axis
 at ``x_k`` are snapped to the nearest nodes: a mask ``M`` and values ``Y``, ``(C, *grid)``.
 :func:`~pinnlab.generative.guidance.reconstruct` draws ``S`` approximate posterior samples
 ``u_s ~ p(u | M u = M Y)`` (guidance ``dps``, ``dps_pde`` (plus the residual of the spec's
-equation) or ``flowchef``); with one equation and one ``[family]`` or unknown parameter
+equation), ``dps_solve`` (the solved field from a reference solve of the others) or
+``flowchef``); with one equation and one ``[family]`` or unknown parameter
 ``θ``, each sample gets the least-squares ``θ_s = argmin_θ |R(u_s, θ)|²``.
 
 The :class:`~pinnlab.result.Result`'s ``fn`` is the multilinear interpolant of the posterior
@@ -43,10 +44,11 @@ class PriorOptions(Options):
     checkpoint: str = ""
     """a prior trained by ``pinnlab prior train`` (required): a path as given to ``solve`` or
     ``--option``; in a spec, a file in the spec's folder. Read safely (weights only)."""
-    guidance: Literal["auto", "dps", "dps_pde", "flowchef"] = "auto"
+    guidance: Literal["auto", "dps", "dps_pde", "dps_solve", "flowchef"] = "auto"
     """dps, dps_pde (with the equation's residual; one equation with at most one [family] or
-    unknown parameter) or flowchef (rectified-flow priors); auto: dps_pde when the equation has
-    one such parameter to fit, else dps."""
+    unknown parameter), dps_solve (the solved field computed from the others by ``solver``)
+    or flowchef (rectified-flow priors); auto: dps_solve when a solver is given, dps_pde when
+    the equation has one parameter to fit, else dps."""
     nfe: Annotated[int, Field(ge=1, le=10**5)] = 50
     """network evaluations per sample."""
     samples: Annotated[int, Field(ge=1, le=4096)] = 8
@@ -58,6 +60,10 @@ class PriorOptions(Options):
     """dps_pde: the weight of the residual's norm against the observations' misfit norm."""
     pde_fraction: Annotated[float, Field(gt=0, le=1)] = 0.3
     """dps_pde: the fraction of the steps, at the end, that add the residual."""
+    solver: dict[str, str] = Field(default_factory=dict)
+    """dps_solve: a reference solver run on every estimate, as ``{name = "darcy_fd",
+    coefficient = "a", source = "1", field = "u"}`` (its options are the ``[reference]``
+    solver's, expressions in the other fields; :mod:`pinnlab.generative.solver_map`)."""
     space_derivatives: Literal["sine", "central"] = "sine"
     """the residual's space derivatives on the grid: a sine projection (fields that vanish on
     the walls, smooth) or central differences (any field: a coefficient field, say)."""
@@ -102,7 +108,12 @@ def _guidance(problem: Problem, cfg: PriorOptions, prior) -> tuple[str, bool]:
     from ..generative.guidance import fitted_parameters
 
     n_fit = len(fitted_parameters(problem)) if len(problem.equations) == 1 else -1
-    guidance = cfg.guidance if cfg.guidance != "auto" else ("dps_pde" if n_fit == 1 else "dps")
+    guidance = cfg.guidance if cfg.guidance != "auto" else (
+        "dps_solve" if cfg.solver else "dps_pde" if n_fit == 1 else "dps")
+    if (guidance == "dps_solve") != bool(cfg.solver):
+        why = "dps_solve needs" if cfg.solver == {} else f"guidance {guidance} takes no"
+        raise SpecError(f"{why} a solver table (solver = {{name = \"darcy_fd\", ...}})",
+                        file=problem.source, key="training.solver")
     if guidance == "dps_pde" and n_fit not in (0, 1):
         raise SpecError("dps_pde needs one equation and at most one [family] or unknown "
                         "parameter", file=problem.source, key="training.guidance")
@@ -121,6 +132,13 @@ def pde_for(problem: Problem, cfg: PriorOptions, grid: dict[str, np.ndarray]):
     return SpecPDE(problem, grid, operators={c: cfg.space_derivatives for c in problem.space})
 
 
+def solver_map(problem: Problem, cfg: PriorOptions, grid: dict[str, np.ndarray]):
+    """``cfg.solver`` on ``grid`` (:class:`~pinnlab.generative.solver_map.SolverMap`)."""
+    from ..generative.solver_map import SolverMap
+
+    return SolverMap(problem, grid, cfg.solver, key="training.solver")
+
+
 def check(problem: Problem, cfg: PriorOptions) -> None:
     """The spec has observations; the prior's channels are its fields and its dimension the
     number of coordinates; the grid names every coordinate; the guidance suits the spec."""
@@ -133,8 +151,9 @@ def check(problem: Problem, cfg: PriorOptions) -> None:
         raise SpecError(f"the prior has {c.channels} channel(s) on a {c.dim}-D grid, the spec "
                         f"{len(problem.fields)} field(s) of {len(problem.coords)} coordinates",
                         file=problem.source, key="fields")
-    axes(problem, cfg, prior)
-    _guidance(problem, cfg, prior)
+    grid = axes(problem, cfg, prior)
+    if _guidance(problem, cfg, prior)[0] == "dps_solve":
+        solver_map(problem, cfg, grid)
 
 
 def observations(problem: Problem, grid: dict[str, np.ndarray]):
@@ -184,9 +203,10 @@ def run(problem: Problem, cfg: PriorOptions, ctx: RunContext) -> Result:
     guidance, needs_pde = _guidance(problem, cfg, prior)
     obs = observations(problem, grid)
     pde = pde_for(problem, cfg, grid) if needs_pde else None
+    solver = solver_map(problem, cfg, grid) if guidance == "dps_solve" else None
     rec = reconstruct(prior, obs, method=guidance, n_samples=cfg.samples, nfe=cfg.nfe,
                       zeta=cfg.zeta, pde=pde, pde_weight=cfg.pde_weight,
-                      pde_fraction=cfg.pde_fraction, seed=ctx.seed)
+                      pde_fraction=cfg.pde_fraction, seed=ctx.seed, solver=solver)
     samples = rec.samples.to("cpu", torch.float64)
     mean = samples.mean(0)
     std = samples.std(0) if cfg.samples > 1 else torch.zeros_like(mean)

@@ -41,13 +41,12 @@ def heat_sine(x: np.ndarray, t: np.ndarray, kappa: float, u0: Callable[[np.ndarr
     return u
 
 
-def darcy_fd(x: np.ndarray, y: np.ndarray, a: np.ndarray, f: np.ndarray,
-             c: np.ndarray | float = 0.0) -> np.ndarray:
-    """``u`` (nx, ny) of ``-div(a grad u) + c u = f``, ``u = 0`` on the boundary, on the uniform
-    grid of the axes ``x`` (nx,), ``y`` (ny,); ``a``, ``f``, ``c``: values at the nodes
-    (nx, ny) (``c`` may be a number)."""
+def darcy_matrix(x: np.ndarray, y: np.ndarray, a: np.ndarray, c: np.ndarray | float = 0.0):
+    """The five-point matrix ``A`` (scipy CSR, interior nodes in row-major order) of
+    ``-div(a grad u) + c u`` with ``u = 0`` on the boundary (module docstring): the face between
+    nodes ``p`` and ``q`` adds ``a_pq (u_p - u_q) / h^2`` to row ``p`` (and to row ``q`` when it
+    is interior), ``a_pq`` the mean of ``a`` at the two nodes; ``A`` is symmetric."""
     import scipy.sparse as sp
-    from scipy.sparse.linalg import spsolve
 
     nx, ny = len(x), len(y)
     hx2, hy2 = (x[1] - x[0]) ** 2, (y[1] - y[0]) ** 2
@@ -64,9 +63,19 @@ def darcy_fd(x: np.ndarray, y: np.ndarray, a: np.ndarray, f: np.ndarray,
     vals = np.stack([diag, -w / hx2, -e / hx2, -s / hy2, -n / hy2], -1)
     inside = np.stack([i >= 0, i > 0, i < nx - 3, j > 0, j < ny - 3], -1)
     rows = np.broadcast_to(idx[..., None], cols.shape)
-    mat = sp.csr_matrix((vals[inside], (rows[inside], cols[inside])), shape=(idx.size,) * 2)
-    u = np.zeros((nx, ny))
-    u[1:-1, 1:-1] = spsolve(mat, f[1:-1, 1:-1].ravel()).reshape(nx - 2, ny - 2)
+    return sp.csr_matrix((vals[inside], (rows[inside], cols[inside])), shape=(idx.size,) * 2)
+
+
+def darcy_fd(x: np.ndarray, y: np.ndarray, a: np.ndarray, f: np.ndarray,
+             c: np.ndarray | float = 0.0) -> np.ndarray:
+    """``u`` (nx, ny) of ``-div(a grad u) + c u = f``, ``u = 0`` on the boundary, on the uniform
+    grid of the axes ``x`` (nx,), ``y`` (ny,); ``a``, ``f``, ``c``: values at the nodes
+    (nx, ny) (``c`` may be a number)."""
+    from scipy.sparse.linalg import spsolve
+
+    u = np.zeros((len(x), len(y)))
+    u[1:-1, 1:-1] = spsolve(darcy_matrix(x, y, a, c), f[1:-1, 1:-1].ravel()).reshape(
+        len(x) - 2, len(y) - 2)
     return u
 
 

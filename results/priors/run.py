@@ -54,6 +54,7 @@ import pinnlab  # noqa: E402
 from pinnlab.generative.datasets import FieldDataset, bundled_spec, family_dataset  # noqa: E402
 from pinnlab.generative.guidance import Observations, reconstruct  # noqa: E402
 from pinnlab.generative.prior import Prior  # noqa: E402
+from pinnlab.generative.solver_map import SolverMap  # noqa: E402
 from pinnlab.methods.prior import PriorOptions, pde_for  # noqa: E402
 
 N_SCENES, N_OBS, N_PINN, SEED = 100, 31, 10, 2026
@@ -74,6 +75,7 @@ class Family:
     threshold: float | None
     out: Path
     guidance: dict  # guidance -> its strengths, chosen on validation scenes by tune.py
+    solver: dict  # the reference solve of u from channel 0 (guidance dps_solve, part "solve")
 
     def spec(self) -> Path:
         return HERE.parents[1] / "problems" / "generative" / self.observed
@@ -82,10 +84,13 @@ class Family:
 FAMILIES = {
     "darcy_binary": Family("darcy_binary", "darcy_observed.toml", "a", 7.5, HERE, {
         "dps": {"zeta": 3.0}, "dps_pde": {"zeta": 3.0, "pde_weight": 1e-3},
-        "flowchef": {"zeta": 1.0}}),
+        "flowchef": {"zeta": 1.0}},
+        {"name": "darcy_fd", "coefficient": "a", "source": "1", "field": "u"}),
     "poisson": Family("poisson", "poisson_observed.toml", "f", None, HERE / "poisson", {
-        "dps": {"zeta": 0.3}, "flowchef": {"zeta": 1.0}}),  # dps_pde: as dps (poisson/tune.md)
+        "dps": {"zeta": 0.3}, "flowchef": {"zeta": 1.0}},  # dps_pde: as dps (poisson/tune.md)
+        {"name": "darcy_fd", "coefficient": "1", "source": "-f", "field": "u"}),
 }
+SOLVE_ZETA = {"darcy_binary": 3.0, "poisson": 1.0}  # dps_solve, chosen by tune.py
 FAM = FAMILIES["darcy_binary"]
 
 
@@ -115,31 +120,68 @@ def scores(a: np.ndarray, u: np.ndarray, truth: np.ndarray) -> dict:
     return out
 
 
+def guided(prior, mask, truth, guidance: str, coords, seed: int, **kw):
+    """Posterior samples (8, 2, 32, 32) float64 of the scene ``truth`` seen at ``mask``, and
+    the seconds they took; the residual (dps_pde) or the reference solve (dps_solve) on the
+    family's observed spec."""
+    problem = pinnlab.load(FAM.spec())
+    opts = PriorOptions(space_derivatives="central")
+    extra = ({"pde": pde_for(problem, opts, coords)} if guidance == "dps_pde" else
+             {"solver": SolverMap(problem, coords, FAM.solver)} if guidance == "dps_solve"
+             else {})
+    start = time.perf_counter()
+    kw = {"nfe": NFE, **kw}
+    rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)), method=guidance,
+                      n_samples=SAMPLES, seed=seed, **extra, **kw)
+    return rec.samples.double().numpy(), time.perf_counter() - start
+
+
+def spread(samples: np.ndarray, truth: np.ndarray) -> dict:
+    """The shares of nodes where the truth lies within mean ± 2 sd of the samples (u) and
+    inside their central 90% band (5% and 95% quantiles; u and channel 0)."""
+    mean, sd = samples.mean(0), samples.std(0)
+    lo, hi = np.quantile(samples, [0.05, 0.95], axis=0)
+    inside = (truth >= lo) & (truth <= hi)
+    return {"u_within_2sd": float(np.mean(np.abs(mean[1] - truth[1]) <= 2 * sd[1])),
+            "u_in_90": float(inside[1].mean()), "a_in_90": float(inside[0].mean())}
+
+
+def task_mask(task: str, n: np.ndarray) -> np.ndarray:
+    mask = np.zeros((2, 32, 32), bool)
+    for f, nodes in split(task, n).items():
+        mask[CHANNEL[f], nodes[:, 0], nodes[:, 1]] = True
+    return mask
+
+
+def run_solve(fields, coords, nodes) -> dict:
+    """dps_solve (u from the reference solve of the prior's channel 0) on every task."""
+    prior = Prior.load(checkpoint_path(FAM.name))
+    out = {}
+    for task in (*TASKS, "joint"):
+        rows = []
+        for i, truth in enumerate(fields):
+            s, seconds = guided(prior, task_mask(task, nodes[i]), truth, "dps_solve", coords,
+                                i, zeta=SOLVE_ZETA[FAM.name])
+            rows.append(scores(s.mean(0)[0], s.mean(0)[1], truth) | {"seconds": seconds}
+                        | spread(s, truth))
+        out[f"{task}/prior dps_solve"] = rows
+        print(task, "dps_solve", *(np.mean([r[k] for r in rows]) for k in rows[0]), flush=True)
+    return out
+
+
 def run_prior(fields, coords, nodes) -> dict:
     if not checkpoint_path(FAM.name).exists():
         train_main(FAM.name)
     prior = Prior.load(checkpoint_path(FAM.name))
-    problem = pinnlab.load(FAM.spec())
-    pde = pde_for(problem, PriorOptions(space_derivatives="central"), coords)
     out = {}
-    for task, field in TASKS.items():
+    for task in TASKS:
         for guidance, kw in FAM.guidance.items():
             rows = []
             for i, truth in enumerate(fields):
-                c = CHANNEL[field]
-                mask = np.zeros((2, 32, 32), bool)
-                mask[c, nodes[i][:, 0], nodes[i][:, 1]] = True
-                obs = Observations(mask, np.where(mask, truth, 0.0))
-                start = time.perf_counter()
-                rec = reconstruct(prior, obs, method=guidance, n_samples=SAMPLES, nfe=NFE,
-                                  pde=pde if guidance == "dps_pde" else None, seed=i, **kw)
-                seconds = time.perf_counter() - start
-                samples = rec.samples.double().numpy()
-                mean, sd = samples.mean(0), samples.std(0)
-                row = scores(mean[0], mean[1], truth)
-                row["seconds"] = seconds
-                row["u_within_2sd"] = float(np.mean(np.abs(mean[1] - truth[1]) <= 2 * sd[1]))
-                rows.append(row)
+                s, seconds = guided(prior, task_mask(task, nodes[i]), truth, guidance, coords,
+                                    i, **kw)
+                rows.append(scores(s.mean(0)[0], s.mean(0)[1], truth) | {"seconds": seconds}
+                            | spread(s, truth))
             out[f"{task}/prior {guidance}"] = rows
             print(task, guidance, np.mean([r["u"] for r in rows]),
                   np.mean([r["a"] for r in rows]), flush=True)
@@ -199,28 +241,18 @@ def run_joint(fields, coords, nodes) -> dict:
     """The joint task: u at the scene's first 16 nodes and a at the other 15 (3% in all);
     the prior with each guidance, and a GP per field."""
     prior = Prior.load(checkpoint_path(FAM.name))
-    pde = pde_for(pinnlab.load(FAM.spec()), PriorOptions(space_derivatives="central"), coords)
     x, y = coords["x"], coords["y"]
     out: dict[str, list] = {f"joint/prior {g}": [] for g in FAM.guidance} | {"joint/GP": []}
     for i, truth in enumerate(fields):
-        part = split("joint", nodes[i])
-        mask = np.zeros((2, 32, 32), bool)
-        for f, n in part.items():
-            mask[CHANNEL[f], n[:, 0], n[:, 1]] = True
         for guidance, kw in FAM.guidance.items():
-            start = time.perf_counter()
-            rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
-                              method=guidance, n_samples=SAMPLES, nfe=NFE,
-                              pde=pde if guidance == "dps_pde" else None, seed=i, **kw)
-            seconds = time.perf_counter() - start
-            s = rec.samples.double().numpy()
-            row = scores(s.mean(0)[0], s.mean(0)[1], truth) | {"seconds": seconds}
-            row["u_within_2sd"] = float(np.mean(np.abs(s.mean(0)[1] - truth[1])
-                                                <= 2 * s.std(0)[1]))
-            out[f"joint/prior {guidance}"].append(row)
+            s, seconds = guided(prior, task_mask("joint", nodes[i]), truth, guidance, coords, i,
+                                **kw)
+            out[f"joint/prior {guidance}"].append(
+                scores(s.mean(0)[0], s.mean(0)[1], truth) | {"seconds": seconds}
+                | spread(s, truth))
         start = time.perf_counter()
         gp = {f: gp_field(n, truth[CHANNEL[f]][n[:, 0], n[:, 1]], x, y, walls=f == "u")
-              for f, n in part.items()}
+              for f, n in split("joint", nodes[i]).items()}
         out["joint/GP"].append(scores(gp["a"], gp["u"], truth)
                                | {"seconds": time.perf_counter() - start})
     for key, rows in out.items():
@@ -235,19 +267,13 @@ def run_reference(fields, coords, nodes, n_scenes: int = 5, nfe: int = 2000) -> 
     prior = Prior.load(checkpoint_path(FAM.name))
     zeta = FAM.guidance["dps"]["zeta"]
     out: dict[str, list] = {}
-    for task, field in TASKS.items():
+    for task in TASKS:
         for steps in (NFE, nfe):
             rows = []
             for i, truth in enumerate(fields[:n_scenes]):
-                mask = np.zeros((2, 32, 32), bool)
-                mask[CHANNEL[field], nodes[i][:, 0], nodes[i][:, 1]] = True
-                start = time.perf_counter()
-                rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
-                                  method="dps", n_samples=SAMPLES, nfe=steps,
-                                  zeta=zeta * NFE / steps, seed=i)
-                s = rec.samples.double().numpy()
-                rows.append(scores(s.mean(0)[0], s.mean(0)[1], truth)
-                            | {"seconds": time.perf_counter() - start})
+                s, seconds = guided(prior, task_mask(task, nodes[i]), truth, "dps", coords, i,
+                                    nfe=steps, zeta=zeta * NFE / steps)
+                rows.append(scores(s.mean(0)[0], s.mean(0)[1], truth) | {"seconds": seconds})
             out[f"{task}/prior dps, {steps} steps"] = rows
             print(task, steps, np.mean([r["u"] for r in rows]), np.mean([r["a"] for r in rows]),
                   flush=True)
@@ -255,7 +281,7 @@ def run_reference(fields, coords, nodes, n_scenes: int = 5, nfe: int = 2000) -> 
 
 
 PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn, "joint": run_joint,
-         "reference": run_reference,
+         "reference": run_reference, "solve": run_solve,
          "pinn_joint": lambda *a: run_pinn(*a, tasks=("joint",))}  # for a table made before
 
 
@@ -269,8 +295,10 @@ def table() -> None:
     cols = [("u", "u rel. L2"), ("a", f"{a} rel. L2")]
     if FAM.threshold is not None:
         cols.append(("a_error_rate", f"{a} error rate"))
-    if any("u_within_2sd" in r for rows in results.values() for r in rows):
-        cols.append(("u_within_2sd", "u within 2 sd"))
+    for k, label in (("u_within_2sd", "u within 2 sd"), ("u_in_90", "u in 90% band"),
+                     ("a_in_90", f"{a} in 90% band")):
+        if any(k in r for rows in results.values() for r in rows):
+            cols.append((k, label))
     lines = ["| task | method | scenes | " + " | ".join(c[1] for c in cols) + " | s / scene |",
              "|---|---|---|" + "---|" * len(cols) + "---|"]
     for key, rows in results.items():
@@ -299,13 +327,8 @@ def figure(fields, coords, nodes, guidance: str = "dps") -> None:
     a = FAM.field
     fig, axes = plt.subplots(2, 6, figsize=(18, 5.6))
     for row, (task, field) in zip(axes, TASKS.items(), strict=True):
-        c = CHANNEL[field]
-        mask = np.zeros((2, 32, 32), bool)
-        mask[c, nodes[0][:, 0], nodes[0][:, 1]] = True
-        rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
-                          method=guidance, n_samples=SAMPLES, nfe=NFE, seed=0,
-                          **FAM.guidance[guidance])
-        s = rec.samples.double().numpy()
+        kw = FAM.guidance.get(guidance, {"zeta": SOLVE_ZETA[FAM.name]})
+        s, _ = guided(prior, task_mask(task, nodes[0]), truth, guidance, coords, 0, **kw)
         panels = [(truth[0], f"true {a}"), (s.mean(0)[0], f"mean {a}"), (s.std(0)[0], f"sd {a}"),
                   (truth[1], "true u"), (s.mean(0)[1], "mean u"), (s.std(0)[1], "sd u")]
         for ax, (f, title) in zip(row, panels, strict=True):

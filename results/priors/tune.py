@@ -1,10 +1,10 @@
 """Choose the guidance strengths of run.py on validation scenes (not the held-out ones).
 
 Scenes: ``family_dataset(FAMILY, 4, seed=7)`` with masks from ``default_rng(1000 + i)``;
-both tasks; 8 samples, 50 network evaluations. Sweeps zeta for dps and flowchef, and the residual
-weight for dps_pde at the best dps zeta; the sum of the errors decides (u and a; for a binary a
-its error rate). Writes tune.md in the family's folder of run.py. Run from the repository root:
-``python results/priors/tune.py [darcy_binary|poisson]``.
+both tasks; 8 samples, 50 network evaluations. Sweeps zeta for dps, flowchef and dps_solve, and
+the residual weight for dps_pde at the best dps zeta; the sum of the errors decides (u and a;
+for a binary a its error rate). Writes tune.md in the family's folder of run.py. Run from the
+repository root: ``python results/priors/tune.py [darcy_binary|poisson]``.
 """
 
 from __future__ import annotations
@@ -20,23 +20,17 @@ sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402
 
-import pinnlab  # noqa: E402
 from pinnlab.generative.datasets import bundled_spec, family_dataset  # noqa: E402
-from pinnlab.generative.guidance import Observations, reconstruct  # noqa: E402
 from pinnlab.generative.prior import Prior  # noqa: E402
-from pinnlab.methods.prior import PriorOptions, pde_for  # noqa: E402
 
 
-def score(prior, pde, fields, nodes, guidance, **kw) -> dict:
+def score(prior, fields, coords, nodes, guidance, **kw) -> dict:
     rows = {task: [] for task in run.TASKS}
-    for task, field in run.TASKS.items():
+    for task in run.TASKS:
         for i, truth in enumerate(fields):
-            mask = np.zeros((2, 32, 32), bool)
-            mask[run.CHANNEL[field], nodes[i][:, 0], nodes[i][:, 1]] = True
-            rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)),
-                              method=guidance, n_samples=run.SAMPLES, nfe=run.NFE,
-                              pde=pde if guidance == "dps_pde" else None, seed=i, **kw)
-            mean = rec.samples.double().numpy().mean(0)
+            samples, _ = run.guided(prior, run.task_mask(task, nodes[i]), truth, guidance,
+                                    coords, i, **kw)
+            mean = samples.mean(0)
             rows[task].append(run.scores(mean[0], mean[1], truth))
     return {task: {k: float(np.mean([r[k] for r in v])) for k in v[0]} for task, v in
             rows.items()}
@@ -50,14 +44,13 @@ def main(family: str = "darcy_binary") -> None:
     nodes = [np.stack(np.unravel_index(np.random.default_rng(1000 + i).choice(
         1024, run.N_OBS, replace=False), (32, 32)), 1) for i in range(len(fields))]
     prior = Prior.load(run.checkpoint_path(family))
-    pde = pde_for(pinnlab.load(fam.spec()), PriorOptions(space_derivatives="central"), ds.coords)
     a = "a_error_rate" if fam.threshold is not None else "a"
     label = f"{fam.field} error rate" if fam.threshold is not None else f"{fam.field} rel. L2"
     lines = [f"| guidance | setting | inverse: u | inverse: {label} | forward: u | "
              f"forward: {label} |", "|---|---|---|---|---|---|"]
 
     def row(guidance, **kw):
-        s = score(prior, pde, fields, nodes, guidance, **kw)
+        s = score(prior, fields, ds.coords, nodes, guidance, **kw)
         lines.append(f"| {guidance} | {kw} | {s['inverse']['u']:.3f} | "
                      f"{s['inverse'][a]:.3f} | {s['forward']['u']:.3f} | "
                      f"{s['forward'][a]:.3f} |")
@@ -69,6 +62,8 @@ def main(family: str = "darcy_binary") -> None:
         row("dps_pde", zeta=best, pde_weight=w)
     for z in (0.5, 1.0):
         row("flowchef", zeta=z)
+    for z in (1.0, 3.0, 10.0):
+        row("dps_solve", zeta=z)
     (fam.out / "tune.md").write_text(
         f"# Guidance strengths for {family} on 4 validation scenes (seed 7)\n\n"
         f"Sum of the four columns decides; `python results/priors/tune.py {family}`.\n\n"

@@ -1,0 +1,97 @@
+"""``dps_solve``: the solved field of a prior's estimate from a differentiable reference solve.
+
+The solve equals the reference solver ``darcy_fd`` (itself tested against manufactured
+solutions in test_diffusion_reference.py); its adjoint gradients equal finite differences;
+every posterior sample of ``--method prior --guidance dps_solve`` obeys the solver; bad solver
+tables are refused in one line naming the key."""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import pinnlab
+from pinnlab.api import prepare
+from pinnlab.errors import PinnlabError
+from pinnlab.generative import PriorConfig, family_dataset, train_prior
+from pinnlab.generative.solver_map import SolverMap, darcy_solve
+from pinnlab.reference.diffusion import darcy_fd
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SPEC = os.path.join(ROOT, "problems", "generative", "darcy_observed.toml")
+SOLVER = {"name": "darcy_fd", "coefficient": "a", "source": "1", "field": "u"}
+N = 12  # the tiny prior's grid
+
+
+def _inputs(seed):
+    g = torch.Generator().manual_seed(seed)
+    a = 1 + torch.rand(7, 6, generator=g, dtype=torch.float64)
+    f = torch.randn(7, 6, generator=g, dtype=torch.float64)
+    c = torch.rand(7, 6, generator=g, dtype=torch.float64)
+    return a, f, c
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_solve_is_the_reference_and_its_adjoint_the_derivative(seed):
+    x, y = np.linspace(0, 1, 7), np.linspace(0, 2, 6)  # unequal spacings hx != hy
+    a, f, c = _inputs(seed)
+    u = darcy_solve(a, f, c, x, y)
+    ref = darcy_fd(x, y, a.numpy(), f.numpy(), c.numpy())
+    assert np.abs(u.numpy() - ref).max() <= 1e-12 * np.abs(ref).max()  # measured 0 to 1e-17
+    args = tuple(t.clone().requires_grad_() for t in (a, f, c))
+    assert torch.autograd.gradcheck(lambda a, f, c: darcy_solve(a, f, c, x, y), args,
+                                    eps=1e-6, atol=1e-7, rtol=1e-5)
+
+
+def test_map_replaces_the_solved_channel_with_the_clamped_inputs():
+    problem = pinnlab.load(SPEC)
+    axes = {"x": np.linspace(0, 1, N), "y": np.linspace(0, 1, N)}
+    fields = torch.rand(3, 2, N, N, generator=torch.Generator().manual_seed(0)) * 14 + 1
+    out = SolverMap(problem, axes, SOLVER)(fields)
+    for k in range(3):
+        a = np.clip(fields[k, 0].double().numpy(), 3.0, 12.0)  # a's bounds in the spec
+        assert np.abs(out[k, 0].double().numpy() - a).max() == 0  # clamping is exact
+        ref = darcy_fd(axes["x"], axes["y"], a, np.ones((N, N)))
+        assert np.abs(out[k, 1].double().numpy() - ref).max() <= 1e-6 * ref.max()  # float32
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    """A barely trained joint [a, u] prior of the binary Darcy family on a 12 x 12 grid."""
+    path = tmp_path_factory.mktemp("prior") / "darcy.pt"
+    torch.manual_seed(0)
+    data = family_dataset("darcy_binary", 64, seed=0, grid={"x": N, "y": N})
+    train_prior(data.fields, PriorConfig(objective="rf", channels=2, base=8, steps=20, batch=8),
+                checkpoint=path, progress=False)
+    return str(path)
+
+
+def test_every_posterior_sample_obeys_the_solver(checkpoint):
+    res = pinnlab.solve(SPEC, method="prior", checkpoint=checkpoint, guidance="dps_solve",
+                        solver=SOLVER, grid={"x": N, "y": N}, nfe=5, samples=3, seed=1,
+                        progress=False)
+    assert res.metrics["guidance"] == "dps_solve"
+    post = res.posterior
+    for a, u in zip(post["a_samples"], post["u_samples"], strict=True):
+        assert a.min() >= 3.0 and a.max() <= 12.0
+        ref = darcy_fd(post["x"], post["y"], a, np.ones_like(a))
+        assert np.abs(u - ref).max() <= 1e-6 * ref.max()
+
+
+def test_bad_solver_tables_are_refused_in_one_line(checkpoint):
+    def refused(key, **options):
+        options = {"checkpoint": checkpoint, "grid": {"x": N, "y": N}, "guidance": "dps_solve",
+                   **options}
+        with pytest.raises(PinnlabError) as info:
+            prepare(SPEC, "prior", options=options)
+        assert info.value.key == key and "\n" not in str(info.value)
+        return info.value.message
+
+    assert "darcy_fd" in refused("training.solver.name", solver={**SOLVER, "name": "fem"})
+    refused("training.solver.coefficient", solver={**SOLVER, "coefficient": "a*u"})
+    refused("training.solver.coefficient", solver={**SOLVER, "coefficient": "a_x"})
+    refused("training.solver.field", solver={**SOLVER, "field": "p"})
+    refused("training.solver.sorce", solver={**SOLVER, "sorce": "1"})
+    assert "needs" in refused("training.solver")
+    assert "takes no" in refused("training.solver", guidance="dps", solver=SOLVER)
