@@ -188,7 +188,7 @@ def reconstruct(prior, obs: Observations, *, method: str = "dps_pde", n_samples:
         eps, x0 = den(y, s)
         u0 = prior.to_physical(x0)
         if method == "dps_solve":
-            u0 = solver(u0)
+            u0, params = solver(u0, obs)
         loss = _norms(mask * (u0 - values) / prior.scale)
         if method == "dps_pde" and i >= pde_from:
             params = pde.fit(u0.detach())
@@ -198,8 +198,8 @@ def reconstruct(prior, obs: Observations, *, method: str = "dps_pde", n_samples:
         y = (y + (t - s) * eps - zeta * inv_alpha2 * grad).detach()
     u = prior.to_physical(y)
     if method == "dps_solve":
-        u = solver(u)
-    if pde is not None:
+        u, params = solver(u, obs)
+    elif pde is not None:
         params = pde.fit(u)
     return Reconstruction(u.detach(), None if params is None else params.detach())
 

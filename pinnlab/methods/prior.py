@@ -121,7 +121,7 @@ def _guidance(problem: Problem, cfg: PriorOptions, prior) -> tuple[str, bool]:
         raise SpecError("flowchef steers rectified-flow priors only (this prior: "
                         f"{prior.config.objective})", file=problem.source,
                         key="training.guidance")
-    return guidance, guidance == "dps_pde" or n_fit == 1
+    return guidance, guidance == "dps_pde" or (n_fit == 1 and guidance != "dps_solve")
 
 
 def pde_for(problem: Problem, cfg: PriorOptions, grid: dict[str, np.ndarray]):
@@ -214,8 +214,9 @@ def run(problem: Problem, cfg: PriorOptions, ctx: RunContext) -> Result:
                        "field_std": float(std.mean())}
     if rec.params is not None:
         theta = rec.params.to("cpu", torch.float64)
-        params = {pde.param_name: float(theta.mean())}
-        unc["std"] = {pde.param_name: float(theta.std()) if len(theta) > 1 else 0.0}
+        name = (pde or solver).param_name
+        params = {name: float(theta.mean())}
+        unc["std"] = {name: float(theta.std()) if len(theta) > 1 else 0.0}
     metrics = {"method": ctx.method, "device": str(ctx.device), "seed": ctx.seed,
                "wall_s": time.perf_counter() - start, "config": cfg.model_dump(),
                "params": params, "uncertainty": unc, "observed": obs.count,

@@ -340,8 +340,16 @@ def reference_solution(problem, grid: dict[str, int] | None = None) -> Reference
         if missing:
             raise SpecError(f"reference file lacks arrays {missing}", file=problem.source,
                             key="reference.file")
+        truths = {}
+        for k in problem.unknowns:  # a true value stored as a scalar array of its name
+            if k in data:
+                v = np.asarray(data[k], dtype=float)
+                if v.size != 1 or not np.isfinite(v).all():
+                    raise SpecError(f"reference file: {k!r} must hold one finite number",
+                                    file=problem.source, key="reference.file")
+                truths[k] = float(v.reshape(()))
         return ReferenceSolution({c: data[c] for c in problem.coords},
-                                 {f: data[f] for f in problem.fields})
+                                 {f: data[f] for f in problem.fields}, truths)
     options, truths = check_reference(problem)
     target = problem.with_parameters(truths) if truths else problem
     sizes = {**ref.grid, **(grid or {})}

@@ -2,7 +2,8 @@
 held-out scene of results/priors/ (``family_dataset(FAMILY, 1, seed=SEED)`` on the 32 x 32 grid)
 and the solution u at 31 nodes (3% of the grid) drawn without replacement by
 ``numpy.random.default_rng(MASK_SEED)``, without noise. Families: darcy_binary (files named
-darcy_*; fields a, u) and poisson (f, u).
+darcy_*; fields a, u), poisson (f, u) and darcy_forcing (the darcy_binary scene with the
+forcing q = 2 instead of 1, so u twice that scene's; q is stored in the truth file).
 
 Run from the repository root:
 ``python problems/generative/make_observed.py [darcy_binary|poisson]``.
@@ -17,14 +18,20 @@ from pinnlab.generative.datasets import bundled_spec, family_dataset
 
 SEED, MASK_SEED, N_OBS = 2026, 0, 31
 HERE = Path(__file__).resolve().parent
-FAMILIES = {"darcy_binary": ("darcy", "a"), "poisson": ("poisson", "f")}
+FAMILIES = {"darcy_binary": ("darcy", "a"), "poisson": ("poisson", "f"),
+            "darcy_forcing": ("darcy_forcing", "a")}
+FORCING = 2.0
 
 family = sys.argv[1] if len(sys.argv) > 1 else "darcy_binary"
 stem, name = FAMILIES[family]
-ds = family_dataset(bundled_spec(family), 1, seed=SEED, grid={"x": 32, "y": 32})
+source = "darcy_binary" if family == "darcy_forcing" else family
+ds = family_dataset(bundled_spec(source), 1, seed=SEED, grid={"x": 32, "y": 32})
 a, u = ds.fields[0].astype(np.float64)
 x, y = ds.coords["x"], ds.coords["y"]
-np.savez(HERE / f"{stem}_truth.npz", x=x, y=y, **{name: a}, u=u)
+extra = {}
+if family == "darcy_forcing":  # -div(a grad u) = q: u is linear in q
+    u, extra = FORCING * u, {"q": np.array(FORCING)}
+np.savez(HERE / f"{stem}_truth.npz", x=x, y=y, **{name: a}, u=u, **extra)
 flat = np.random.default_rng(MASK_SEED).choice(a.size, N_OBS, replace=False)
 i, j = np.unravel_index(flat, a.shape)
 np.savetxt(HERE / f"{stem}_u_3pct.csv", np.column_stack([x[i], y[j], u[i, j]]), delimiter=",",

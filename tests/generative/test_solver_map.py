@@ -15,7 +15,9 @@ import pinnlab
 from pinnlab.api import prepare
 from pinnlab.errors import PinnlabError
 from pinnlab.generative import PriorConfig, family_dataset, train_prior
+from pinnlab.generative.guidance import Observations
 from pinnlab.generative.solver_map import SolverMap, darcy_solve
+from pinnlab.methods.prior import observations
 from pinnlab.reference.diffusion import darcy_fd
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,7 +50,8 @@ def test_map_replaces_the_solved_channel_with_the_clamped_inputs():
     problem = pinnlab.load(SPEC)
     axes = {"x": np.linspace(0, 1, N), "y": np.linspace(0, 1, N)}
     fields = torch.rand(3, 2, N, N, generator=torch.Generator().manual_seed(0)) * 14 + 1
-    out = SolverMap(problem, axes, SOLVER)(fields)
+    out, params = SolverMap(problem, axes, SOLVER)(fields)
+    assert params is None  # no unknown parameter
     for k in range(3):
         a = np.clip(fields[k, 0].double().numpy(), 3.0, 12.0)  # a's bounds in the spec
         assert np.abs(out[k, 0].double().numpy() - a).max() == 0  # clamping is exact
@@ -95,3 +98,47 @@ def test_bad_solver_tables_are_refused_in_one_line(checkpoint):
     refused("training.solver.sorce", solver={**SOLVER, "sorce": "1"})
     assert "needs" in refused("training.solver")
     assert "takes no" in refused("training.solver", guidance="dps", solver=SOLVER)
+
+
+FORCING = os.path.join(ROOT, "problems", "generative", "darcy_forcing.toml")
+
+
+def test_the_forcing_is_fitted_exactly_from_the_true_coefficient():
+    """darcy_forcing.toml (q = 2 unknown): given the true a, the least-squares q of the
+    observed u is the truth, and the solved u the reference's, up to float32 rounding."""
+    problem = pinnlab.load(FORCING)
+    truth = np.load(os.path.join(ROOT, "problems", "generative", "darcy_forcing_truth.npz"))
+    axes = {"x": truth["x"], "y": truth["y"]}
+    obs = observations(problem, axes)
+    fields = torch.stack([torch.as_tensor(truth["a"]), torch.zeros(32, 32, dtype=torch.float64)])
+    solver = SolverMap(problem, axes, {**SOLVER, "source": "q"})
+    out, q = solver(fields[None].float(), obs)
+    assert q.shape == (1,) and abs(float(q[0]) - 2.0) <= 1e-5  # measured 1e-7 (float32 a)
+    assert np.abs(out[0, 1].double().numpy() - truth["u"]).max() <= 1e-5 * truth["u"].max()
+    only_a = obs.mask.clone()
+    only_a[0], only_a[1] = obs.mask[1], False
+    with pytest.raises(PinnlabError) as info:  # nothing of u observed: q cannot be fitted
+        solver(fields[None], Observations(only_a, obs.values))
+    assert info.value.key == "observations"
+
+
+def test_an_unknown_outside_an_affine_source_is_refused():
+    problem = pinnlab.load(FORCING)
+    axes = {"x": np.linspace(0, 1, N), "y": np.linspace(0, 1, N)}
+    for key, table in (("coefficient", {"coefficient": "a*q", "source": "1"}),
+                       ("source", {"source": "q**2"})):
+        with pytest.raises(PinnlabError) as info:
+            SolverMap(problem, axes, {**SOLVER, **table})
+        assert info.value.key == f"training.solver.{key}"
+
+
+def test_posterior_samples_of_the_forcing_obey_the_solver(checkpoint):
+    res = pinnlab.solve(FORCING, method="prior", checkpoint=checkpoint, grid={"x": N, "y": N},
+                        nfe=5, samples=3, seed=2, progress=False)
+    m, post = res.metrics, res.posterior
+    assert m["guidance"] == "dps_solve" and m["params_true"] == {"q": 2.0}
+    assert 0.25 <= m["params"]["q"] <= 4.0 and m["uncertainty"]["std"]["q"] >= 0
+    for a, u in zip(post["a_samples"], post["u_samples"], strict=True):
+        ref = darcy_fd(post["x"], post["y"], a, np.ones_like(a))  # q = 1
+        q = (u * ref).sum() / (ref * ref).sum()  # each sample is q_s times the q = 1 solve
+        assert np.abs(u - q * ref).max() <= 1e-5 * np.abs(u).max()
