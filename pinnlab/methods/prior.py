@@ -15,8 +15,9 @@ equation), ``dps_solve`` (the solved field from a reference solve of the others)
 
 The :class:`~pinnlab.result.Result`'s ``fn`` is the multilinear interpolant of the posterior
 mean ``ū = mean_s u_s``; ``metrics``: ``params`` ``{θ: mean_s θ_s}`` (scored by
-``Result.evaluate`` as the PINN's estimates are), ``uncertainty`` (``std_s θ_s`` and the
-grid-averaged posterior field standard deviation), ``observed`` (observed nodes),
+``Result.evaluate`` as the PINN's estimates are), ``uncertainty`` (``std_s θ_s``, the central
+95% ``interval`` of the ``θ_s`` (2.5% and 97.5% quantiles) and the grid-averaged posterior
+field standard deviation), ``observed`` (observed nodes),
 ``guidance``, ``nfe``, ``samples`` and ``posterior_grid``; ``posterior``: the samples and
 their per-node standard deviation on the grid (``posterior.npz``, a panel of ``solution.png``).
 """
@@ -217,6 +218,9 @@ def run(problem: Problem, cfg: PriorOptions, ctx: RunContext) -> Result:
         name = (pde or solver).param_name
         params = {name: float(theta.mean())}
         unc["std"] = {name: float(theta.std()) if len(theta) > 1 else 0.0}
+        if len(theta) > 1:  # the samples' central 95%
+            lo, hi = torch.quantile(theta, torch.tensor([0.025, 0.975], dtype=theta.dtype))
+            unc["interval"] = {name: [float(lo), float(hi)]}
     metrics = {"method": ctx.method, "device": str(ctx.device), "seed": ctx.seed,
                "wall_s": time.perf_counter() - start, "config": cfg.model_dump(),
                "params": params, "uncertainty": unc, "observed": obs.count,

@@ -138,7 +138,12 @@ def test_posterior_samples_of_the_forcing_obey_the_solver(checkpoint):
     m, post = res.metrics, res.posterior
     assert m["guidance"] == "dps_solve" and m["params_true"] == {"q": 2.0}
     assert 0.25 <= m["params"]["q"] <= 4.0 and m["uncertainty"]["std"]["q"] >= 0
+    qs = []
     for a, u in zip(post["a_samples"], post["u_samples"], strict=True):
         ref = darcy_fd(post["x"], post["y"], a, np.ones_like(a))  # q = 1
         q = (u * ref).sum() / (ref * ref).sum()  # each sample is q_s times the q = 1 solve
         assert np.abs(u - q * ref).max() <= 1e-5 * np.abs(u).max()
+        qs.append(q)
+    assert m["params"]["q"] == pytest.approx(np.mean(qs), rel=1e-5)
+    lo, hi = m["uncertainty"]["interval"]["q"]  # the samples' 2.5% and 97.5% quantiles
+    assert (lo, hi) == pytest.approx(tuple(np.quantile(qs, [0.025, 0.975])), rel=1e-5)
