@@ -91,6 +91,7 @@ class SolverMap:
 
     def __init__(self, problem, axes: dict[str, np.ndarray], options: dict,
                  key: str = "training.solver"):
+        from ..options import build
         from ..reference import SOLVERS as REFERENCE
 
         options = dict(options)
@@ -98,14 +99,8 @@ class SolverMap:
         if name not in SOLVERS:
             raise SpecError(f"solver name must be one of {sorted(SOLVERS)}, got {name!r}",
                             file=problem.source, key=f"{key}.name")
-        model = REFERENCE[name].options
-        try:
-            opts = model.model_validate(options)
-        except Exception as err:  # pydantic's ValidationError: one line naming the key
-            first = err.errors()[0] if hasattr(err, "errors") else {"loc": (), "msg": str(err)}
-            where = ".".join(str(p) for p in first["loc"])
-            raise SpecError(f"{where}: {first['msg']}", file=problem.source,
-                            key=f"{key}.{where}" if where else key) from None
+        opts = build(REFERENCE[name].options, options, source=problem.source,
+                     spec_keys={k: f"{key}.{k}" for k in options})
         if opts.field not in problem.fields:
             raise SpecError(f"solved field {opts.field!r} is not a field of the spec",
                             file=problem.source, key=f"{key}.field")
