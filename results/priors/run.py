@@ -46,7 +46,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from baselines import gp_field, pinn_fields, train_fno  # noqa: E402
+from baselines import GaussianOracle, gp_field, pinn_fields, train_fno  # noqa: E402
 from train import CACHE, GRID, checkpoint_path  # noqa: E402
 from train import main as train_main  # noqa: E402
 
@@ -153,11 +153,11 @@ def task_mask(task: str, n: np.ndarray) -> np.ndarray:
     return mask
 
 
-def run_solve(fields, coords, nodes) -> dict:
-    """dps_solve (u from the reference solve of the prior's channel 0) on every task."""
+def run_solve(fields, coords, nodes, tasks=(*TASKS, "joint")) -> dict:
+    """dps_solve (u from the reference solve of the prior's channel 0) on ``tasks``."""
     prior = Prior.load(checkpoint_path(FAM.name))
     out = {}
-    for task in (*TASKS, "joint"):
+    for task in tasks:
         rows = []
         for i, truth in enumerate(fields):
             s, seconds = guided(prior, task_mask(task, nodes[i]), truth, "dps_solve", coords,
@@ -166,6 +166,35 @@ def run_solve(fields, coords, nodes) -> dict:
                         | spread(s, truth))
         out[f"{task}/prior dps_solve"] = rows
         print(task, "dps_solve", *(np.mean([r[k] for r in rows]) for k in rows[0]), flush=True)
+    return out
+
+
+def run_oracle(fields, coords, nodes) -> dict:
+    """The exact Gaussian posterior (baselines.GaussianOracle) of a Gaussian-source family on
+    every task: the best any method can do in expectation, knowing the family's covariance."""
+    draw = pinnlab.load(bundled_spec(FAM.name)).family_draws[FAM.field]
+    if draw.transform not in (None, "none"):
+        print(f"{FAM.name}: the field is not Gaussian; no oracle")
+        return {}
+    oracle = GaussianOracle(coords["x"], coords["y"], draw.length_scale, draw.std or 1.0)
+    out = {}
+    for task in (*TASKS, "joint"):
+        rows = []
+        for i, truth in enumerate(fields):
+            part = split(task, nodes[i])
+            empty = np.zeros((0, 2), int)
+            obs = {k: (part.get(k, empty), truth[CHANNEL[k]][tuple(part.get(k, empty).T)])
+                   for k in ("a", "u")}
+            start = time.perf_counter()
+            post = oracle.posterior(*obs["a"], *obs["u"])
+            row = scores(post["f"], post["u"], truth) | {"seconds": time.perf_counter() - start}
+            for k, (m, sd) in {"a": (post["f"], post["f_sd"]), "u": (post["u"], post["u_sd"])
+                               }.items():
+                row[f"{k}_in_90"] = float(np.mean(np.abs(m - truth[CHANNEL[k]])
+                                                  <= 1.6449 * sd + 1e-12))
+            rows.append(row)
+        out[f"{task}/exact Gaussian posterior (oracle)"] = rows
+        print(task, "oracle", *(np.mean([r[k] for r in rows]) for k in rows[0]), flush=True)
     return out
 
 
@@ -282,6 +311,7 @@ def run_reference(fields, coords, nodes, n_scenes: int = 5, nfe: int = 2000) -> 
 
 PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn, "joint": run_joint,
          "reference": run_reference, "solve": run_solve,
+         "solve_inverse": lambda *a: run_solve(*a, tasks=("inverse",)), "oracle": run_oracle,
          "pinn_joint": lambda *a: run_pinn(*a, tasks=("joint",))}  # for a table made before
 
 

@@ -4,7 +4,8 @@ Scenes: ``family_dataset(FAMILY, 4, seed=7)`` with masks from ``default_rng(1000
 both tasks; 8 samples, 50 network evaluations. Sweeps zeta for dps, flowchef and dps_solve, and
 the residual weight for dps_pde at the best dps zeta; the sum of the errors decides (u and a;
 for a binary a its error rate). Writes tune.md in the family's folder of run.py. Run from the
-repository root: ``python results/priors/tune.py [darcy_binary|poisson]``.
+repository root: ``python results/priors/tune.py [darcy_binary|poisson] [GUIDANCE]`` (one
+guidance: its rows into tune_GUIDANCE.md).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def score(prior, fields, coords, nodes, guidance, **kw) -> dict:
             rows.items()}
 
 
-def main(family: str = "darcy_binary") -> None:
+def main(family: str = "darcy_binary", only: str | None = None) -> None:
+    """All guidances into tune.md, or ``only`` one of them into tune_<only>.md."""
     torch.set_num_threads(1)
     fam = run.select(family)
     ds = family_dataset(bundled_spec(family), 4, seed=7, grid=run.GRID)
@@ -57,18 +59,22 @@ def main(family: str = "darcy_binary") -> None:
         print(lines[-1], flush=True)
         return s['inverse']['u'] + s['forward']['u'] + s['inverse'][a] + s['forward'][a]
 
-    best = min((row("dps", zeta=z), z) for z in (0.3, 1.0, 3.0))[1]
-    for w in (1e-3, 1e-2, 3e-2):
-        row("dps_pde", zeta=best, pde_weight=w)
-    for z in (0.5, 1.0):
-        row("flowchef", zeta=z)
-    for z in (1.0, 3.0, 10.0):
-        row("dps_solve", zeta=z)
-    (fam.out / "tune.md").write_text(
+    if only in (None, "dps", "dps_pde"):
+        best = min((row("dps", zeta=z), z) for z in (0.3, 1.0, 3.0))[1]
+        for w in (1e-3, 1e-2, 3e-2):
+            row("dps_pde", zeta=best, pde_weight=w)
+    if only in (None, "flowchef"):
+        for z in (0.5, 1.0):
+            row("flowchef", zeta=z)
+    if only in (None, "dps_solve"):
+        for z in {"poisson": (0.3, 1.0, 3.0)}.get(family, (1.0, 3.0, 10.0)):
+            row("dps_solve", zeta=z)
+    (fam.out / ("tune.md" if only is None else f"tune_{only}.md")).write_text(
         f"# Guidance strengths for {family} on 4 validation scenes (seed 7)\n\n"
-        f"Sum of the four columns decides; `python results/priors/tune.py {family}`.\n\n"
+        f"Sum of the four columns decides; `python results/priors/tune.py {family}"
+        f"{'' if only is None else ' ' + only}`.\n\n"
         + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main(*sys.argv[1:3])
