@@ -112,8 +112,8 @@ def _guidance(problem: Problem, cfg: PriorOptions, prior) -> tuple[str, bool]:
     guidance = cfg.guidance if cfg.guidance != "auto" else (
         "dps_solve" if cfg.solver else "dps_pde" if n_fit == 1 else "dps")
     if (guidance == "dps_solve") != bool(cfg.solver):
-        why = "dps_solve needs" if cfg.solver == {} else f"guidance {guidance} takes no"
-        raise SpecError(f"{why} a solver table (solver = {{name = \"darcy_fd\", ...}})",
+        why = "dps_solve needs a" if cfg.solver == {} else f"guidance {guidance} takes no"
+        raise SpecError(f"{why} solver table (solver = {{name = \"darcy_fd\", ...}})",
                         file=problem.source, key="training.solver")
     if guidance == "dps_pde" and n_fit not in (0, 1):
         raise SpecError("dps_pde needs one equation and at most one [family] or unknown "

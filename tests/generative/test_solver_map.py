@@ -147,3 +147,21 @@ def test_posterior_samples_of_the_forcing_obey_the_solver(checkpoint):
     assert m["params"]["q"] == pytest.approx(np.mean(qs), rel=1e-5)
     lo, hi = m["uncertainty"]["interval"]["q"]  # the samples' 2.5% and 97.5% quantiles
     assert (lo, hi) == pytest.approx(tuple(np.quantile(qs, [0.025, 0.975])), rel=1e-5)
+
+
+def test_a_reference_file_truth_must_be_one_number(tmp_path):
+    """A scalar array named like the unknown is its true value; anything else is refused in
+    one line naming the file's key, before any sampling or training."""
+    folder = os.path.join(ROOT, "problems", "generative")
+    truth = dict(np.load(os.path.join(folder, "darcy_forcing_truth.npz")))
+    (tmp_path / "darcy_forcing_u_3pct.csv").write_text(
+        open(os.path.join(folder, "darcy_forcing_u_3pct.csv")).read())
+    (tmp_path / "spec.toml").write_text(open(FORCING).read())
+    np.savez(tmp_path / "darcy_forcing_truth.npz", **{**truth, "q": np.array([2.0, 3.0])})
+    from pinnlab.reference import reference_solution
+
+    with pytest.raises(PinnlabError) as info:
+        reference_solution(pinnlab.load(str(tmp_path / "spec.toml")))
+    assert info.value.key == "reference.file" and "\n" not in str(info.value)
+    np.savez(tmp_path / "darcy_forcing_truth.npz", **truth)
+    assert reference_solution(pinnlab.load(str(tmp_path / "spec.toml"))).params == {"q": 2.0}
