@@ -167,7 +167,7 @@ def _draw(rng, name: str, d, n: int, space: dict, problem):
     chol = np.linalg.cholesky(np.exp(-d2 / (2 * d.length_scale**2)) + 1e-6 * np.eye(len(pts)))
     z = rng.standard_normal((n, len(pts)))
     std = 1.0 if d.std is None else d.std
-    g = np.stack([std * (chol @ zi) for zi in z]).reshape(n, *shape)
+    g = (std * (z @ chol.T)).reshape(n, *shape)  # row i: std * chol @ z_i
     transform = d.transform or "exp"
     if transform == "exp":
         g = np.exp(g)

@@ -2,11 +2,11 @@
 held-out scene of results/priors/ (``family_dataset(FAMILY, 1, seed=SEED)`` on the 32 x 32 grid)
 and the solution u at 31 nodes (3% of the grid) drawn without replacement by
 ``numpy.random.default_rng(MASK_SEED)``, without noise. Families: darcy_binary (files named
-darcy_*; fields a, u), poisson (f, u) and darcy_forcing (the darcy_binary scene with the
-forcing q = 2 instead of 1, so u twice that scene's; q is stored in the truth file).
+darcy_*; fields a, u), poisson and helmholtz (f, u) and darcy_forcing (the darcy_binary scene
+with the forcing q = 2 instead of 1, so u twice that scene's; q is stored in the truth file).
 
 Run from the repository root:
-``python problems/generative/make_observed.py [darcy_binary|poisson]``.
+``python problems/generative/make_observed.py [darcy_binary|poisson|helmholtz|darcy_forcing]``.
 """
 
 import sys
@@ -19,7 +19,7 @@ from pinnlab.generative.datasets import bundled_spec, family_dataset
 SEED, MASK_SEED, N_OBS = 2026, 0, 31
 HERE = Path(__file__).resolve().parent
 FAMILIES = {"darcy_binary": ("darcy", "a"), "poisson": ("poisson", "f"),
-            "darcy_forcing": ("darcy_forcing", "a")}
+            "helmholtz": ("helmholtz", "f"), "darcy_forcing": ("darcy_forcing", "a")}
 FORCING = 2.0
 
 family = sys.argv[1] if len(sys.argv) > 1 else "darcy_binary"

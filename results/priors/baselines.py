@@ -47,23 +47,24 @@ def gp_field(nodes: np.ndarray, values: np.ndarray, x: np.ndarray, y: np.ndarray
                                                  values / scale, x, y)
 
 
-def train_fno(inputs: np.ndarray, outputs: np.ndarray, seed: int = 0):
-    """An FNO from inputs (n, 32, 32) to outputs (n, 32, 32), both standardised; returns
-    ``predict(inputs (m, 32, 32)) -> (m, 32, 32)`` and the training seconds."""
+def train_fno(inputs: np.ndarray, outputs: np.ndarray, seed: int = 0, device: str = "cpu"):
+    """An FNO from inputs (n, nx, ny) to outputs (n, nx, ny), both standardised, trained on
+    ``device``; returns ``predict(inputs (m, nx, ny)) -> (m, nx, ny)`` and the training
+    seconds."""
     from neuralop.models import FNO
 
     torch.manual_seed(seed)
     mi, si, mo, so = inputs.mean(), inputs.std(), outputs.mean(), outputs.std()
-    x = torch.tensor((inputs - mi) / si, dtype=torch.float32)[:, None]
-    y = torch.tensor((outputs - mo) / so, dtype=torch.float32)[:, None]
-    model = FNO(n_modes=(12, 12), in_channels=1, out_channels=1, hidden_channels=32)
+    x = torch.tensor((inputs - mi) / si, dtype=torch.float32, device=device)[:, None]
+    y = torch.tensor((outputs - mo) / so, dtype=torch.float32, device=device)[:, None]
+    model = FNO(n_modes=(12, 12), in_channels=1, out_channels=1, hidden_channels=32).to(device)
     steps = FNO_EPOCHS * (len(x) // FNO_BATCH)
     opt = torch.optim.Adam(model.parameters(), lr=FNO_LR)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
     gen = torch.Generator().manual_seed(seed)
     start = time.perf_counter()
     for _ in range(steps):
-        idx = torch.randint(0, len(x), (FNO_BATCH,), generator=gen)
+        idx = torch.randint(0, len(x), (FNO_BATCH,), generator=gen).to(device)
         loss = ((model(x[idx]) - y[idx]) ** 2).mean()
         opt.zero_grad()
         loss.backward()
@@ -74,8 +75,8 @@ def train_fno(inputs: np.ndarray, outputs: np.ndarray, seed: int = 0):
 
     def predict(z: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            out = model(torch.tensor((z - mi) / si, dtype=torch.float32)[:, None])
-        return out[:, 0].double().numpy() * so + mo
+            out = model(torch.tensor((z - mi) / si, dtype=torch.float32, device=device)[:, None])
+        return out[:, 0].double().cpu().numpy() * so + mo
 
     return predict, seconds
 
@@ -108,42 +109,87 @@ def pinn_fields(spec: Path, coefficient: str, observed: dict[str, tuple[np.ndarr
             np.asarray(out["u"]).reshape(xx.shape))
 
 
-class GaussianOracle:
-    """The exact posterior of a Gaussian family (Poisson: ``f ~ N(0, K)`` with the family's
-    squared-exponential covariance on the grid's nodes, ``u = -A^{-1} f`` on the interior with
-    ``A`` the five-point matrix of ``-lap``, ``u = 0`` on the walls): observations ``y = H f``
-    of f at some nodes and of u at others (rows of ``-A^{-1}``), noise-free up to a 1e-8
-    jitter; the mean and the marginal standard deviations of f and u. Not a competitor: it
-    knows the family's covariance, so no method can beat its mean in expectation."""
+def se_covariance(x: np.ndarray, y: np.ndarray, length_scale: float,
+                  std: float = 1.0) -> np.ndarray:
+    """The squared-exponential covariance of the grid's nodes (n x n, row-major over (x, y)),
+    plus 1e-6 std^2 on the diagonal: the ``gaussian_field`` of pinnlab's family specs. Formed
+    in place (n x n is 2 GB at 128 x 128)."""
+    pts = np.stack([g.ravel() for g in np.meshgrid(x, y, indexing="ij")], 1)
+    sq = (pts**2).sum(1)
+    k = pts @ pts.T  # -|p - q|^2 / (2 l^2)
+    k *= 2
+    k -= sq[:, None]
+    k -= sq[None, :]
+    np.minimum(k, 0, out=k)
+    k *= 1 / (2 * length_scale**2)
+    np.exp(k, out=k)
+    k *= std**2
+    k[np.diag_indices_from(k)] += 1e-6 * std**2
+    return k
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, length_scale: float, std: float = 1.0):
+
+def grf_factor(s: int, alpha: float = 2.0, tau: float = 3.0) -> np.ndarray:
+    """``M`` (n x n, n = s^2) with ``f = M xi``, xi standard normal: DiffusionPDE's source
+    field on an s x s grid (the Gaussian random field of the FNO paper's data: a cosine
+    expansion with coefficients ``s tau^(alpha - 1) (pi^2 |k|^2 + tau^2)^(-alpha/2)``, the mean
+    mode removed, the orthonormal 2-D inverse DCT). Its covariance is ``M M^T``."""
+    from scipy.fft import idct
+
+    k1, k2 = np.meshgrid(np.arange(s), np.arange(s), indexing="ij")
+    d = s * tau ** (alpha - 1) * (np.pi**2 * (k1**2 + k2**2) + tau**2) ** (-alpha / 2)
+    d[0, 0] = 0.0
+    c = idct(np.eye(s), type=2, norm="ortho", axis=0)  # c[i, k]: basis k at node i
+    return (c[:, None, :, None] * c[None, :, None, :] * d).reshape(s * s, s * s)
+
+
+class GaussianOracle:
+    """The exact posterior of a Gaussian family (Poisson and Helmholtz: ``f ~ N(0, K)`` on the
+    grid's nodes, ``u = S f`` with ``S`` zero on the walls and ``-A^{-1}`` on the interior,
+    ``A`` the five-point matrix of ``-lap + c`` (``c = 0`` for Poisson, ``-k^2`` for
+    Helmholtz)): observations ``y = H f`` of f at some nodes and of u at others (rows of
+    ``S``), noise-free up to a 1e-8 jitter; the mean and the marginal standard deviations of f
+    and u. Not a competitor: it knows the family's covariance, so no method can beat its mean
+    in expectation.
+
+    ``K`` (n x n, row-major over (x, y); taken over, not copied), then ``S K`` and ``S K S^T``
+    formed once by sparse solves; a posterior then costs O(n m^2) for m observations
+    (n = 16 384 at 128 x 128)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, k: np.ndarray, reaction: float = 0.0):
+        from scipy.sparse.linalg import splu
+
         from pinnlab.reference.diffusion import darcy_matrix
 
         nx, ny = len(x), len(y)
-        pts = np.stack([g.ravel() for g in np.meshgrid(x, y, indexing="ij")], 1)
-        d2 = ((pts[:, None] - pts[None]) ** 2).sum(-1)
-        self.k = std**2 * np.exp(-d2 / (2 * length_scale**2)) + 1e-6 * np.eye(len(pts))
-        inner = np.zeros((nx, ny), bool)
-        inner[1:-1, 1:-1] = True
-        a_inv = np.linalg.inv(darcy_matrix(x, y, np.ones((nx, ny))).toarray())
-        self.solve = np.zeros((nx * ny, nx * ny))  # u = solve @ f on every node
-        idx = np.flatnonzero(inner.ravel())
-        self.solve[np.ix_(idx, idx)] = -a_inv
         self.shape = (nx, ny)
+        self.k = k
+        lu = splu(darcy_matrix(x, y, np.ones((nx, ny)), reaction).tocsc())
+        self.inner = np.flatnonzero(np.pad(np.ones((nx - 2, ny - 2), bool), 1).ravel())
+
+        def apply_s(m: np.ndarray) -> np.ndarray:  # S @ m, m (n, r), in blocks of columns
+            out = np.zeros_like(m)
+            for j in range(0, m.shape[1], 1024):
+                out[self.inner, j:j + 1024] = -lu.solve(np.ascontiguousarray(
+                    m[self.inner, j:j + 1024]))
+            return out
+
+        self.apply_s = apply_s
+        self.sk = apply_s(k)                               # S K
+        self.sks = apply_s(np.ascontiguousarray(self.sk.T))  # S K S^T (K symmetric)
 
     def posterior(self, f_nodes: np.ndarray, f_values: np.ndarray, u_nodes: np.ndarray,
                   u_values: np.ndarray) -> dict[str, np.ndarray]:
         """Means and sds of f and u, each (nx, ny), from values at grid nodes (k, 2)."""
         flat = lambda n: np.ravel_multi_index((n[:, 0], n[:, 1]), self.shape)  # noqa: E731
-        h = np.concatenate([np.eye(len(self.k))[flat(f_nodes)], self.solve[flat(u_nodes)]])
-        obs = np.concatenate([f_values, u_values])
-        kh = self.k @ h.T
-        gram = h @ kh
+        fi, ui = flat(f_nodes), flat(u_nodes)
+        kh = np.concatenate([self.k[:, fi], self.sk[ui].T], 1)       # K H^T, (n, m)
+        skh = np.concatenate([self.sk[:, fi], self.sks[:, ui]], 1)   # S K H^T
+        gram = np.concatenate([kh[fi], skh[ui]])                     # H K H^T
         gram += 1e-8 * np.trace(gram) / len(gram) * np.eye(len(gram))
-        gain = np.linalg.solve(gram, kh.T).T  # K H^T (H K H^T)^-1
-        f_mean = gain @ obs
-        f_cov = self.k - gain @ kh.T
-        u_cov = self.solve @ f_cov @ self.solve.T
-        sd = lambda c: np.sqrt(np.clip(np.diag(c), 0, None)).reshape(self.shape)  # noqa: E731
-        return {"f": f_mean.reshape(self.shape), "u": (self.solve @ f_mean).reshape(self.shape),
-                "f_sd": sd(f_cov), "u_sd": sd(u_cov)}
+        obs = np.concatenate([f_values, u_values])
+        inv = np.linalg.inv(0.5 * (gram + gram.T))
+        w = inv @ obs
+        var = lambda d, a: np.clip(d - ((a @ inv) * a).sum(1), 0, None)  # noqa: E731
+        sd = lambda v: np.sqrt(v).reshape(self.shape)  # noqa: E731
+        return {"f": (kh @ w).reshape(self.shape), "u": (skh @ w).reshape(self.shape),
+                "f_sd": sd(var(np.diag(self.k), kh)), "u_sd": sd(var(np.diag(self.sks), skh))}

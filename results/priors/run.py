@@ -4,7 +4,8 @@ Families (``--family``, default darcy_binary):
 * darcy_binary (problems/generative/darcy_binary.toml): -div(a grad u) = 1 on the unit square,
   u = 0 on the walls, a in {3, 12} from a thresholded Gaussian random field (length scale 0.1);
 * poisson (poisson.toml): lap u = f, u = 0 on the walls, f a Gaussian random field (length scale
-  0.1); the field ``a`` below is then the source f (no error rate: f is not binary).
+  0.1); the field ``a`` below is then the source f (no error rate: f is not binary);
+* helmholtz (helmholtz.toml): lap u + k^2 u = f with k = 1, otherwise as poisson.
 32 x 32 grid. Held-out scenes: ``family_dataset(FAMILY, 100, seed=2026)``; scene i observes 31
 nodes (3%) drawn by ``numpy.random.default_rng(i)`` without replacement, no noise (scene 0 is
 problems/generative/<family>_observed.toml). Tasks: inverse (u observed: recover a and u) and
@@ -34,6 +35,7 @@ reference|figure|table]`` (no part: all).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -46,8 +48,8 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from baselines import GaussianOracle, gp_field, pinn_fields, train_fno  # noqa: E402
-from train import CACHE, GRID, checkpoint_path  # noqa: E402
+from baselines import GaussianOracle, gp_field, pinn_fields, se_covariance, train_fno  # noqa: E402
+from train import GRID, checkpoint_path, data_path, set_grid  # noqa: E402
 from train import main as train_main  # noqa: E402
 
 import pinnlab  # noqa: E402
@@ -57,7 +59,8 @@ from pinnlab.generative.prior import Prior  # noqa: E402
 from pinnlab.generative.solver_map import SolverMap  # noqa: E402
 from pinnlab.methods.prior import PriorOptions, pde_for  # noqa: E402
 
-N_SCENES, N_OBS, N_PINN, SEED = 100, 31, 10, 2026
+N_SCENES, N_PINN, SEED = 100, 10, 2026
+DEVICE = "cpu"  # the prior's device (--device)
 TASKS = {"inverse": "u", "forward": "a"}  # task -> the observed field
 CHANNEL = {"a": 0, "u": 1}  # "a": the family's coefficient or source field, channel 0
 
@@ -76,6 +79,7 @@ class Family:
     out: Path
     guidance: dict  # guidance -> its strengths, chosen on validation scenes by tune.py
     solver: dict  # the reference solve of u from channel 0 (guidance dps_solve, part "solve")
+    reaction: float = 0.0  # c of -lap u + c u = -f in a Gaussian-source family (the oracle)
 
     def spec(self) -> Path:
         return HERE.parents[1] / "problems" / "generative" / self.observed
@@ -89,26 +93,39 @@ FAMILIES = {
     "poisson": Family("poisson", "poisson_observed.toml", "f", None, HERE / "poisson", {
         "dps": {"zeta": 0.3}, "flowchef": {"zeta": 1.0}},  # dps_pde: as dps (poisson/tune.md)
         {"name": "darcy_fd", "coefficient": "1", "source": "-f", "field": "u"}),
+    "helmholtz": Family("helmholtz", "helmholtz_observed.toml", "f", None, HERE / "helmholtz", {
+        "dps": {"zeta": 0.3}, "flowchef": {"zeta": 1.0}},
+        {"name": "darcy_fd", "coefficient": "1", "reaction": "-k**2", "source": "-f",
+         "field": "u"}, reaction=-1.0),  # -k^2, k = 1 as in helmholtz.toml
 }
-SOLVE_ZETA = {"darcy_binary": 3.0, "poisson": 1.0}  # dps_solve, chosen by tune.py
+SOLVE_ZETA = {"darcy_binary": 3.0, "poisson": 1.0, "helmholtz": 1.0}  # dps_solve, chosen by tune.py
 FAM = FAMILIES["darcy_binary"]
 
 
-def select(name: str) -> Family:
-    """Make ``name`` the family every function here works on."""
+def select(name: str, grid: int = 32) -> Family:
+    """Make ``name`` on ``grid`` x ``grid`` the family every function here works on (results of
+    a 64 x 64 grid in the family's folder's ``64/``)."""
     global FAM
+    set_grid(grid)
     FAM = FAMILIES[name]
-    FAM.out.mkdir(exist_ok=True)
+    if grid != 32:
+        FAM = dataclasses.replace(FAM, out=FAM.out / str(grid))
+    FAM.out.mkdir(parents=True, exist_ok=True)
     return FAM
+
+
+def n_obs() -> int:
+    """3% of the grid's nodes: 31 of 32 x 32, 123 of 64 x 64."""
+    return round(0.03 * GRID["x"] * GRID["y"])
 SAMPLES, NFE = 8, 50
 PINN_OPTIONS = {"adam_steps": 1000, "lbfgs_steps": 300, "residual_points": 2048}
 
 
 def scenes() -> tuple[np.ndarray, dict, list[np.ndarray]]:
     ds = family_dataset(bundled_spec(FAM.name), N_SCENES, seed=SEED, grid=GRID)
-    nodes = [np.stack(np.unravel_index(np.random.default_rng(i).choice(32 * 32, N_OBS,
-                                                                       replace=False),
-                                       (32, 32)), 1) for i in range(N_SCENES)]
+    shape = (GRID["x"], GRID["y"])
+    nodes = [np.stack(np.unravel_index(np.random.default_rng(i).choice(
+        shape[0] * shape[1], n_obs(), replace=False), shape), 1) for i in range(N_SCENES)]
     return ds.fields.astype(np.float64), ds.coords, nodes
 
 
@@ -121,7 +138,7 @@ def scores(a: np.ndarray, u: np.ndarray, truth: np.ndarray) -> dict:
 
 
 def guided(prior, mask, truth, guidance: str, coords, seed: int, **kw):
-    """Posterior samples (8, 2, 32, 32) float64 of the scene ``truth`` seen at ``mask``, and
+    """Posterior samples (8, 2, nx, ny) float64 of the scene ``truth`` seen at ``mask``, and
     the seconds they took; the residual (dps_pde) or the reference solve (dps_solve) on the
     family's observed spec."""
     problem = pinnlab.load(FAM.spec())
@@ -133,7 +150,7 @@ def guided(prior, mask, truth, guidance: str, coords, seed: int, **kw):
     kw = {"nfe": NFE, **kw}
     rec = reconstruct(prior, Observations(mask, np.where(mask, truth, 0.0)), method=guidance,
                       n_samples=SAMPLES, seed=seed, **extra, **kw)
-    return rec.samples.double().numpy(), time.perf_counter() - start
+    return rec.samples.double().cpu().numpy(), time.perf_counter() - start
 
 
 def spread(samples: np.ndarray, truth: np.ndarray) -> dict:
@@ -147,7 +164,7 @@ def spread(samples: np.ndarray, truth: np.ndarray) -> dict:
 
 
 def task_mask(task: str, n: np.ndarray) -> np.ndarray:
-    mask = np.zeros((2, 32, 32), bool)
+    mask = np.zeros((2, GRID["x"], GRID["y"]), bool)
     for f, nodes in split(task, n).items():
         mask[CHANNEL[f], nodes[:, 0], nodes[:, 1]] = True
     return mask
@@ -155,7 +172,7 @@ def task_mask(task: str, n: np.ndarray) -> np.ndarray:
 
 def run_solve(fields, coords, nodes, tasks=(*TASKS, "joint")) -> dict:
     """dps_solve (u from the reference solve of the prior's channel 0) on ``tasks``."""
-    prior = Prior.load(checkpoint_path(FAM.name))
+    prior = Prior.load(checkpoint_path(FAM.name), device=DEVICE)
     out = {}
     for task in tasks:
         rows = []
@@ -176,7 +193,9 @@ def run_oracle(fields, coords, nodes) -> dict:
     if draw.transform not in (None, "none"):
         print(f"{FAM.name}: the field is not Gaussian; no oracle")
         return {}
-    oracle = GaussianOracle(coords["x"], coords["y"], draw.length_scale, draw.std or 1.0)
+    x, y = coords["x"], coords["y"]
+    oracle = GaussianOracle(x, y, se_covariance(x, y, draw.length_scale, draw.std or 1.0),
+                            FAM.reaction)
     out = {}
     for task in (*TASKS, "joint"):
         rows = []
@@ -200,8 +219,8 @@ def run_oracle(fields, coords, nodes) -> dict:
 
 def run_prior(fields, coords, nodes) -> dict:
     if not checkpoint_path(FAM.name).exists():
-        train_main(FAM.name)
-    prior = Prior.load(checkpoint_path(FAM.name))
+        train_main(FAM.name, device=DEVICE)
+    prior = Prior.load(checkpoint_path(FAM.name), device=DEVICE)
     out = {}
     for task in TASKS:
         for guidance, kw in FAM.guidance.items():
@@ -219,11 +238,11 @@ def run_prior(fields, coords, nodes) -> dict:
 
 def run_baselines(fields, coords, nodes) -> dict:
     x, y = coords["x"], coords["y"]
-    train = FieldDataset.load(CACHE / f"{FAM.name}_train.npz").fields[:4000].astype(np.float64)
+    train = FieldDataset.load(data_path(FAM.name)).fields[:4000].astype(np.float64)
     out = {}
     for task, field in TASKS.items():
         c = CHANNEL[field]
-        predict, fit_s = train_fno(train[:, c], train[:, 1 - c])
+        predict, fit_s = train_fno(train[:, c], train[:, 1 - c], device=DEVICE)
         gp_rows, fno_rows = [], []
         for i, truth in enumerate(fields):
             start = time.perf_counter()
@@ -247,7 +266,8 @@ def run_baselines(fields, coords, nodes) -> dict:
 def split(task: str, n: np.ndarray) -> dict[str, np.ndarray]:
     """The nodes of each observed field: the task's field at all ``n``, or for the joint task
     u at the first 16 and a at the other 15."""
-    return {"u": n[:16], "a": n[16:]} if task == "joint" else {TASKS[task]: n}
+    half = (len(n) + 1) // 2
+    return {"u": n[:half], "a": n[half:]} if task == "joint" else {TASKS[task]: n}
 
 
 def run_pinn(fields, coords, nodes, tasks=(*TASKS, "joint")) -> dict:
@@ -269,7 +289,7 @@ def run_pinn(fields, coords, nodes, tasks=(*TASKS, "joint")) -> dict:
 def run_joint(fields, coords, nodes) -> dict:
     """The joint task: u at the scene's first 16 nodes and a at the other 15 (3% in all);
     the prior with each guidance, and a GP per field."""
-    prior = Prior.load(checkpoint_path(FAM.name))
+    prior = Prior.load(checkpoint_path(FAM.name), device=DEVICE)
     x, y = coords["x"], coords["y"]
     out: dict[str, list] = {f"joint/prior {g}": [] for g in FAM.guidance} | {"joint/GP": []}
     for i, truth in enumerate(fields):
@@ -293,7 +313,7 @@ def run_reference(fields, coords, nodes, n_scenes: int = 5, nfe: int = 2000) -> 
     """DPS with ``nfe`` network evaluations against the table's 50 on the first ``n_scenes``
     scenes, both tasks: zeta scaled by 50 / nfe, so that the guidance summed over the steps is
     the same."""
-    prior = Prior.load(checkpoint_path(FAM.name))
+    prior = Prior.load(checkpoint_path(FAM.name), device=DEVICE)
     zeta = FAM.guidance["dps"]["zeta"]
     out: dict[str, list] = {}
     for task in TASKS:
@@ -317,10 +337,12 @@ PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn, "join
 
 def table() -> None:
     results = {}
-    for part in PARTS:
-        path = FAM.out / f"results_{part}.json"
-        if path.exists():
-            results.update(json.loads(path.read_text()))
+    for part in PARTS:  # results_PART.json, then results_PART_TASK.json (a --tasks run)
+        for name in [part, *(f"{part}_{t}" for t in ("inverse", "forward")
+                             if f"{part}_{t}" not in PARTS)]:
+            path = FAM.out / f"results_{name}.json"
+            if path.exists():
+                results.update(json.loads(path.read_text()))
     a = FAM.field
     cols = [("u", "u rel. L2"), ("a", f"{a} rel. L2")]
     if FAM.threshold is not None:
@@ -352,7 +374,7 @@ def figure(fields, coords, nodes, guidance: str = "dps") -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    prior = Prior.load(checkpoint_path(FAM.name))
+    prior = Prior.load(checkpoint_path(FAM.name), device=DEVICE)
     truth = fields[0]
     a = FAM.field
     fig, axes = plt.subplots(2, 6, figsize=(18, 5.6))
@@ -372,11 +394,21 @@ def figure(fields, coords, nodes, guidance: str = "dps") -> None:
 
 
 def main(parts: list[str]) -> None:
-    torch.set_num_threads(1)
-    if parts[:1] == ["--family"]:
-        select(parts[1])
-        parts = parts[2:]
+    """``[--family F] [--grid 32|64] [--device D] [--scenes N] [--tasks T,..] [PART ...]``
+    (``--scenes``: the first N held-out scenes, for a dry run; ``--tasks``: of inverse and
+    forward, those the prior and the baselines run)."""
+    global DEVICE, N_SCENES, TASKS
+    flags = {"--family": "darcy_binary", "--grid": "32", "--device": "cpu",
+             "--scenes": str(N_SCENES), "--tasks": ",".join(TASKS)}
+    while parts[:1] and parts[0] in flags:
+        flags[parts[0]], parts = parts[1], parts[2:]
+    DEVICE, N_SCENES = flags["--device"], int(flags["--scenes"])
+    TASKS = {t: TASKS[t] for t in flags["--tasks"].split(",")}
+    if DEVICE == "cpu":
+        torch.set_num_threads(1)
+    select(flags["--family"], int(flags["--grid"]))
     parts = parts or [*PARTS, "figure", "table"]
+    suffix = "" if len(TASKS) == 2 else "_" + "_".join(TASKS)
     fields, coords, nodes = scenes()
     for part in parts:
         if part == "figure":
@@ -385,7 +417,7 @@ def main(parts: list[str]) -> None:
         if part == "table":
             continue
         result = PARTS[part](fields, coords, nodes)
-        (FAM.out / f"results_{part}.json").write_text(json.dumps(result, indent=1))
+        (FAM.out / f"results_{part}{suffix}.json").write_text(json.dumps(result, indent=1))
     table()
 
 

@@ -4,8 +4,8 @@ Scenes: ``family_dataset(FAMILY, 4, seed=7)`` with masks from ``default_rng(1000
 both tasks; 8 samples, 50 network evaluations. Sweeps zeta for dps, flowchef and dps_solve, and
 the residual weight for dps_pde at the best dps zeta; the sum of the errors decides (u and a;
 for a binary a its error rate). Writes tune.md in the family's folder of run.py. Run from the
-repository root: ``python results/priors/tune.py [darcy_binary|poisson] [GUIDANCE]`` (one
-guidance: its rows into tune_GUIDANCE.md).
+repository root: ``python results/priors/tune.py [darcy_binary|poisson|helmholtz] [GUIDANCE]
+[--grid 64] [--device cuda]`` (one guidance: its rows into tune_GUIDANCE.md).
 """
 
 from __future__ import annotations
@@ -37,15 +37,19 @@ def score(prior, fields, coords, nodes, guidance, **kw) -> dict:
             rows.items()}
 
 
-def main(family: str = "darcy_binary", only: str | None = None) -> None:
+def main(family: str = "darcy_binary", only: str | None = None, grid: int = 32,
+         device: str = "cpu") -> None:
     """All guidances into tune.md, or ``only`` one of them into tune_<only>.md."""
-    torch.set_num_threads(1)
-    fam = run.select(family)
+    if device == "cpu":
+        torch.set_num_threads(1)
+    run.DEVICE = device
+    fam = run.select(family, grid)
     ds = family_dataset(bundled_spec(family), 4, seed=7, grid=run.GRID)
     fields = ds.fields.astype(np.float64)
+    shape = (run.GRID["x"], run.GRID["y"])
     nodes = [np.stack(np.unravel_index(np.random.default_rng(1000 + i).choice(
-        1024, run.N_OBS, replace=False), (32, 32)), 1) for i in range(len(fields))]
-    prior = Prior.load(run.checkpoint_path(family))
+        shape[0] * shape[1], run.n_obs(), replace=False), shape), 1) for i in range(len(fields))]
+    prior = Prior.load(run.checkpoint_path(family), device=run.DEVICE)
     a = "a_error_rate" if fam.threshold is not None else "a"
     label = f"{fam.field} error rate" if fam.threshold is not None else f"{fam.field} rel. L2"
     lines = [f"| guidance | setting | inverse: u | inverse: {label} | forward: u | "
@@ -67,7 +71,8 @@ def main(family: str = "darcy_binary", only: str | None = None) -> None:
         for z in (0.5, 1.0):
             row("flowchef", zeta=z)
     if only in (None, "dps_solve"):
-        for z in {"poisson": (0.3, 1.0, 3.0)}.get(family, (1.0, 3.0, 10.0)):
+        binary = run.FAMILIES[family].threshold is not None
+        for z in (1.0, 3.0, 10.0) if binary else (0.3, 1.0, 3.0):
             row("dps_solve", zeta=z)
     (fam.out / ("tune.md" if only is None else f"tune_{only}.md")).write_text(
         f"# Guidance strengths for {family} on 4 validation scenes (seed 7)\n\n"
@@ -77,4 +82,11 @@ def main(family: str = "darcy_binary", only: str | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    args = sys.argv[1:]
+    kw = {}
+    for flag in ("--grid", "--device"):
+        if flag in args:
+            i = args.index(flag)
+            kw[flag[2:]] = int(args[i + 1]) if flag == "--grid" else args[i + 1]
+            del args[i:i + 2]
+    main(*args[:2], **kw)
