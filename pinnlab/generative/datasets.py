@@ -139,6 +139,22 @@ def _problem(spec):
     return load(bundled_spec(spec) if spec in FAMILIES else spec)
 
 
+def squared_exponential(axes: list[np.ndarray], length_scale: float,
+                        std: float = 1.0) -> np.ndarray:
+    """The covariance of a ``gaussian_field`` over the nodes of the grid of ``axes`` (row-major,
+    n nodes): ``K_pq = std^2 (exp(-|p - q|^2 / (2 l^2)) + 1e-6 [p = q])``, shape (n, n), built
+    in blocks of rows (no (n, n, dim) temporary: 2 GB at 128 x 128)."""
+    pts = np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], 1)
+    k = np.empty((len(pts), len(pts)))
+    for i in range(0, len(pts), 1024):
+        d2 = ((pts[i:i + 1024, None] - pts[None]) ** 2).sum(-1)
+        k[i:i + 1024] = np.exp(-d2 / (2 * length_scale**2))
+    k[np.diag_indices_from(k)] += 1e-6
+    if std != 1.0:
+        k *= std**2
+    return k
+
+
 def _draw(rng, name: str, d, n: int, space: dict, problem):
     """``n`` draws of the random function ``name`` (see ``FamilyDraw``): the member functions
     of the space coordinates (numbers or tensors in, a tensor out) and their values on the
@@ -162,10 +178,8 @@ def _draw(rng, name: str, d, n: int, space: dict, problem):
     if np.prod(shape) > MAX_NODES:
         raise SpecError(f"a gaussian_field on {np.prod(shape)} nodes (at most {MAX_NODES}): "
                         "a coarser grid", file=problem.source, key=f"family.{name}")
-    pts = np.stack([g.ravel() for g in np.meshgrid(*space.values(), indexing="ij")], 1)
-    d2 = ((pts[:, None] - pts[None]) ** 2).sum(-1)
-    chol = np.linalg.cholesky(np.exp(-d2 / (2 * d.length_scale**2)) + 1e-6 * np.eye(len(pts)))
-    z = rng.standard_normal((n, len(pts)))
+    chol = np.linalg.cholesky(squared_exponential(list(space.values()), d.length_scale))
+    z = rng.standard_normal((n, len(chol)))
     std = 1.0 if d.std is None else d.std
     g = (std * (z @ chol.T)).reshape(n, *shape)  # row i: std * chol @ z_i
     transform = d.transform or "exp"

@@ -13,7 +13,7 @@
 # Afterwards, on the CPU: tar xzf gpu_priors.tgz -C /tmp && cp /tmp/gpu_priors/cache/*
 # results/priors/cache/ && cp /tmp/gpu_priors/{results_*.json,log.txt} results/priors/poisson/64/
 # (results_prior_inverse.json, results_prior_forward.json).
-# CPU dry run of the same commands (200 members, 2 steps, 1 scene, ~15 CPU minutes; its files
+# CPU dry run of the same commands (200 members, 2 steps, 1 scene, ~4 minutes; its files
 # are removed afterwards): bash results/gpu/device_priors.sh --dry-run
 set -u
 export PYTHONPATH=$PWD MPLBACKEND=Agg PYTHONUNBUFFERED=1

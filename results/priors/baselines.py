@@ -109,25 +109,6 @@ def pinn_fields(spec: Path, coefficient: str, observed: dict[str, tuple[np.ndarr
             np.asarray(out["u"]).reshape(xx.shape))
 
 
-def se_covariance(x: np.ndarray, y: np.ndarray, length_scale: float,
-                  std: float = 1.0) -> np.ndarray:
-    """The squared-exponential covariance of the grid's nodes (n x n, row-major over (x, y)),
-    plus 1e-6 std^2 on the diagonal: the ``gaussian_field`` of pinnlab's family specs. Formed
-    in place (n x n is 2 GB at 128 x 128)."""
-    pts = np.stack([g.ravel() for g in np.meshgrid(x, y, indexing="ij")], 1)
-    sq = (pts**2).sum(1)
-    k = pts @ pts.T  # -|p - q|^2 / (2 l^2)
-    k *= 2
-    k -= sq[:, None]
-    k -= sq[None, :]
-    np.minimum(k, 0, out=k)
-    k *= 1 / (2 * length_scale**2)
-    np.exp(k, out=k)
-    k *= std**2
-    k[np.diag_indices_from(k)] += 1e-6 * std**2
-    return k
-
-
 def grf_factor(s: int, alpha: float = 2.0, tau: float = 3.0) -> np.ndarray:
     """``M`` (n x n, n = s^2) with ``f = M xi``, xi standard normal: DiffusionPDE's source
     field on an s x s grid (the Gaussian random field of the FNO paper's data: a cosine

@@ -37,10 +37,10 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from baselines import GaussianOracle, grf_factor, se_covariance  # noqa: E402
+from baselines import GaussianOracle, grf_factor  # noqa: E402
 
 import pinnlab  # noqa: E402
-from pinnlab.generative.datasets import bundled_spec  # noqa: E402
+from pinnlab.generative.datasets import bundled_spec, squared_exponential  # noqa: E402
 
 N_SCENES, SEED = 100, 2026
 N_OBS = {32: 31, 64: 123, 128: 500}
@@ -63,7 +63,7 @@ def run(family: str, grid: int) -> dict[str, dict[str, float]]:
     # torch's linear algebra: numpy's OpenBLAS crashed on a 16 384 x 16 384 Cholesky
     if spec is not None:
         draw = pinnlab.load(bundled_spec(spec)).family_draws["f"]
-        k = se_covariance(x, x, draw.length_scale, draw.std or 1.0)
+        k = squared_exponential([x, x], draw.length_scale, draw.std or 1.0)
         factor = torch.linalg.cholesky(torch.from_numpy(k)).numpy()
     else:
         factor = grf_factor(grid)

@@ -48,12 +48,17 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from baselines import GaussianOracle, gp_field, pinn_fields, se_covariance, train_fno  # noqa: E402
+from baselines import GaussianOracle, gp_field, pinn_fields, train_fno  # noqa: E402
 from train import GRID, checkpoint_path, data_path, set_grid  # noqa: E402
 from train import main as train_main  # noqa: E402
 
 import pinnlab  # noqa: E402
-from pinnlab.generative.datasets import FieldDataset, bundled_spec, family_dataset  # noqa: E402
+from pinnlab.generative.datasets import (  # noqa: E402
+    FieldDataset,
+    bundled_spec,
+    family_dataset,
+    squared_exponential,
+)
 from pinnlab.generative.guidance import Observations, reconstruct  # noqa: E402
 from pinnlab.generative.prior import Prior  # noqa: E402
 from pinnlab.generative.solver_map import SolverMap  # noqa: E402
@@ -194,7 +199,7 @@ def run_oracle(fields, coords, nodes) -> dict:
         print(f"{FAM.name}: the field is not Gaussian; no oracle")
         return {}
     x, y = coords["x"], coords["y"]
-    oracle = GaussianOracle(x, y, se_covariance(x, y, draw.length_scale, draw.std or 1.0),
+    oracle = GaussianOracle(x, y, squared_exponential([x, y], draw.length_scale, draw.std or 1.0),
                             FAM.reaction)
     out = {}
     for task in (*TASKS, "joint"):

@@ -205,3 +205,17 @@ def test_cli_writes_a_spec_family(tmp_path, capsys):
     assert main(["prior", "data", "--spec", str(path), "--family", "heat", "--out",
                  str(out)]) == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_squared_exponential_covariance_matches_its_formula():
+    """The blocked build (1600 nodes: two blocks of rows) equals the formula, std^2 included."""
+    from pinnlab.generative.datasets import squared_exponential
+
+    x, y = np.linspace(0, 1, 40), np.linspace(0, 2, 40)
+    pts = np.stack([g.ravel() for g in np.meshgrid(x, y, indexing="ij")], 1)
+    d2 = ((pts[:, None] - pts[None]) ** 2).sum(-1)
+    want = 0.25 * (np.exp(-d2 / (2 * 0.3**2)) + 1e-6 * np.eye(len(pts)))
+    k = squared_exponential([x, y], 0.3, std=0.5)
+    assert k.shape == (1600, 1600)
+    assert np.abs(k - want).max() <= 1e-15
+    assert np.abs(k - k.T).max() == 0.0  # the same arithmetic for (p, q) and (q, p): exact
