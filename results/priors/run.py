@@ -122,6 +122,8 @@ def select(name: str, grid: int = 32) -> Family:
 def n_obs() -> int:
     """3% of the grid's nodes: 31 of 32 x 32, 123 of 64 x 64."""
     return round(0.03 * GRID["x"] * GRID["y"])
+
+
 SAMPLES, NFE = 8, 50
 PINN_OPTIONS = {"adam_steps": 1000, "lbfgs_steps": 300, "residual_points": 2048}
 
@@ -175,8 +177,10 @@ def task_mask(task: str, n: np.ndarray) -> np.ndarray:
     return mask
 
 
-def run_solve(fields, coords, nodes, tasks=(*TASKS, "joint")) -> dict:
-    """dps_solve (u from the reference solve of the prior's channel 0) on ``tasks``."""
+def run_solve(fields, coords, nodes, tasks=None) -> dict:
+    """dps_solve (u from the reference solve of the prior's channel 0) on ``tasks`` (default:
+    the run's tasks and the joint one)."""
+    tasks = (*TASKS, "joint") if tasks is None else tasks
     prior = Prior.load(checkpoint_path(FAM.name), device=DEVICE)
     out = {}
     for task in tasks:
@@ -275,7 +279,8 @@ def split(task: str, n: np.ndarray) -> dict[str, np.ndarray]:
     return {"u": n[:half], "a": n[half:]} if task == "joint" else {TASKS[task]: n}
 
 
-def run_pinn(fields, coords, nodes, tasks=(*TASKS, "joint")) -> dict:
+def run_pinn(fields, coords, nodes, tasks=None) -> dict:
+    tasks = (*TASKS, "joint") if tasks is None else tasks  # the run's --tasks, and joint
     out = {}
     for task in tasks:
         rows = []
