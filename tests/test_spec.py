@@ -97,3 +97,24 @@ def test_observations_are_split_by_name():
     with pytest.raises(DataError):
         p.observations.values["u"][0] = np.inf  # NaN would mean "not measured here"
         p.validate()
+
+
+BUNDLED = sorted(os.path.relpath(os.path.join(d, f), ROOT)
+                 for d, _, files in os.walk(os.path.join(ROOT, "problems"))
+                 for f in files if f.endswith(".toml"))
+
+
+def test_bundled_specs_are_found():
+    assert len(BUNDLED) >= 30 and "problems/burgers.toml" in BUNDLED
+
+
+@pytest.mark.parametrize("path", BUNDLED)
+def test_every_bundled_spec_passes_check(path):
+    """What ``pinnlab check SPEC`` validates (load, the default method's plan, every loss term)
+    holds for each spec under problems/."""
+    from pinnlab.api import prepare
+    from pinnlab.losses import compile_terms
+
+    plan = prepare(pinnlab.load(os.path.join(ROOT, path)))
+    terms = compile_terms(plan.problem, {"residual": 1, "boundary": 1, "initial": 1})
+    assert terms and plan.problem.fields

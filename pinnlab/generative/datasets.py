@@ -6,8 +6,10 @@ ranges) and random functions (a sine series, a Gaussian random field) that repla
 and the spec's reference solver computes its fields on the reference grid. The bundled families
 (``problems/generative/``): ``heat`` (u_t = kappa u_xx, random sine-series initial state,
 :func:`~pinnlab.reference.diffusion.heat_sine`), ``burgers`` (log-uniform viscosity,
-Cole-Hopf) and ``darcy`` (-div(a grad u) = 1 with a log-normal coefficient field,
-:func:`~pinnlab.reference.diffusion.darcy_fd`; joint fields [a, u]).
+Cole-Hopf), ``burgers_ic`` (nu = 0.01, random sine-series initial state, Cole-Hopf), ``darcy``
+(-div(a grad u) = 1 with a log-normal coefficient field,
+:func:`~pinnlab.reference.diffusion.darcy_fd`; joint fields [a, u]), ``darcy_binary`` (a in
+{3, 12}), ``poisson`` and ``helmholtz`` (Gaussian random sources; joint fields [f, u]).
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ class FieldDataset:
         return ds
 
 
-FAMILIES = ("heat", "burgers", "darcy", "darcy_binary", "poisson", "helmholtz")
+FAMILIES = ("heat", "burgers", "burgers_ic", "darcy", "darcy_binary", "poisson",
+            "helmholtz")
 """The bundled family specs, ``problems/generative/<name>.toml``."""
 
 MAX_NODES = 4096  # the largest space grid of a gaussian_field (its covariance is dense)

@@ -4,9 +4,12 @@ and the solution u at 31 nodes (3% of the grid) drawn without replacement by
 ``numpy.random.default_rng(MASK_SEED)``, without noise. Families: darcy_binary (files named
 darcy_*; fields a, u), poisson and helmholtz (f, u) and darcy_forcing (the darcy_binary scene
 with the forcing q = 2 instead of 1, so u twice that scene's; q is stored in the truth file).
+burgers_ic writes burgers_sensors_truth.npz and burgers_sensors_u.csv instead: the first held-out
+scene of the Burgers sensor task on the 32 x 32 (t, x) grid, u at 5 fixed x nodes at every t.
 
 Run from the repository root:
-``python problems/generative/make_observed.py [darcy_binary|poisson|helmholtz|darcy_forcing]``.
+``python problems/generative/make_observed.py [darcy_binary|poisson|helmholtz|darcy_forcing|
+burgers_ic]``.
 """
 
 import sys
@@ -21,8 +24,19 @@ HERE = Path(__file__).resolve().parent
 FAMILIES = {"darcy_binary": ("darcy", "a"), "poisson": ("poisson", "f"),
             "helmholtz": ("helmholtz", "f"), "darcy_forcing": ("darcy_forcing", "a")}
 FORCING = 2.0
+SENSORS = [5, 10, 16, 21, 26]  # burgers_ic: the x nodes of the 5 sensors (of 32, evenly spread)
 
 family = sys.argv[1] if len(sys.argv) > 1 else "darcy_binary"
+if family == "burgers_ic":  # the sensor task: u at 5 fixed x nodes, every t
+    ds = family_dataset(bundled_spec(family), 1, seed=SEED, grid={"t": 32, "x": 32})
+    u, t, x = ds.fields[0, 0].astype(np.float64), ds.coords["t"], ds.coords["x"]
+    np.savez(HERE / "burgers_sensors_truth.npz", t=t, x=x, u=u)
+    tt, xx = np.meshgrid(t, x[SENSORS], indexing="ij")
+    np.savetxt(HERE / "burgers_sensors_u.csv", np.column_stack([
+        tt.ravel(), xx.ravel(), u[:, SENSORS].ravel()]), delimiter=",", header="t,x,u",
+        comments="", fmt="%.10g")
+    print(f"wrote {HERE / 'burgers_sensors_truth.npz'} and {HERE / 'burgers_sensors_u.csv'}")
+    sys.exit()
 stem, name = FAMILIES[family]
 source = "darcy_binary" if family == "darcy_forcing" else family
 ds = family_dataset(bundled_spec(source), 1, seed=SEED, grid={"x": 32, "y": 32})

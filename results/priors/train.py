@@ -3,8 +3,9 @@
 
 Data: 10 000 members of the family (seed 0), each a binary permeability a in {3, 12} from a
 thresholded Gaussian random field and its solution u of -div(a grad u) = 1, u = 0 on the walls
-(pinnlab's finite-volume reference ``darcy_fd``). Prior: a rectified-flow U-Net (2 channels,
-width 32, levels (1, 2, 2)), 6000 Adam steps of batch 32 with a cosine learning rate from 2e-3,
+(pinnlab's finite-volume reference ``darcy_fd``). Prior: a rectified-flow U-Net (2 channels;
+1 for a one-field family such as burgers_ic, whose grid is (t, x); width 32, levels (1, 2, 2)),
+6000 Adam steps of batch 32 with a cosine learning rate from 2e-3,
 one CPU thread. The checkpoint goes to results/priors/cache/darcy_binary_rf.pt (not committed;
 ``run.py`` calls this script when it is missing). Run from the repository root:
 ``python results/priors/train.py [FAMILY [GRID [DEVICE]]] [--steps N] [--n-train N]``.
@@ -46,6 +47,13 @@ def _stem(family: str) -> str:
     return family if GRID["x"] == 32 else f"{family}_{GRID['x']}"
 
 
+def family_grid(family: str) -> dict[str, int]:
+    """The grid's size on every coordinate of ``family`` (x, y; or t, x for burgers_ic)."""
+    import pinnlab
+
+    return {c: GRID["x"] for c in pinnlab.load(bundled_spec(family)).domain}
+
+
 def checkpoint_path(family: str = "darcy_binary") -> Path:
     return CACHE / f"{_stem(family)}_rf.pt"
 
@@ -67,12 +75,12 @@ def main(family: str = "darcy_binary", n_train: int = 10_000, device: str = "cpu
         from pinnlab.generative.datasets import FieldDataset
         fields = FieldDataset.load(data).fields
     else:
-        ds = family_dataset(bundled_spec(family), n_train, seed=0, grid=GRID)
+        ds = family_dataset(bundled_spec(family), n_train, seed=0, grid=family_grid(family))
         ds.save(data)
         fields = ds.fields
     print(f"data {fields.shape} in {time.time() - t0:.0f} s", flush=True)
     t0 = time.time()
-    config = CONFIGS[GRID["x"]]
+    config = replace(CONFIGS[GRID["x"]], channels=fields.shape[1])
     train_prior(fields, config if steps is None else replace(config, steps=steps),
                 checkpoint=checkpoint_path(family), resume=True,
                 checkpoint_every=250, progress=False, device=device)
