@@ -123,6 +123,18 @@ def grf_factor(s: int, alpha: float = 2.0, tau: float = 3.0) -> np.ndarray:
     return (c[:, None, :, None] * c[None, :, None, :] * d).reshape(s * s, s * s)
 
 
+def reaction_of(spec: Path) -> float:
+    """c of ``-lap u + c u = -f`` in a Gaussian-source family: its ``[reference] reaction``
+    (``darcy_fd``; 0 when absent), evaluated with the spec's parameters (helmholtz.toml: -k^2)."""
+    import pinnlab
+    from pinnlab.reference.exact import evaluate_expression
+
+    problem = pinnlab.load(spec)
+    text = str(problem.reference.options.get("reaction", "0"))
+    mesh = {c: np.zeros(1) for c in problem.coords}
+    return float(evaluate_expression(problem, text, mesh, "reference.reaction")[0])
+
+
 class GaussianOracle:
     """The exact posterior of a Gaussian family (Poisson and Helmholtz: ``f ~ N(0, K)`` on the
     grid's nodes, ``u = S f`` with ``S`` zero on the walls and ``-A^{-1}`` on the interior,

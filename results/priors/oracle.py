@@ -37,7 +37,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from baselines import GaussianOracle, grf_factor  # noqa: E402
+from baselines import GaussianOracle, grf_factor, reaction_of  # noqa: E402
 
 import pinnlab  # noqa: E402
 from pinnlab.generative.datasets import bundled_spec, squared_exponential  # noqa: E402
@@ -45,9 +45,12 @@ from pinnlab.generative.datasets import bundled_spec, squared_exponential  # noq
 N_SCENES, SEED = 100, 2026
 N_OBS = {32: 31, 64: 123, 128: 500}
 # family -> (the spec whose gaussian_field f is drawn, or None for DiffusionPDE's GRF;
-#            c of -lap u + c u = -f: 0 or -k^2 with k = 1; f zero on the walls)
-FAMILIES = {"poisson": ("poisson", 0.0, False), "helmholtz": ("helmholtz", -1.0, False),
-            "poisson_grf": (None, 0.0, False), "helmholtz_grf": (None, -1.0, True)}
+#            the spec whose operator -lap u + c u = -f is solved (c from its [reference]);
+#            f zero on the walls)
+FAMILIES = {"poisson": ("poisson", "poisson", False),
+            "helmholtz": ("helmholtz", "helmholtz", False),
+            "poisson_grf": (None, "poisson", False),
+            "helmholtz_grf": (None, "helmholtz", True)}
 
 
 def tasks(nodes: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
@@ -57,7 +60,8 @@ def tasks(nodes: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
 
 
 def run(family: str, grid: int) -> dict[str, dict[str, float]]:
-    spec, reaction, zero_walls = FAMILIES[family]
+    spec, operator, zero_walls = FAMILIES[family]
+    reaction = reaction_of(bundled_spec(operator))
     x = np.linspace(0.0, 1.0, grid)
     start = time.perf_counter()
     # torch's linear algebra: numpy's OpenBLAS crashed on a 16 384 x 16 384 Cholesky

@@ -48,7 +48,13 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from baselines import GaussianOracle, gp_field, pinn_fields, train_fno  # noqa: E402
+from baselines import (  # noqa: E402
+    GaussianOracle,
+    gp_field,
+    pinn_fields,
+    reaction_of,
+    train_fno,
+)
 from train import GRID, checkpoint_path, data_path, set_grid  # noqa: E402
 from train import main as train_main  # noqa: E402
 
@@ -84,7 +90,6 @@ class Family:
     out: Path
     guidance: dict  # guidance -> its strengths, chosen on validation scenes by tune.py
     solver: dict  # the reference solve of u from channel 0 (guidance dps_solve, part "solve")
-    reaction: float = 0.0  # c of -lap u + c u = -f in a Gaussian-source family (the oracle)
 
     def spec(self) -> Path:
         return HERE.parents[1] / "problems" / "generative" / self.observed
@@ -101,7 +106,7 @@ FAMILIES = {
     "helmholtz": Family("helmholtz", "helmholtz_observed.toml", "f", None, HERE / "helmholtz", {
         "dps": {"zeta": 0.3}, "flowchef": {"zeta": 1.0}},
         {"name": "darcy_fd", "coefficient": "1", "reaction": "-k**2", "source": "-f",
-         "field": "u"}, reaction=-1.0),  # -k^2, k = 1 as in helmholtz.toml
+         "field": "u"}),
 }
 SOLVE_ZETA = {"darcy_binary": 3.0, "poisson": 1.0, "helmholtz": 1.0}  # dps_solve, chosen by tune.py
 FAM = FAMILIES["darcy_binary"]
@@ -204,7 +209,7 @@ def run_oracle(fields, coords, nodes) -> dict:
         return {}
     x, y = coords["x"], coords["y"]
     oracle = GaussianOracle(x, y, squared_exponential([x, y], draw.length_scale, draw.std or 1.0),
-                            FAM.reaction)
+                            reaction_of(bundled_spec(FAM.name)))
     out = {}
     for task in (*TASKS, "joint"):
         rows = []
