@@ -333,13 +333,10 @@ def reference_solution(problem, grid: dict[str, int] | None = None) -> Reference
     if ref is None:
         return None
     if ref.file is not None:
-        from ..spec.toml import read_npz
+        from ..spec.toml import reference_arrays
 
-        data = read_npz(ref.file, file=problem.source, key="reference.file")
-        missing = [n for n in [*problem.coords, *problem.fields] if n not in data]
-        if missing:
-            raise SpecError(f"reference file lacks arrays {missing}", file=problem.source,
-                            key="reference.file")
+        data = reference_arrays(ref.file, problem.coords, list(problem.fields),
+                                source=problem.source)
         truths = {}
         for k in problem.unknowns:  # a true value stored as a scalar array of its name
             if k in data:

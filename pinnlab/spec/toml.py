@@ -122,12 +122,8 @@ def from_dict(raw: dict, *, source: str = "<python>", directory: str = ".",
         if r.file is not None:
             file = data_file(r.file, base=directory, allowed=data_dirs, file=source,
                              key="reference.file")
-            arrays = read_npz(file, file=r.file, key="reference.file")
-            need = [*domain, *_fields(doc.fields, source)[0]]
-            missing = [n for n in need if n not in arrays]
-            if missing:
-                raise SpecError(f"the reference file lacks arrays {missing}", file=source,
-                                key="reference.file")
+            reference_arrays(file, list(domain), _fields(doc.fields, source)[0], source=source,
+                             shown=r.file)
         reference = Reference(solver=r.solver, file=file, grid=dict(r.grid),
                               options=dict(r.model_extra or {}))
 
@@ -300,6 +296,26 @@ def read_observations(path: str, coords: list[str], *, noise: float = 0.0,
 
 
 NPZ_LIMIT = 2**30  # bytes: the largest total size of an .npz's arrays once decompressed
+
+
+def reference_arrays(path: str, coords: list[str], fields: list[str], *, source: str,
+                     shown: str | None = None) -> dict[str, np.ndarray]:
+    """The arrays of a ``[reference] file``: one per coordinate (its grid) and one per field,
+    whose axes are the coordinates in ``coords`` order (``[domain]`` order, ``indexing='ij'``)
+    — a transposed field is refused, not scored against the wrong points. Errors name the
+    spec ``source`` (an unreadable file: ``shown``, as the spec gives it)."""
+    arrays = read_npz(path, file=shown or source, key="reference.file")
+    missing = [n for n in [*coords, *fields] if n not in arrays]
+    if missing:
+        raise SpecError(f"the reference file lacks arrays {missing}", file=source,
+                        key="reference.file")
+    shape = tuple(np.size(arrays[c]) for c in coords)
+    for f in fields:
+        if np.shape(arrays[f]) != shape:
+            raise SpecError(f"reference file: {f!r} has shape {np.shape(arrays[f])}, the grid "
+                            f"of {', '.join(coords)} ([domain] order) {shape}", file=source,
+                            key="reference.file")
+    return arrays
 
 
 def read_npz(path: str, *, file: str, key: str) -> dict[str, np.ndarray]:

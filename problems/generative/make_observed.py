@@ -30,7 +30,7 @@ family = sys.argv[1] if len(sys.argv) > 1 else "darcy_binary"
 if family == "burgers_ic":  # the sensor task: u at 5 fixed x nodes, every t
     ds = family_dataset(bundled_spec(family), 1, seed=SEED, grid={"t": 32, "x": 32})
     u, t, x = ds.fields[0, 0].astype(np.float64), ds.coords["t"], ds.coords["x"]
-    np.savez(HERE / "burgers_sensors_truth.npz", t=t, x=x, u=u)
+    np.savez(HERE / "burgers_sensors_truth.npz", t=t, x=x, u=u.T)  # the spec's order: x, t
     tt, xx = np.meshgrid(t, x[SENSORS], indexing="ij")
     np.savetxt(HERE / "burgers_sensors_u.csv", np.column_stack([
         tt.ravel(), xx.ravel(), u[:, SENSORS].ravel()]), delimiter=",", header="t,x,u",
