@@ -218,17 +218,18 @@ def figure() -> None:
     fields, coords = scenes(n=1)
     truth, (t, x) = fields[0], (coords["t"], coords["x"])
     chosen = json.loads((OUT / "tune.json").read_text())["chosen"]
-    s, _ = guided(load_prior(), truth, coords, "dps", 0, **chosen["dps"])
+    s, _ = guided(load_prior(), truth, coords, "flowchef", 0, **chosen["flowchef"])
     mean, sd = s.mean(0), s.std(0)
-    panels = [("truth", truth), ("prior mean (dps)", mean), ("|error|", np.abs(mean - truth)),
+    panels = [("truth", truth), ("prior mean", mean), ("|error|", np.abs(mean - truth)),
               ("posterior sd", sd)]
     fig, axes = plt.subplots(1, 4, figsize=(15, 3.4), constrained_layout=True)
     for ax, (title, img) in zip(axes, panels, strict=True):
         im = ax.pcolormesh(x, t, img, shading="nearest",
-                           cmap="RdBu_r" if title in ("truth", "prior mean (dps)") else "magma")
+                           cmap="RdBu_r" if title in ("truth", "prior mean") else "magma")
         for j in SENSORS:
             ax.axvline(x[j], color="k", lw=0.6, ls=":")
-        ax.set(title=title, xlabel="x", ylabel="t")
+        ax.set(title=f"{title} (FlowChef, scene 0)" if title == "prior mean" else title,
+               xlabel="x", ylabel="t")
         fig.colorbar(im, ax=ax)
     fig.savefig(OUT / "reconstruction.png", dpi=120)
 
