@@ -13,8 +13,7 @@ Methods, all on the same sensors:
   other families), 8 posterior samples of 50 network evaluations with ``dps``, ``dps_pde`` (the
   Burgers residual by central differences over the last 30% of the steps) and ``flowchef``,
   each strength chosen on 10 validation scenes (part ``tune``);
-* GP regression (gpytorch, ``gp_reconstruct`` of results/reconstruction/baselines.py) of the
-  sensors and the zero ends;
+* GP regression (gpytorch, ``baselines.gp_field``) of the sensors and the zero ends;
 * interp + FNO (neuraloperator): from the sensors linearly interpolated in x (zero at the
   ends) to u, trained on 4000 full fields of the prior's training set with that same input;
 * PINN: pinnlab's PINN on burgers_sensors.toml with the scene's sensors, first 10 scenes.
@@ -39,7 +38,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from baselines import heat_baselines, train_fno  # noqa: E402
+from baselines import gp_field, train_fno  # noqa: E402
 from train import checkpoint_path, data_path  # noqa: E402
 from train import main as train_main  # noqa: E402
 
@@ -151,14 +150,12 @@ def run_baselines(fields, coords) -> dict:
     t, x = coords["t"], coords["x"]
     train = FieldDataset.load(data_path(FAMILY)).fields[:4000, 0].astype(np.float64)
     predict, fit_s = train_fno(interpolate(train, x), train)
-    tt, xx = np.meshgrid(t, np.concatenate([x[:1], x[SENSORS], x[-1:]]), indexing="ij")
+    columns = [0, *SENSORS, len(x) - 1]  # the sensors and the two ends (u = 0 there)
+    nodes = np.stack(np.meshgrid(np.arange(len(t)), columns, indexing="ij"), -1).reshape(-1, 2)
     out: dict[str, list] = {"GP": [], "interp + FNO": []}
     for truth in fields:
         start = time.perf_counter()
-        values = np.concatenate([np.zeros((32, 1)), truth[:, SENSORS], np.zeros((32, 1))], 1)
-        scale = float(np.sqrt(np.mean(values**2))) or 1.0  # see baselines.gp_field
-        gp = scale * heat_baselines.gp_reconstruct(tt.ravel(), xx.ravel(),
-                                                   values.ravel() / scale, t, x)
+        gp = gp_field(nodes, truth[nodes[:, 0], nodes[:, 1]], t, x)
         out["GP"].append(scores(gp, truth) | {"seconds": time.perf_counter() - start})
         start = time.perf_counter()
         fno = predict(interpolate(truth[None], x))[0]
