@@ -347,7 +347,8 @@ def run_reference(fields, coords, nodes, n_scenes: int = 5, nfe: int = 2000) -> 
 PARTS = {"prior": run_prior, "baselines": run_baselines, "pinn": run_pinn, "joint": run_joint,
          "reference": run_reference, "solve": run_solve,
          "solve_inverse": lambda *a: run_solve(*a, tasks=("inverse",)), "oracle": run_oracle,
-         "pinn_joint": lambda *a: run_pinn(*a, tasks=("joint",))}  # for a table made before
+         "pinn_joint": lambda *a: run_pinn(*a, tasks=("joint",)),  # for a table made before
+         "pinn_forward": lambda *a: run_pinn(*a, tasks=("forward",))}
 
 
 def table() -> None:
