@@ -89,24 +89,25 @@ class Family:
     threshold: float | None
     out: Path
     guidance: dict  # guidance -> its strengths, chosen on validation scenes by tune.py
-    solver: dict  # the reference solve of u from channel 0 (guidance dps_solve, part "solve")
 
     def spec(self) -> Path:
         return HERE.parents[1] / "problems" / "generative" / self.observed
+
+    def solver(self) -> dict:
+        """The reference solve of u from channel 0 (guidance dps_solve, part "solve"): the
+        family spec's ``[reference]`` solver and its options, on the grid it is given."""
+        reference = pinnlab.load(bundled_spec(self.name)).reference
+        return {"name": reference.solver, **reference.options, "field": "u"}
 
 
 FAMILIES = {
     "darcy_binary": Family("darcy_binary", "darcy_observed.toml", "a", 7.5, HERE, {
         "dps": {"zeta": 3.0}, "dps_pde": {"zeta": 3.0, "pde_weight": 1e-3},
-        "flowchef": {"zeta": 1.0}},
-        {"name": "darcy_fd", "coefficient": "a", "source": "1", "field": "u"}),
+        "flowchef": {"zeta": 1.0}}),
     "poisson": Family("poisson", "poisson_observed.toml", "f", None, HERE / "poisson", {
-        "dps": {"zeta": 0.3}, "flowchef": {"zeta": 1.0}},  # dps_pde: as dps (poisson/tune.md)
-        {"name": "darcy_fd", "coefficient": "1", "source": "-f", "field": "u"}),
+        "dps": {"zeta": 0.3}, "flowchef": {"zeta": 1.0}}),  # dps_pde: as dps (poisson/tune.md)
     "helmholtz": Family("helmholtz", "helmholtz_observed.toml", "f", None, HERE / "helmholtz", {
-        "dps": {"zeta": 0.3}, "flowchef": {"zeta": 1.0}},
-        {"name": "darcy_fd", "coefficient": "1", "reaction": "-k**2", "source": "-f",
-         "field": "u"}),
+        "dps": {"zeta": 0.3}, "flowchef": {"zeta": 1.0}}),
 }
 SOLVE_ZETA = {"darcy_binary": 3.0, "poisson": 1.0, "helmholtz": 1.0}  # dps_solve, chosen by tune.py
 FAM = FAMILIES["darcy_binary"]
@@ -156,7 +157,7 @@ def guided(prior, mask, truth, guidance: str, coords, seed: int, **kw):
     problem = pinnlab.load(FAM.spec())
     opts = PriorOptions(space_derivatives="central")
     extra = ({"pde": pde_for(problem, opts, coords)} if guidance == "dps_pde" else
-             {"solver": SolverMap(problem, coords, FAM.solver)} if guidance == "dps_solve"
+             {"solver": SolverMap(problem, coords, FAM.solver())} if guidance == "dps_solve"
              else {})
     start = time.perf_counter()
     kw = {"nfe": NFE, **kw}
