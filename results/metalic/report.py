@@ -18,6 +18,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FAMILIES = {"burgers_15rounds": "Burgers, ν ∈ [0.001, 0.05], strip |x| < 0.1 — after 15 online "
                                 "rounds",
             "burgers": "Burgers, the same session continued to 25 online rounds",
+            "burgers_paper": "Burgers at METALIC's budget (1000 Adam + up to 10 000 L-BFGS, "
+                             "1000 residual points per subdomain) — after 15 online rounds",
             "advection_15rounds": "Advection, β ∈ [1, 30], split t = 0.5 — after 15 online rounds",
             "advection": "Advection, the same session continued to 25 online rounds",
             "reaction": "Reaction, ρ ∈ [1, 15], split t = 0.5",
