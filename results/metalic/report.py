@@ -9,7 +9,9 @@ Reads ``results/metalic/<family>/{state,heldout,summary}.json`` (written by ``ru
 from __future__ import annotations
 
 import json
+import math
 import os
+import statistics
 
 TERMS = ("solution_continuity", "average_solution", "interface_residual", "residual_continuity",
          "flux_continuity", "d2y_continuity", "gradient_residual", "dx_continuity",
@@ -32,6 +34,22 @@ FAMILIES = {"burgers_15rounds": "Burgers, ν ∈ [0.001, 0.05], strip |x| < 0.1 
 def _load(path):
     with open(path) as fh:
         return json.load(fh)
+
+
+def _paired(rows: list[dict], reference: str) -> dict[str, tuple[float, float, int, int]]:
+    """Per method: mean and standard error of ``reward - reward[reference]`` over the held-out
+    contexts both trained, the number of contexts where it is > 0, and how many were paired."""
+    by: dict[str, dict[int, float]] = {}
+    for r in rows:
+        by.setdefault(r["method"], {})[r["index"]] = r["reward"]
+    out = {}
+    for method, rewards in by.items():
+        if method == reference:
+            continue
+        d = [rewards[i] - by[reference][i] for i in rewards if i in by[reference]]
+        out[method] = (statistics.mean(d), statistics.stdev(d) / math.sqrt(len(d)),
+                       sum(x > 0 for x in d), len(d))
+    return out
 
 
 def family_section(name: str, title: str) -> list[str]:
@@ -58,8 +76,12 @@ def family_section(name: str, title: str) -> list[str]:
             verdict = " | |"
         lines.append(f"| {k} | {v['reward']:.3f} ± {v['reward_se']:.3f} | "
                      f"{v['error_mean']:.3e} | {v['error_median']:.3e} |{verdict}")
-    rows = [r for r in _load(os.path.join(folder, "heldout.json"))
-            if r["method"].startswith("metalic")]
+    every = _load(os.path.join(folder, "heldout.json"))
+    lines += ["", "Paired on the same held-out contexts, reward minus the best fixed condition's "
+              "(mean ± s.e. of the per-context differences; contexts where the method wins): "
+              + ", ".join(f"{k} {m:+.3f} ± {se:.3f} ({w}/{n})"
+                          for k, (m, se, w, n) in _paired(every, best_fixed[0]).items()) + "."]
+    rows = [r for r in every if r["method"].startswith("metalic")]
     share = {t: sum(r["arm"][i] for r in rows) / len(rows) for i, t in enumerate(TERMS)}
     lines += ["", "Share of the METALIC held-out choices (both agents; two-stage: Adam arm) "
               "using each term: " + ", ".join(f"{t} {v:.0%}" for t, v in share.items())
