@@ -10,8 +10,9 @@ then, from ``torch.profiler`` over ``--steps`` steps (no FLOP counting), the sel
 matrix products (``aten::mm``, ``addmm``, ``bmm``, ``baddbmm``) and its share of the profiled
 step, the rate they reach; their number and FLOPs from one more step profiled with FLOP counting
 (kept out of the timed pass: it slows every operator); the rate of one 1024 × 1024 product
-measured in the same run; and one hidden layer's twelve products for four jet components against
-the three products of the components stacked into one operand. The profiler adds time of its
+measured in the same run (``run.py``'s ``matmul_rate``); and one hidden layer's twelve
+products for four jet components against the three products of the components stacked into one
+operand. The profiler adds time of its
 own to every operator, most to steps of many small operators (eager ones), so the share is of
 the profiled step.
 
@@ -34,21 +35,9 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
+from run import matmul_rate  # noqa: E402
 
 MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
-
-
-def matmul_rate(dtype: torch.dtype, reps: int = 20) -> float:
-    """FLOP/s of a 1024 × 1024 product on this thread (best of ``reps``)."""
-    a = torch.randn(1024, 1024, dtype=dtype)
-    for _ in range(3):
-        a @ a
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        a @ a
-        best = min(best, time.perf_counter() - t)
-    return 2 * 1024**3 / best
 
 
 def stacking(n: int, dtype: torch.dtype, reps: int = 50) -> dict:
@@ -94,7 +83,7 @@ def measure(n: int, dtype: str, steps: int, rounds: int = 5) -> list[dict]:
     """The three set-ups at one size and dtype (run in a process of its own): step CPU time from
     ``rounds`` interleaved blocks of ``steps`` steps (order rotating), then the profiles."""
     torch.set_num_threads(1)
-    rate = matmul_rate(getattr(torch, dtype))
+    rate = matmul_rate("cpu", getattr(torch, dtype))
     setups = {}
     for lib, compiled in (("eager", False), ("compiled", True)):
         step, model, loss = harness.build_pinnlab(n, dtype, compiled)
